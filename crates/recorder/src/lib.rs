@@ -1,0 +1,1 @@
+//! Sightline recorder (work in progress).

@@ -1,0 +1,1 @@
+//! Sightline server (work in progress).

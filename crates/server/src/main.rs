@@ -1,0 +1,2 @@
+//! The `sightline` binary.
+fn main() {}

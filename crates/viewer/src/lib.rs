@@ -1,0 +1,1 @@
+//! Sightline viewer (work in progress).
