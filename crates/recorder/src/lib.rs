@@ -1,1 +1,43 @@
-//! Sightline recorder (work in progress).
+//! Sightline's browser SDK: records a page as a DOM snapshot plus mutations, clicks and JS errors,
+//! and uploads the events as compact replay segments to a Sightline server.
+//!
+//! The crate compiles to WebAssembly and is loaded by `www/sdk/sightline.js` (a classic script) or
+//! imported as the ES module in `pkg/`. Its JavaScript API is `start({dsn, release, environment})`,
+//! `captureException(error)`, `flush()`, `stop()` and `getReplayId()`.
+//!
+//! Everything that needs no DOM is plain Rust and tested natively: parsing the [`dsn`], making
+//! [`ids`], parsing [`stack`] traces, cutting buffered events into numbered [`segmenter::Segment`]s
+//! and driving a [`session::Session`] over a [`transport::Transport`]. Only the `browser` module
+//! (compiled for `wasm32` alone) touches `web-sys`.
+//!
+//! ```
+//! use sightline_protocol::decode_segment;
+//! use sightline_protocol::v1::EventData;
+//! use sightline_recorder::dsn::Dsn;
+//! use sightline_recorder::session::Session;
+//! use sightline_recorder::transport::{CapturingTransport, Delivery};
+//!
+//! let dsn = Dsn::parse("http://publickey@127.0.0.1:8080/1")?;
+//! let transport = CapturingTransport::new();
+//! let replay_id = sightline_recorder::ids::hex_id([7; 16]);
+//! let mut session = Session::new(&dsn, replay_id, "shop@1.0.0", "", transport.clone());
+//! session.record(1_700_000_000_000, EventData::Meta {
+//!     href: "http://127.0.0.1:8080/demo/".into(),
+//!     width: 1280,
+//!     height: 720,
+//!     user_agent: "Mozilla/5.0".into(),
+//! });
+//! session.flush(Delivery::Background)?;
+//! let segment = decode_segment(&transport.segment_bytes()?[0])?;
+//! assert_eq!(segment.header.release, "shop@1.0.0");
+//! assert_eq!(transport.uploads()[0].url, "http://127.0.0.1:8080/api/1/replay/?sentry_key=publickey");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod dsn;
+pub mod error_report;
+pub mod ids;
+pub mod segmenter;
+pub mod session;
+pub mod stack;
+pub mod transport;
