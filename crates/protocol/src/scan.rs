@@ -151,9 +151,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_nested_values() {
-        let bytes = rmp_serde::to_vec(&(1u8, vec!["a", "b"], (2.5f64, -3i64, None::<u8>))).unwrap();
+    fn accepts_nested_values() -> Result<(), rmp_serde::encode::Error> {
+        let bytes = rmp_serde::to_vec(&(1u8, vec!["a", "b"], (2.5f64, -3i64, None::<u8>)))?;
         assert_eq!(scan_value(&bytes), Ok(()));
+        Ok(())
     }
 
     #[test]
