@@ -1,1 +1,142 @@
-//! Sightline server (work in progress).
+//! The Sightline server: replay ingest, durable storage, the JSON read API, and the SDK, viewer
+//! and demo assets, all behind one [`axum::Router`].
+//!
+//! [`app`] builds the router from an [`AppState`], so tests drive it in-process; the `sightline`
+//! binary only parses its command line and calls [`startup::serve`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use sightline_server::store::SqliteStore;
+//! use sightline_server::{AppState, app, project};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = Arc::new(SqliteStore::open("./sightline-data".as_ref())?);
+//! let default = project::ensure_default_project(store.as_ref())?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let host = listener.local_addr()?.to_string();
+//! println!("DSN: {}", project::dsn(&default.project, &host));
+//! let state = AppState::new(store, ".").with_public_host(host);
+//! axum::serve(listener, app(state)).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod auth;
+pub mod config;
+pub mod endpoints;
+pub mod error;
+pub mod project;
+pub mod rejection;
+pub mod startup;
+pub mod store;
+pub mod summary;
+pub mod timestamp;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+
+pub use crate::config::Config;
+pub use crate::error::AppError;
+use crate::rejection::Rejections;
+use crate::store::{Store, StoreError};
+
+/// Everything the request handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+    assets_dir: Arc<PathBuf>,
+    public_host: Arc<str>,
+    demo: bool,
+    rejections: Arc<Rejections>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("assets_dir", &self.assets_dir)
+            .field("public_host", &self.public_host)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over `store`, serving assets from the project root `assets_dir`; the demo is off
+    /// and the public host is [`config::DEFAULT_ADDR`].
+    pub fn new(store: Arc<dyn Store>, assets_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            store,
+            assets_dir: Arc::new(assets_dir.into()),
+            public_host: Arc::from(config::DEFAULT_ADDR),
+            demo: false,
+            rejections: Arc::default(),
+        }
+    }
+
+    /// Turns the demo shop under `/demo/` on or off.
+    #[must_use]
+    pub fn with_demo(mut self, demo: bool) -> Self {
+        self.demo = demo;
+        self
+    }
+
+    /// Sets the `host:port` written into DSNs when a request names no usable `Host`.
+    #[must_use]
+    pub fn with_public_host(mut self, host: impl AsRef<str>) -> Self {
+        self.public_host = Arc::from(host.as_ref());
+        self
+    }
+
+    /// The project root holding `www/`, `pkg/` and `target/viewer/`.
+    pub fn assets_dir(&self) -> &Path {
+        &self.assets_dir
+    }
+
+    /// The `host:port` written into DSNs by default.
+    pub fn public_host(&self) -> &str {
+        &self.public_host
+    }
+
+    /// Whether the demo shop is served.
+    pub fn demo(&self) -> bool {
+        self.demo
+    }
+
+    /// Totals of rejected uploads.
+    pub fn rejections(&self) -> &Rejections {
+        &self.rejections
+    }
+
+    /// Runs blocking work on the store off the async runtime.
+    ///
+    /// # Errors
+    /// Whatever `work` returns, or [`AppError::Internal`] if it panicked.
+    pub async fn blocking<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, AppError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || work(store.as_ref())).await?
+    }
+
+    /// Runs one store call off the async runtime.
+    ///
+    /// # Errors
+    /// The store's error as an [`AppError`], or [`AppError::Internal`] if it panicked.
+    pub async fn run_store<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.blocking(move |store| work(store).map_err(AppError::from))
+            .await
+    }
+}
+
+/// The whole HTTP surface: ingest, read API, SDK and viewer assets, and the demo when enabled.
+pub fn app(state: AppState) -> Router {
+    endpoints::router(state)
+}

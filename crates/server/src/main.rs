@@ -1,2 +1,88 @@
-//! The `sightline` binary.
-fn main() {}
+//! The `sightline` binary: `sightline serve [--addr] [--data] [--assets] [--demo]`.
+//!
+//! Startup lines (listen address, DSN, first-start admin token) go to stdout; logs go to stderr
+//! (filter with `RUST_LOG`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use sightline_server::Config;
+use sightline_server::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR};
+use tracing_subscriber::EnvFilter;
+
+/// Sightline: session replay and error tracking in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "sightline", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: ingest, API, SDK and viewer.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = DEFAULT_ADDR)]
+    addr: String,
+    /// Data directory (SQLite database); created on first start.
+    #[arg(long, default_value = DEFAULT_DATA_DIR)]
+    data: PathBuf,
+    /// Project root holding www/, pkg/ and target/viewer/.
+    #[arg(long, default_value = ".")]
+    assets: PathBuf,
+    /// Also serve the demo shop under /demo/.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let Command::Serve(args) = Cli::parse().command;
+    let config = Config {
+        addr: args.addr,
+        data_dir: args.data,
+        assets_dir: args.assets,
+        demo: args.demo,
+    };
+    sightline_server::startup::serve(config, &mut std::io::stdout(), shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

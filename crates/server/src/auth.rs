@@ -1,0 +1,145 @@
+//! Credentials: DSN public keys on ingest, admin bearer tokens on the read API.
+//!
+//! Ingest accepts the key the way Sentry SDKs send it: `?sentry_key=KEY`, an
+//! `X-Sentry-Auth: Sentry sentry_key=KEY, …` header or the same value in `Authorization`. The
+//! read API accepts only `Authorization: Bearer TOKEN`; tokens are compared by SHA-256 digest, the
+//! only form in which they are stored.
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// The DSN public key of an ingest request, from the query string or the auth headers.
+pub fn dsn_key(query: Option<&str>, headers: &HeaderMap) -> Option<String> {
+    let from_query = query.and_then(|query| {
+        query.split('&').find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            (name == "sentry_key" && !value.is_empty()).then(|| value.to_owned())
+        })
+    });
+    from_query.or_else(|| {
+        ["x-sentry-auth", AUTHORIZATION.as_str()]
+            .into_iter()
+            .filter_map(|name| headers.get(name)?.to_str().ok())
+            .find_map(sentry_auth_key)
+    })
+}
+
+/// The `sentry_key` of a `Sentry sentry_key=KEY, sentry_version=7, …` header value.
+fn sentry_auth_key(value: &str) -> Option<String> {
+    let value = value.trim();
+    let (scheme, rest) = value.split_once(char::is_whitespace)?;
+    if !scheme.eq_ignore_ascii_case("sentry") {
+        return None;
+    }
+    rest.split(',').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        let value = value.trim().trim_matches('"');
+        (name.trim() == "sentry_key" && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+/// The SHA-256 hex digest under which an admin token is stored.
+pub fn token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Proof that the request carried a valid admin token; add it as a handler argument to protect a
+/// read API endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminToken;
+
+impl FromRequestParts<AppState> for AdminToken {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(bearer_token)
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "missing admin token: send Authorization: Bearer <token>".into(),
+                )
+            })?;
+        let digest = token_digest(token);
+        if state
+            .run_store(move |store| store.has_admin_token(&digest))
+            .await?
+        {
+            Ok(Self)
+        } else {
+            Err(AppError::Unauthorized("invalid admin token".into()))
+        }
+    }
+}
+
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn key_from_query_string() {
+        let headers = HeaderMap::new();
+        assert_eq!(
+            dsn_key(Some("sentry_version=7&sentry_key=abc"), &headers).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(dsn_key(Some("sentry_key="), &headers), None);
+        assert_eq!(dsn_key(None, &headers), None);
+    }
+
+    #[test]
+    fn key_from_sentry_auth_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-sentry-auth",
+            HeaderValue::from_static("Sentry sentry_version=7, sentry_key=abc, sentry_client=x/1"),
+        );
+        assert_eq!(dsn_key(None, &headers).as_deref(), Some("abc"));
+
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("Sentry sentry_key=def"),
+        );
+        assert_eq!(dsn_key(None, &headers).as_deref(), Some("def"));
+
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer def"));
+        assert_eq!(dsn_key(None, &headers), None);
+    }
+
+    #[test]
+    fn bearer_tokens_are_parsed_case_insensitively() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+    }
+
+    #[test]
+    fn digest_is_sha256_hex() {
+        assert_eq!(
+            token_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! [`Config`]: what `sightline serve` is told on its command line.
+
+use std::path::PathBuf;
+
+/// Default listen address of `sightline serve`.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// Default data directory of `sightline serve`.
+pub const DEFAULT_DATA_DIR: &str = "./sightline-data";
+
+/// Settings of one server run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on (`host:port`; port 0 picks a free port).
+    pub addr: String,
+    /// Directory holding the SQLite database; created when missing.
+    pub data_dir: PathBuf,
+    /// Project root holding `www/`, `pkg/` and `target/viewer/`.
+    pub assets_dir: PathBuf,
+    /// Whether to serve the demo shop under `/demo/`.
+    pub demo: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: DEFAULT_ADDR.to_owned(),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            assets_dir: PathBuf::from("."),
+            demo: false,
+        }
+    }
+}

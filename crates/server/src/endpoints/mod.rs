@@ -1,0 +1,70 @@
+//! The HTTP endpoints, one file each, and the [`router`] that mounts them.
+
+pub mod assets;
+pub mod demo;
+pub mod replay_ingest;
+pub mod replays;
+pub mod segments;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderName, Method, Uri};
+use axum::routing::{get, post};
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// Builds the router over `state`; see the crate documentation for the routes.
+pub fn router(state: AppState) -> Router {
+    let ingest = Router::new()
+        .route(
+            "/api/{project_id}/replay/",
+            post(replay_ingest::ingest_replay),
+        )
+        .route(
+            "/api/{project_id}/replay",
+            post(replay_ingest::ingest_replay),
+        )
+        .layer(ingest_cors());
+
+    let api = Router::new()
+        .route("/api/0/replays/", get(replays::list_replays))
+        .route("/api/0/replays", get(replays::list_replays))
+        .route("/api/0/replays/{id}/", get(replays::get_replay))
+        .route("/api/0/replays/{id}", get(replays::get_replay))
+        .route(
+            "/api/0/replays/{id}/segments/",
+            get(segments::list_segments),
+        )
+        .route("/api/0/replays/{id}/segments", get(segments::list_segments))
+        .route(
+            "/api/0/replays/{id}/segments/{index}",
+            get(segments::segment_bytes),
+        );
+
+    let mut router = ingest.merge(api).merge(assets::router());
+    if state.demo() {
+        router = router.merge(demo::router());
+    }
+    router.fallback(no_route).with_state(state)
+}
+
+/// CORS for ingest: any origin may upload, with the headers Sentry SDKs send.
+fn ingest_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::POST, Method::OPTIONS])
+        .allow_headers([
+            CONTENT_TYPE,
+            AUTHORIZATION,
+            HeaderName::from_static("x-sentry-auth"),
+        ])
+        .max_age(Duration::from_secs(24 * 60 * 60))
+}
+
+async fn no_route(method: Method, uri: Uri) -> AppError {
+    AppError::NotFound(format!("no route for {method} {}", uri.path()))
+}

@@ -1,0 +1,111 @@
+//! `POST /api/{project_id}/replay/`: replay segment ingest.
+//!
+//! Order of checks: DSN key (401 missing, 403 unknown or wrong project), size while reading
+//! (413), full decode (400 with the decoder's reason), header project (400), then one durable
+//! transaction storing the bytes and updating the replay summary (409 when different bytes are
+//! already stored under the same index). A 200 means the segment is on disk.
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_LENGTH;
+use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::json;
+use sightline_protocol::decode_segment;
+use sightline_protocol::limits::MAX_SEGMENT_BYTES;
+
+use crate::AppState;
+use crate::auth::dsn_key;
+use crate::error::AppError;
+use crate::store::{InsertOutcome, NewSegment};
+use crate::summary::SegmentSummary;
+
+/// Handles one segment upload; answers `{"id": replay_id, "index": n}`.
+pub async fn ingest_replay(
+    State(state): State<AppState>,
+    Path(project_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match accept_segment(&state, &project_id, query.as_deref(), &headers, body).await {
+        Ok((replay_id, index)) => Json(json!({ "id": replay_id, "index": index })).into_response(),
+        Err(error) => {
+            state.rejections().record("replay segment", &error);
+            error.into_response()
+        }
+    }
+}
+
+async fn accept_segment(
+    state: &AppState,
+    project_id: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(String, u32), AppError> {
+    let key = dsn_key(query, headers).ok_or(AppError::MissingKey)?;
+    let project_id: u64 = project_id
+        .parse()
+        .map_err(|_| AppError::Forbidden("unknown project".into()))?;
+    let project = state
+        .run_store(move |store| store.project(project_id))
+        .await?
+        .ok_or_else(|| AppError::Forbidden(format!("unknown project {project_id}")))?;
+    if project.public_key != key {
+        return Err(AppError::Forbidden(format!(
+            "DSN key is not valid for project {project_id}"
+        )));
+    }
+
+    let bytes = read_body(headers, body, MAX_SEGMENT_BYTES).await?;
+    let (replay_id, index, outcome) = state
+        .blocking(move |store| {
+            let segment = decode_segment(&bytes)?;
+            if segment.header.project != project_id {
+                return Err(AppError::BadRequest(format!(
+                    "segment header names project {} but was uploaded to project {project_id}",
+                    segment.header.project
+                )));
+            }
+            let summary = SegmentSummary::from_decoded(&segment)
+                .map_err(|error| AppError::BadRequest(error.to_string()))?;
+            let (replay_id, index) = (summary.replay_id.clone(), summary.index);
+            let outcome = store.insert_segment(&NewSegment {
+                project_id,
+                summary,
+                bytes: bytes.to_vec(),
+            })?;
+            Ok((replay_id, index, outcome))
+        })
+        .await?;
+    match outcome {
+        InsertOutcome::Stored => tracing::info!(%replay_id, index, "stored replay segment"),
+        InsertOutcome::AlreadyStored => {
+            tracing::info!(%replay_id, index, "replay segment already stored");
+        }
+    }
+    Ok((replay_id, index))
+}
+
+/// Reads the whole body, refusing (413) as soon as it is known to exceed `limit`.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, AppError> {
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(AppError::PayloadTooLarge { limit })
+        }
+        Err(error) => Err(AppError::BadRequest(format!(
+            "failed to read request body: {error}"
+        ))),
+    }
+}

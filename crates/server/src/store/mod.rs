@@ -1,0 +1,135 @@
+//! Storage: the [`Store`] trait and its embedded SQLite implementation, [`SqliteStore`].
+//!
+//! Methods are blocking; async callers run them on the blocking thread pool
+//! (see [`AppState::run_store`](crate::AppState::run_store)).
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+use thiserror::Error;
+
+use crate::summary::{ReplaySummary, SegmentSummary};
+
+/// A project: the unit a DSN points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// Numeric id, the last path segment of the DSN.
+    pub id: u64,
+    /// The DSN's public key (32 hex).
+    pub public_key: String,
+}
+
+/// A validated segment ready to be stored: its raw bytes and what was derived from them.
+#[derive(Debug, Clone)]
+pub struct NewSegment {
+    /// The project it was uploaded to.
+    pub project_id: u64,
+    /// Facts derived from the decoded events.
+    pub summary: SegmentSummary,
+    /// The segment exactly as uploaded.
+    pub bytes: Vec<u8>,
+}
+
+/// What [`Store::insert_segment`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// The segment is new and was stored.
+    Stored,
+    /// The identical segment was already stored; nothing changed.
+    AlreadyStored,
+}
+
+/// One entry of a replay's segment listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentInfo {
+    /// Position in the replay.
+    pub index: u32,
+    /// Start time, ms since epoch.
+    pub start: u64,
+    /// End time, ms since epoch.
+    pub end: u64,
+    /// Number of events.
+    pub event_count: u32,
+    /// Size of the stored bytes.
+    pub size: u64,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The write contradicts what is stored (a different segment under the same index, a replay
+    /// of another project, a project that already exists).
+    #[error("{0}")]
+    Conflict(String),
+    /// A stored value is not what this version of the server wrote.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+/// Durable storage of projects, admin tokens, replays and their segments.
+///
+/// Every write is atomic and durable when the method returns `Ok`.
+pub trait Store: Send + Sync + 'static {
+    /// The project with `id`, if any.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn project(&self, id: u64) -> Result<Option<Project>, StoreError>;
+
+    /// Creates `project` and registers an admin token (by its SHA-256 hex digest) in one
+    /// transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if the project exists.
+    fn create_project(&self, project: &Project, admin_token_sha256: &str)
+    -> Result<(), StoreError>;
+
+    /// Whether an admin token with this SHA-256 hex digest exists.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn has_admin_token(&self, token_sha256: &str) -> Result<bool, StoreError>;
+
+    /// Stores a segment and updates its replay's summary in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if different bytes are stored under the same replay and index,
+    /// or the replay belongs to another project; nothing is written then.
+    fn insert_segment(&self, segment: &NewSegment) -> Result<InsertOutcome, StoreError>;
+
+    /// All replays, newest start first.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn replays(&self) -> Result<Vec<ReplaySummary>, StoreError>;
+
+    /// One replay by id.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn replay(&self, id: &str) -> Result<Option<ReplaySummary>, StoreError>;
+
+    /// The segments of a replay, by index.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn segments(&self, replay_id: &str) -> Result<Vec<SegmentInfo>, StoreError>;
+
+    /// The bytes of one segment exactly as uploaded.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn segment_bytes(&self, replay_id: &str, index: u32) -> Result<Option<Vec<u8>>, StoreError>;
+}
