@@ -1,1 +1,34 @@
-//! Sightline viewer (work in progress).
+//! Sightline's viewer: the replays list and the replay player, a Leptos client-side app compiled
+//! to WebAssembly and served by the Sightline server under `/viewer/`.
+//!
+//! The replay engine is plain Rust, unit-tested natively: [`timeline`] merges the events of every
+//! decoded segment, [`mirror`] keeps the recorded page as an id → node map, [`sanitize`] decides
+//! what of it may reach the browser, and [`player`] moves a playhead over the timeline. Only the
+//! renderer (which builds the page in a sandboxed `<iframe>`) and the Leptos UI are browser-only.
+//!
+//! ```
+//! use sightline_protocol::v1::{Event, EventData, Node, SegmentHeader};
+//! use sightline_protocol::DecodedSegment;
+//! use sightline_viewer::player::Player;
+//! use sightline_viewer::timeline::Timeline;
+//!
+//! let page = Node::Document {
+//!     id: 1,
+//!     children: vec![Node::element(2, "html", vec![], vec![Node::text(3, "hello")])],
+//! };
+//! let segment = DecodedSegment {
+//!     header: SegmentHeader::new("0123456789abcdef0123456789abcdef", 0, 1, 1_000).with_end(2_000),
+//!     events: vec![Event::new(0, EventData::FullSnapshot { root: page.clone() })],
+//! };
+//! let mut player = Player::new(Timeline::from_segments(&[segment]));
+//! player.seek(500);
+//! assert_eq!(player.mirror().to_tree(), Some(page));
+//! assert_eq!(player.duration(), 1_000);
+//! ```
+
+pub mod api;
+pub mod mirror;
+pub mod player;
+pub mod sanitize;
+pub mod timeline;
+pub mod token;

@@ -1,0 +1,170 @@
+//! What must never run in a replay. The recorded page is untrusted HTML: before anything reaches
+//! the player's iframe, scripts are made inert, event-handler attributes are dropped and URLs that
+//! would execute code are neutralized.
+//!
+//! The iframe is sandboxed without `allow-scripts` as well; these rules are the second wall, and
+//! they also stop what a sandbox does not: `<meta http-equiv=refresh>` navigating the frame, and
+//! `srcdoc` frames loading recorded markup.
+
+/// The `type` given to every rendered `<script>`: an unknown type is never executed.
+pub const INERT_SCRIPT_TYPE: &str = "text/x-sightline-inert";
+
+/// Attributes whose value is a URL that a browser may load or navigate to.
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "poster",
+    "background",
+    "ping",
+    "codebase",
+    "cite",
+    "lowsrc",
+    "dynsrc",
+];
+
+/// URL prefixes (after normalization) that execute code or load a document.
+const DANGEROUS_SCHEMES: &[&str] = &[
+    "javascript:",
+    "vbscript:",
+    "data:text/html",
+    "data:application/xhtml",
+    "data:text/xml",
+    "data:application/xml",
+];
+
+/// Whether `tag` is a `<script>` element (HTML or SVG).
+pub fn is_script(tag: &str) -> bool {
+    tag.eq_ignore_ascii_case("script")
+}
+
+/// The attribute to render for `name=value` on a `tag` element, or `None` to leave it out.
+///
+/// Event handlers (`on*`), `srcdoc`, `http-equiv` on `<meta>` when it asks for a refresh, a
+/// script's `src` and `type`, and URL attributes that would run code are all left out.
+pub fn attribute<'a>(tag: &str, name: &str, value: &'a str) -> Option<&'a str> {
+    let lower = name.trim().to_ascii_lowercase();
+    if lower.starts_with("on") || lower == "srcdoc" {
+        return None;
+    }
+    if is_script(tag) && matches!(lower.as_str(), "src" | "type" | "href" | "xlink:href") {
+        return None;
+    }
+    if tag.eq_ignore_ascii_case("meta")
+        && lower == "http-equiv"
+        && value.trim().eq_ignore_ascii_case("refresh")
+    {
+        return None;
+    }
+    if URL_ATTRIBUTES.contains(&lower.as_str()) && is_dangerous_url(value) {
+        return None;
+    }
+    Some(value)
+}
+
+/// The attributes to render for an element: [`attribute`] applied to each, plus the inert `type`
+/// on scripts.
+pub fn attributes<'a>(tag: &str, attributes: &'a [(String, String)]) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = attributes
+        .iter()
+        .filter_map(|(name, value)| attribute(tag, name, value).map(|v| (name.as_str(), v)))
+        .collect();
+    if is_script(tag) {
+        out.push(("type", INERT_SCRIPT_TYPE));
+    }
+    out
+}
+
+/// Whether a URL would run script or load a document when followed, the way browsers parse it:
+/// leading and trailing control characters and spaces are ignored, tabs and newlines anywhere are
+/// removed and the scheme is case-insensitive.
+pub fn is_dangerous_url(value: &str) -> bool {
+    let normalized: String = value
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take(32)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    DANGEROUS_SCHEMES
+        .iter()
+        .any(|scheme| normalized.starts_with(scheme))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn event_handlers_are_dropped_whatever_their_case() {
+        let attrs = pairs(&[("onclick", "steal()"), ("ONLOAD", "x()"), ("class", "btn")]);
+        assert_eq!(attributes("button", &attrs), vec![("class", "btn")]);
+    }
+
+    #[test]
+    fn scripts_become_inert() {
+        let attrs = pairs(&[("src", "/app.js"), ("type", "module"), ("id", "main")]);
+        assert_eq!(
+            attributes("script", &attrs),
+            vec![("id", "main"), ("type", INERT_SCRIPT_TYPE)]
+        );
+        assert_eq!(attributes("SCRIPT", &[]), vec![("type", INERT_SCRIPT_TYPE)]);
+    }
+
+    #[test]
+    fn javascript_urls_are_neutralized_even_when_obfuscated() {
+        for url in [
+            "javascript:alert(1)",
+            "  JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "jav\nascript:x",
+            "vbscript:msgbox",
+            "data:text/html,<script>alert(1)</script>",
+            "DATA:text/html;base64,PHNjcmlwdD4=",
+        ] {
+            assert!(is_dangerous_url(url), "{url:?} should be dangerous");
+            for name in ["href", "src", "action", "formaction", "xlink:href", "HREF"] {
+                assert_eq!(attribute("a", name, url), None, "{name}={url:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ordinary_urls_are_kept() {
+        for url in [
+            "https://shop.example/cart",
+            "/checkout",
+            "#top",
+            "data:image/png;base64,iVBORw0KGgo=",
+            "mailto:help@shop.example",
+        ] {
+            assert!(!is_dangerous_url(url), "{url:?}");
+            assert_eq!(attribute("a", "href", url), Some(url));
+        }
+        // Only URL attributes are checked: a title may say anything.
+        assert_eq!(
+            attribute("a", "title", "javascript:void 0"),
+            Some("javascript:void 0")
+        );
+    }
+
+    #[test]
+    fn meta_refresh_and_srcdoc_are_dropped() {
+        assert_eq!(attribute("meta", "http-equiv", "Refresh"), None);
+        assert_eq!(
+            attribute("meta", "http-equiv", "content-type"),
+            Some("content-type")
+        );
+        assert_eq!(attribute("iframe", "srcdoc", "<script>x</script>"), None);
+    }
+}
