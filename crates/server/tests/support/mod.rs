@@ -1,0 +1,219 @@
+//! Helpers shared by the integration tests: a server over a temporary data directory driven
+//! in-process through its router, and builders of real segments.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sightline_protocol::encode_segment;
+use sightline_protocol::v1::{
+    Compression, Event, EventData, JsError, NetworkRequest, SegmentHeader, StackFrame,
+};
+use sightline_server::project::ensure_default_project;
+use sightline_server::store::SqliteStore;
+use sightline_server::{AppState, app};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// Start of the first test segment: 2026-11-26T06:08:56.123Z.
+pub const T0: u64 = 1_795_673_336_123;
+
+/// A server over a fresh data directory, plus its credentials.
+pub struct TestServer {
+    pub dir: TempDir,
+    pub state: AppState,
+    pub key: String,
+    pub token: String,
+}
+
+impl TestServer {
+    /// A new data directory with the default project; assets come from `dir/assets`.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (state, key, token) = open(dir.path(), false);
+        Self {
+            dir,
+            state,
+            key,
+            token: token.unwrap(),
+        }
+    }
+
+    /// Like [`TestServer::new`] with the demo enabled.
+    pub fn with_demo() -> Self {
+        let mut server = Self::new();
+        server.state = server.state.clone().with_demo(true);
+        server
+    }
+
+    /// Drops the store and opens the same data directory again, as a restart would.
+    pub fn reopen(self) -> Self {
+        let Self {
+            dir, state, token, ..
+        } = self;
+        drop(state);
+        let (state, key, new_token) = open(dir.path(), false);
+        assert!(new_token.is_none(), "a reopened store keeps its project");
+        Self {
+            dir,
+            state,
+            key,
+            token,
+        }
+    }
+
+    pub fn assets(&self) -> std::path::PathBuf {
+        self.dir.path().join("assets")
+    }
+
+    pub fn router(&self) -> Router {
+        app(self.state.clone())
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.router().oneshot(request).await.unwrap()
+    }
+
+    /// Uploads segment bytes to project 1 with the DSN key in the query string.
+    pub async fn upload(&self, bytes: Vec<u8>) -> (StatusCode, Value) {
+        self.upload_to(1, &format!("?sentry_key={}", self.key), bytes)
+            .await
+    }
+
+    /// Uploads to `/api/{project}/replay/{query}`.
+    pub async fn upload_to(
+        &self,
+        project: u64,
+        query: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let request = Request::post(format!("/api/{project}/replay/{query}"))
+            .body(Body::from(bytes))
+            .unwrap();
+        json_response(self.send(request).await).await
+    }
+
+    /// `GET path` with the admin token.
+    pub async fn get(&self, path: &str) -> Response<Body> {
+        let request = Request::get(path)
+            .header("authorization", format!("Bearer {}", self.token))
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// `GET path` with the admin token, as JSON.
+    pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        json_response(self.get(path).await).await
+    }
+}
+
+fn open(data: &Path, demo: bool) -> (AppState, String, Option<String>) {
+    let store = SqliteStore::open(data).unwrap();
+    let default = ensure_default_project(&store).unwrap();
+    let state = AppState::new(Arc::new(store), data.join("assets")).with_demo(demo);
+    (state, default.project.public_key, default.new_admin_token)
+}
+
+pub async fn body_bytes(response: Response<Body>) -> Bytes {
+    response.into_body().collect().await.unwrap().to_bytes()
+}
+
+pub async fn json_response(response: Response<Body>) -> (StatusCode, Value) {
+    let status = response.status();
+    let bytes = body_bytes(response).await;
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("not JSON ({status}): {}", String::from_utf8_lossy(&bytes)));
+    (status, value)
+}
+
+/// The `error` message of a JSON error body.
+pub fn error_message(body: &Value) -> &str {
+    body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error message in {body}"))
+}
+
+/// A replay id made of one repeated hex digit.
+pub fn replay_id(digit: char) -> String {
+    std::iter::repeat_n(digit, 32).collect()
+}
+
+pub fn meta(dt: u32, href: &str) -> Event {
+    Event::new(
+        dt,
+        EventData::Meta {
+            href: href.into(),
+            width: 1280,
+            height: 720,
+            user_agent: "Mozilla/5.0 (test)".into(),
+        },
+    )
+}
+
+pub fn js_error(dt: u32, event_id: &str) -> Event {
+    Event::new(
+        dt,
+        EventData::JsError(JsError {
+            event_id: event_id.into(),
+            error_type: "TypeError".into(),
+            message: "cart is undefined".into(),
+            frames: vec![StackFrame {
+                function: "checkout".into(),
+                filename: "https://shop.example/app.js".into(),
+                lineno: 10,
+                colno: 5,
+            }],
+            release: "shop@1.4.2".into(),
+        }),
+    )
+}
+
+pub fn network(dt: u32, status: u16, trace_id: &str) -> Event {
+    Event::new(
+        dt,
+        EventData::NetworkRequest(NetworkRequest {
+            method: "POST".into(),
+            url: "https://shop.example/api/checkout".into(),
+            status,
+            duration: 120,
+            trace_id: trace_id.into(),
+            span_id: if trace_id.is_empty() {
+                String::new()
+            } else {
+                "b".repeat(16)
+            },
+        }),
+    )
+}
+
+/// Encodes segment `index` of `replay` for project 1 starting at `start`.
+pub fn segment(
+    replay: &str,
+    index: u32,
+    start: u64,
+    events: &[Event],
+    compression: Compression,
+) -> Vec<u8> {
+    let header = SegmentHeader::new(replay, index, 1, start)
+        .with_release("shop@1.4.2")
+        .with_environment("staging");
+    encode_segment(&header, events, compression).unwrap()
+}
+
+/// A small valid segment with one Meta event.
+pub fn simple_segment(replay: &str, index: u32, start: u64) -> Vec<u8> {
+    segment(
+        replay,
+        index,
+        start,
+        &[meta(0, &format!("https://shop.example/{index}"))],
+        Compression::None,
+    )
+}
