@@ -1,2 +1,39 @@
-//! `cargo xtask`.
-fn main() {}
+//! `cargo xtask`: the project's automation, so that a fresh clone needs only two commands.
+//!
+//! - `cargo xtask demo` installs what is missing, builds everything and starts the server with the
+//!   demo shop on <http://127.0.0.1:8080>, seeded with a recorded session.
+//! - `cargo xtask test` installs what is missing (including headless Chromium), builds the browser
+//!   bundles and runs every test of the workspace.
+//! - `cargo xtask build [--release]` builds `pkg/` (the recorder's npm package), the viewer
+//!   (`target/viewer/`) and the `sightline` binary, and prints the bundle sizes.
+//! - `cargo xtask setup [--browser]` only installs the tools.
+
+mod build;
+mod demo;
+mod setup;
+mod test;
+mod tool;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::install(flag("--browser")),
+        Some("build") => {
+            setup::install(false)?;
+            let profile = if flag("--release") {
+                build::Profile::Release
+            } else {
+                build::Profile::Debug
+            };
+            build::all(profile).map(|report| report.print())
+        }
+        Some("demo") => demo::run(),
+        Some("test") => test::run(&args[1..]),
+        _ => bail!(
+            "usage: cargo xtask <demo | test [cargo test args…] | build [--release] | setup [--browser]>"
+        ),
+    }
+}

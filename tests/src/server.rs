@@ -1,0 +1,146 @@
+//! Starts the real `sightline` binary on a free loopback port with a fresh data directory.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+/// The project root (holds `www/`, `pkg/`, `target/viewer/`).
+pub fn project_root() -> PathBuf {
+    std::env::var_os("SIGHTLINE_ROOT").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."),
+        PathBuf::from,
+    )
+}
+
+/// A running server, killed when dropped.
+pub struct Server {
+    child: Child,
+    _data: tempfile::TempDir,
+    /// `http://127.0.0.1:{port}`.
+    pub base: String,
+    /// The default project's DSN.
+    pub dsn: String,
+    /// The admin token for the read API.
+    pub token: String,
+    agent: ureq::Agent,
+}
+
+impl Server {
+    /// Starts `sightline serve --demo` and waits for its first-start lines.
+    ///
+    /// # Errors
+    /// When the binary or the built bundles are missing, or it does not start within 30 s.
+    pub fn start() -> Result<Self> {
+        let root = project_root();
+        let bin = std::env::var_os("SIGHTLINE_BIN")
+            .map_or_else(|| root.join("target/debug/sightline"), PathBuf::from);
+        for needed in [
+            bin.clone(),
+            root.join("pkg/sightline_recorder_bg.wasm"),
+            root.join("target/viewer/sightline_viewer_bg.wasm"),
+        ] {
+            if !needed.exists() {
+                bail!(
+                    "{} is missing: run the end-to-end tests through `cargo xtask test`",
+                    needed.display()
+                );
+            }
+        }
+        let data = tempfile::tempdir()?;
+        let mut child = Command::new(&bin)
+            .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
+            .arg(data.path())
+            .arg("--assets")
+            .arg(&root)
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let (lines_tx, lines_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let (mut base, mut dsn, mut token) = (None, None, None);
+        while base.is_none() || dsn.is_none() || token.is_none() {
+            let line = match lines_rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => line,
+                Err(_) => {
+                    let _ = child.kill();
+                    bail!("the server did not print its address, DSN and admin token in 30 s");
+                }
+            };
+            if let Some(rest) = line.strip_prefix("Listening on ") {
+                base = Some(rest.trim().to_owned());
+            } else if let Some(rest) = line.strip_prefix("DSN: ") {
+                dsn = Some(rest.trim().to_owned());
+            } else if let Some(rest) = line.strip_prefix("Admin token: ") {
+                token = Some(rest.trim().to_owned());
+            }
+        }
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Ok(Self {
+            child,
+            _data: data,
+            base: base.unwrap_or_default(),
+            dsn: dsn.unwrap_or_default(),
+            token: token.unwrap_or_default(),
+            agent,
+        })
+    }
+
+    /// GETs a read-API path (such as `/api/0/replays/`) with the admin token; returns status and
+    /// JSON body (`Value::Null` when the body is not JSON).
+    ///
+    /// # Errors
+    /// On a transport failure.
+    pub fn api(&self, path: &str) -> Result<(u16, Value)> {
+        let mut response = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .call()?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_json().unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
+    /// GETs the bytes of a read-API path.
+    ///
+    /// # Errors
+    /// On a transport failure or a non-200 answer.
+    pub fn api_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let mut response = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .call()?;
+        if response.status() != 200 {
+            bail!("GET {path} answered {}", response.status());
+        }
+        Ok(response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()?)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,158 @@
+//! The walking skeleton end to end: the demo shop recorded by the real recorder in headless
+//! Chromium, stored by the real server, and replayed by the real viewer.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use serde_json::{Value, json};
+use sightline_protocol::decode_segment;
+use sightline_protocol::v1::EventData;
+use sightline_tests::browser::Browser;
+use sightline_tests::dom::CANONICAL_DOM_JS;
+use sightline_tests::server::{Server, project_root};
+use sightline_tests::wait_for;
+
+const IFRAME: &str = "[data-sl-player] iframe";
+
+fn artifacts() -> PathBuf {
+    project_root().join("target/e2e")
+}
+
+/// Drives the demo shop: add two products, check out into the backend 500 and the uncaught error.
+/// Returns the replay id and the page's canonical DOM after the session.
+fn record_demo_session(server: &Server, browser: &Browser) -> Result<(String, String)> {
+    browser.goto(&format!("{}/demo/", server.base))?;
+    browser.wait_until(
+        "document.querySelectorAll('.add').length >= 3 && window.Sightline && Sightline.getReplayId()",
+        Duration::from_secs(30),
+    )?;
+    browser.click(".add[data-product='1']")?;
+    browser.click(".add[data-product='3']")?;
+    browser.wait_until(
+        "document.getElementById('cart-count').textContent === 'Cart: 2 items'",
+        Duration::from_secs(10),
+    )?;
+    browser.click("#checkout")?;
+    browser.wait_until(
+        "document.querySelector('#notice.error') && !document.getElementById('checkout').disabled",
+        Duration::from_secs(10),
+    )?;
+    // Let the unhandled rejection fire before flushing.
+    browser.eval_async("setTimeout(arguments[0], 300)", &[])?;
+    let replay_id = browser.eval_async(
+        "const done = arguments[0]; Sightline.flush().then(() => done(Sightline.getReplayId()), (e) => done('flush failed: ' + e));",
+        &[],
+    )?;
+    let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
+    ensure!(replay_id.len() == 32, "unexpected replay id {replay_id}");
+    let dom = browser.eval(CANONICAL_DOM_JS, &[Value::Null])?;
+    browser.screenshot(&artifacts().join("demo-page.png"))?;
+    Ok((replay_id, dom.as_str().context("no DOM")?.to_owned()))
+}
+
+/// Waits until the replayed iframe's canonical DOM equals `expected`, with a readable failure.
+fn assert_replayed_dom(browser: &Browser, expected: &str, what: &str) -> Result<()> {
+    let outcome = wait_for(what, Duration::from_secs(30), || {
+        let replayed = browser.eval(CANONICAL_DOM_JS, &[json!(IFRAME)])?;
+        Ok((replayed.as_str() == Some(expected)).then_some(()))
+    });
+    if outcome.is_err() {
+        let replayed = browser.eval(CANONICAL_DOM_JS, &[json!(IFRAME)])?;
+        let state = browser.eval(
+            "const p = document.querySelector('[data-sl-player]'); return p && [p.dataset.slState, p.dataset.slTime];",
+            &[],
+        )?;
+        let console = browser.console().unwrap_or_default();
+        anyhow::bail!(
+            "{what}: replayed DOM differs from the recorded page.\nplayer: {state}\nexpected: {expected}\nreplayed: {replayed}\nconsole: {console:#?}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn demo_session_is_recorded_stored_and_replayed() -> Result<()> {
+    let server = Server::start()?;
+    let browser = Browser::start()?;
+    let (replay_id, original_dom) = record_demo_session(&server, &browser)?;
+
+    // Stored: the replay summary says what happened.
+    let (status, replay) = server.api(&format!("/api/0/replays/{replay_id}/"))?;
+    ensure!(status == 200, "GET replay answered {status}: {replay}");
+    assert_eq!(replay["id"], json!(replay_id));
+    assert_eq!(replay["release"], json!("shop@1.0.0"));
+    assert_eq!(replay["environment"], json!("demo"));
+    let urls = replay["urls"].as_array().context("urls")?;
+    assert!(
+        urls.iter()
+            .any(|u| u.as_str().is_some_and(|u| u.ends_with("/demo/"))),
+        "{replay}"
+    );
+    let error_ids = replay["error_ids"].as_array().context("error_ids")?;
+    assert_eq!(error_ids.len(), 1, "one uncaught error expected: {replay}");
+    let segment_count = replay["segment_count"].as_u64().context("segment_count")?;
+    ensure!(segment_count >= 1, "{replay}");
+
+    // The segments as uploaded hold the snapshot, the clicks and the error.
+    let (mut snapshots, mut mutations, mut clicks) = (0, 0, 0);
+    let mut error_message = String::new();
+    for index in 0..segment_count {
+        let bytes = server.api_bytes(&format!("/api/0/replays/{replay_id}/segments/{index}"))?;
+        let segment = decode_segment(&bytes)?;
+        for event in segment.events {
+            match &event.data {
+                EventData::FullSnapshot { .. } => snapshots += 1,
+                EventData::Mutation(_) => mutations += 1,
+                EventData::MouseInteraction { .. } => clicks += 1,
+                EventData::JsError(error) => error_message.clone_from(&error.message),
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        error_message.contains("Checkout failed with HTTP 500"),
+        "{error_message}"
+    );
+    assert_eq!(snapshots, 1, "one full snapshot at start");
+    assert_eq!(clicks, 3, "two add-to-cart clicks and the checkout click");
+    assert!(
+        mutations >= 3,
+        "products, cart and notice changes: {mutations} mutations"
+    );
+
+    // Replayed: opened at the end, the iframe shows the page as it was at the end of the session.
+    browser.goto(&format!(
+        "{}/replays/{replay_id}?t=86400000&token={}",
+        server.base, server.token
+    ))?;
+    browser.wait_until(
+        "document.querySelector('[data-sl-player][data-sl-state=\"paused\"], [data-sl-player][data-sl-state=\"ended\"]')",
+        Duration::from_secs(30),
+    )?;
+    assert_replayed_dom(&browser, &original_dom, "replay opened at its end")?;
+    let marker = browser.wait_until(
+        "document.querySelector('[data-sl-marker=\"error\"]') && document.querySelector('[data-sl-marker=\"error\"]').getAttribute('title')",
+        Duration::from_secs(10),
+    )?;
+    assert!(
+        marker
+            .as_str()
+            .is_some_and(|t| t.contains("Checkout failed")),
+        "error marker title: {marker}"
+    );
+    ensure!(
+        browser.eval("return location.search.includes('token=')", &[])? == json!(false),
+        "the viewer must remove the token from the address bar"
+    );
+    browser.screenshot(&artifacts().join("replay-end.png"))?;
+
+    // Played in time from the start, the replay reaches the same final page.
+    browser.goto(&format!("{}/replays/{replay_id}", server.base))?;
+    browser.wait_until(
+        "document.querySelector('[data-sl-player][data-sl-state=\"ended\"]')",
+        Duration::from_secs(60),
+    )?;
+    assert_replayed_dom(&browser, &original_dom, "replay played to the end")?;
+    Ok(())
+}
