@@ -36,7 +36,7 @@ impl TestServer {
     /// A new data directory with the default project; assets come from `dir/assets`.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let (state, key, token) = open(dir.path(), false);
+        let (state, key, token) = open(dir.path());
         Self {
             dir,
             state,
@@ -58,7 +58,7 @@ impl TestServer {
             dir, state, token, ..
         } = self;
         drop(state);
-        let (state, key, new_token) = open(dir.path(), false);
+        let (state, key, new_token) = open(dir.path());
         assert!(new_token.is_none(), "a reopened store keeps its project");
         Self {
             dir,
@@ -114,10 +114,10 @@ impl TestServer {
     }
 }
 
-fn open(data: &Path, demo: bool) -> (AppState, String, Option<String>) {
+fn open(data: &Path) -> (AppState, String, Option<String>) {
     let store = SqliteStore::open(data).unwrap();
     let default = ensure_default_project(&store).unwrap();
-    let state = AppState::new(Arc::new(store), data.join("assets")).with_demo(demo);
+    let state = AppState::new(Arc::new(store), data.join("assets"));
     (state, default.project.public_key, default.new_admin_token)
 }
 

@@ -1,0 +1,217 @@
+//! Static assets and the demo through the real router: files from `--assets`, content types,
+//! CORS on the SDK, the viewer's client-side routes, traversal, missing builds and `--demo`.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::json;
+use support::{TestServer, body_bytes, error_message, json_response};
+
+fn write(path: &Path, contents: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+/// Lays out a built project root: loader, recorder package, viewer and demo page.
+fn build_assets(server: &TestServer) {
+    let root = server.assets();
+    write(&root.join("www/sdk/sightline.js"), "/* loader */");
+    write(&root.join("pkg/sightline_recorder.js"), "export default 1;");
+    write(&root.join("pkg/sightline_recorder_bg.wasm"), "\0asm");
+    write(
+        &root.join("pkg/snippets/rec-1/inline0.js"),
+        "export const x = 1;",
+    );
+    write(
+        &root.join("target/viewer/index.html"),
+        "<!doctype html><title>viewer</title>",
+    );
+    write(
+        &root.join("target/viewer/sightline_viewer.js"),
+        "export default 2;",
+    );
+    write(
+        &root.join("www/demo/index.html"),
+        "<script data-dsn=\"%SIGHTLINE_DSN%\"></script><p>%SIGHTLINE_DSN%</p>",
+    );
+    write(&root.join("www/demo/shop.css"), "body {}");
+    write(&root.join("secret.txt"), "do not serve");
+}
+
+async fn get(server: &TestServer, path: &str) -> axum::http::Response<Body> {
+    server
+        .send(Request::get(path).body(Body::empty()).unwrap())
+        .await
+}
+
+#[tokio::test]
+async fn sdk_files_have_content_types_and_allow_any_origin() {
+    let server = TestServer::new();
+    build_assets(&server);
+    let cases = [
+        ("/sdk/sightline.js", "text/javascript", "/* loader */"),
+        (
+            "/sdk/sightline_recorder.js",
+            "text/javascript",
+            "export default 1;",
+        ),
+        (
+            "/sdk/sightline_recorder_bg.wasm",
+            "application/wasm",
+            "\0asm",
+        ),
+        (
+            "/sdk/snippets/rec-1/inline0.js",
+            "text/javascript",
+            "export const x = 1;",
+        ),
+    ];
+    for (path, content_type, contents) in cases {
+        let response = get(&server, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["content-type"], content_type, "{path}");
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        assert_eq!(body_bytes(response).await.as_ref(), contents.as_bytes());
+    }
+}
+
+#[tokio::test]
+async fn viewer_files_and_client_side_routes() {
+    let server = TestServer::new();
+    build_assets(&server);
+    let response = get(&server, "/viewer/sightline_viewer.js").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/javascript");
+    let id = "a".repeat(32);
+    for path in [
+        "/".to_owned(),
+        "/replays".to_owned(),
+        format!("/replays/{id}?t=1500"),
+        "/issues".to_owned(),
+        "/issues/42".to_owned(),
+        format!("/events/{id}"),
+        format!("/traces/{id}"),
+    ] {
+        let response = get(&server, &path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/html; charset=utf-8"
+        );
+        let body = body_bytes(response).await;
+        assert!(body.starts_with(b"<!doctype html><title>viewer"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn missing_build_says_to_run_xtask_build() {
+    let server = TestServer::new();
+    for path in [
+        "/sdk/sightline_recorder_bg.wasm",
+        "/sdk/sightline.js",
+        "/viewer/sightline_viewer.js",
+        "/replays",
+    ] {
+        let (status, body) = json_response(get(&server, path).await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            error_message(&body).contains("cargo xtask build"),
+            "{path}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn path_traversal_is_refused() {
+    let server = TestServer::new();
+    build_assets(&server);
+    for path in [
+        "/sdk/../secret.txt",
+        "/sdk/%2e%2e/secret.txt",
+        "/sdk/..%2Fsecret.txt",
+        "/viewer/../../secret.txt",
+        "/viewer/%2e%2e/%2e%2e/secret.txt",
+        "/viewer/..%5C..%5Csecret.txt",
+    ] {
+        let response = get(&server, path).await;
+        let status = response.status();
+        assert!(status.is_client_error(), "{path} answered {status}");
+        let body = body_bytes(response).await;
+        assert!(
+            !String::from_utf8_lossy(&body).contains("do not serve"),
+            "{path} leaked a file"
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_is_off_without_the_flag() {
+    let server = TestServer::new();
+    build_assets(&server);
+    for path in ["/demo/", "/demo/api/products"] {
+        assert_eq!(get(&server, path).await.status(), StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn demo_page_gets_the_dsn_of_project_1() {
+    let server = TestServer::with_demo();
+    build_assets(&server);
+    let dsn = format!("http://{}@127.0.0.1:8080/1", server.key);
+    let response = get(&server, "/demo/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let html = String::from_utf8(body_bytes(response).await.to_vec()).unwrap();
+    assert_eq!(
+        html,
+        format!("<script data-dsn=\"{dsn}\"></script><p>{dsn}</p>")
+    );
+
+    let request = Request::get("/demo/")
+        .header("host", "localhost:9999")
+        .body(Body::empty())
+        .unwrap();
+    let html = body_bytes(server.send(request).await).await;
+    let expected = format!("http://{}@localhost:9999/1", server.key);
+    assert!(String::from_utf8_lossy(&html).contains(&expected));
+
+    let response = get(&server, "/demo/shop.css").await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/css; charset=utf-8"
+    );
+    let response = get(&server, "/demo").await;
+    assert!(response.status().is_redirection());
+    assert_eq!(response.headers()["location"], "/demo/");
+}
+
+#[tokio::test]
+async fn demo_backend_lists_products_and_fails_checkout() {
+    let server = TestServer::with_demo();
+    let (status, products) = json_response(get(&server, "/demo/api/products").await).await;
+    assert_eq!(status, StatusCode::OK);
+    let products = products.as_array().unwrap();
+    assert!(!products.is_empty());
+    assert!(
+        products
+            .iter()
+            .all(|p| p["name"].is_string() && p["price_cents"].is_u64())
+    );
+
+    let request = Request::post("/demo/api/checkout")
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"items":[1]}"#))
+        .unwrap();
+    let (status, body) = json_response(server.send(request).await).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body, json!({ "error": "payment provider timeout" }));
+}
