@@ -5,7 +5,7 @@
 const cart = [];
 
 function formatPrice(cents) {
-  return "$" + (cents / 100).toFixed(2);
+  return "€" + (cents / 100).toFixed(2);
 }
 
 function renderCart() {
