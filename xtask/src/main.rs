@@ -6,6 +6,8 @@
 //!   bundles and runs every test of the workspace.
 //! - `cargo xtask build [--release]` builds `pkg/` (the recorder's npm package), the viewer
 //!   (`target/viewer/`) and the `sightline` binary, and prints the bundle sizes.
+//! - `cargo xtask bench session-size [--save]` records one scripted minute of the demo shop and
+//!   prints the bytes uploaded (`--save` keeps it as the demo's preloaded session).
 //! - `cargo xtask setup [--browser]` only installs the tools.
 
 mod build;
@@ -32,8 +34,9 @@ fn main() -> Result<()> {
         }
         Some("demo") => demo::run(),
         Some("test") => test::run(&args[1..]),
+        Some("bench") => test::bench(args.get(1).map(String::as_str), flag("--save")),
         _ => bail!(
-            "usage: cargo xtask <demo | test [cargo test args…] | build [--release] | setup [--browser]>"
+            "usage: cargo xtask <demo | test [cargo test args…] | bench session-size [--save] | build [--release] | setup [--browser]>"
         ),
     }
 }
