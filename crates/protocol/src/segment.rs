@@ -33,7 +33,7 @@ impl DecodedSegment {
     pub fn timed_events(&self) -> impl Iterator<Item = (u64, &Event)> {
         let mut time = self.header.start;
         self.events.iter().map(move |event| {
-            time += u64::from(event.dt);
+            time = time.saturating_add(u64::from(event.dt));
             (time, event)
         })
     }
