@@ -32,3 +32,18 @@ pub mod player;
 pub mod sanitize;
 pub mod timeline;
 pub mod token;
+
+pub mod app;
+pub mod http;
+pub mod player_view;
+pub mod render;
+pub mod replay_list;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Mounts the viewer on `document.body`; runs when the wasm module is instantiated.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,149 @@
+//! The application shell: routes, the admin token and the token form.
+
+use leptos::prelude::*;
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::player_view::PlayerPage;
+use crate::replay_list::ReplayList;
+use crate::token::{STORAGE_KEY, take_from_query};
+
+/// The admin token shared by every page; `None` shows the token form.
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    token: RwSignal<Option<String>>,
+}
+
+impl Auth {
+    /// The current token, tracked.
+    pub fn token(&self) -> Option<String> {
+        self.token.get()
+    }
+
+    /// The current token, untracked.
+    pub fn token_untracked(&self) -> Option<String> {
+        self.token.get_untracked()
+    }
+
+    /// Keeps a token typed into the form.
+    pub fn set(&self, token: String) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(STORAGE_KEY, &token);
+        }
+        self.token.set(Some(token));
+    }
+
+    /// Forgets a token the server refused, which brings up the token form.
+    pub fn reject(&self) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.remove_item(STORAGE_KEY);
+        }
+        self.token.set(None);
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Moves `?token=` from the address bar into local storage, then returns the stored token.
+pub fn adopt_token_from_url() -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let search = location.search().unwrap_or_default();
+    let (token, rest) = take_from_query(&search);
+    if let Some(token) = token {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(STORAGE_KEY, &token);
+        }
+        let url = format!(
+            "{}{}{}",
+            location.pathname().unwrap_or_default(),
+            rest,
+            location.hash().unwrap_or_default()
+        );
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+    local_storage()?
+        .get_item(STORAGE_KEY)
+        .ok()
+        .flatten()
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// The whole viewer.
+#[component]
+pub fn App() -> impl IntoView {
+    let auth = Auth {
+        token: RwSignal::new(adopt_token_from_url()),
+    };
+    provide_context(auth);
+    view! {
+        <Router>
+            <header class="top">
+                <a class="brand" href="/replays">"Sightline"</a>
+                <nav>
+                    <a href="/replays">"Replays"</a>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/replays" /> } />
+                    <Route path=path!("/replays") view=ReplayList />
+                    <Route path=path!("/replays/:id") view=PlayerPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Shown for every address the viewer does not know.
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
+        <section class="not-found">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <a href="/replays">"See all replays"</a> "."</p>
+        </section>
+    }
+}
+
+/// Shows `children` when a token is known, the token form otherwise.
+#[component]
+pub fn TokenGate(children: ChildrenFn) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <Show when=move || auth.token().is_some() fallback=TokenForm>
+            {children()}
+        </Show>
+    }
+}
+
+/// Asks for the admin token printed by `sightline serve`.
+#[component]
+fn TokenForm() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(value) = input.get().map(|i| i.value()) {
+            let value = value.trim().to_owned();
+            if !value.is_empty() {
+                auth.set(value);
+            }
+        }
+    };
+    view! {
+        <form class="token-form" data-sl-token-form="" on:submit=submit>
+            <h1>"Admin token"</h1>
+            <p>
+                "Paste the admin token that " <code>"sightline serve"</code>
+                " printed on its first start."
+            </p>
+            <input type="password" name="token" autocomplete="off" node_ref=input required />
+            <button type="submit">"Continue"</button>
+        </form>
+    }
+}

@@ -1,0 +1,108 @@
+//! Calls to the server's read API with the browser's `fetch`, authenticated with the admin token.
+
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+use crate::api::ApiError;
+use crate::token::bearer;
+
+/// Why an API call failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The server refused the token (HTTP 401): ask for a new one.
+    #[error("the server did not accept the token")]
+    Unauthorized,
+    /// The server answered with another error status.
+    #[error("HTTP {status}: {message}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The server's error message, or the status text.
+        message: String,
+    },
+    /// The request did not complete.
+    #[error("network error: {0}")]
+    Network(String),
+    /// The response body was not what the API promises.
+    #[error("unexpected response: {0}")]
+    Body(String),
+}
+
+fn js_message(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+async fn send(path: &str, token: &str) -> Result<Response, FetchError> {
+    let network = |e: JsValue| FetchError::Network(js_message(&e));
+    let headers = Headers::new().map_err(network)?;
+    headers
+        .set("Authorization", &bearer(token))
+        .map_err(network)?;
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_headers_headers(&headers);
+    let request = Request::new_with_str_and_init(path, &init).map_err(network)?;
+    let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(network)?
+        .dyn_into()
+        .map_err(network)?;
+    match response.status() {
+        200..=299 => Ok(response),
+        401 => Err(FetchError::Unauthorized),
+        status => {
+            let text = match response.text() {
+                Ok(promise) => JsFuture::from(promise)
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string()),
+                Err(_) => None,
+            };
+            let message = text
+                .and_then(|t| serde_json::from_str::<ApiError>(&t).ok())
+                .map_or_else(|| response.status_text(), |e| e.error);
+            Err(FetchError::Status { status, message })
+        }
+    }
+}
+
+/// `GET path` and parses the JSON body.
+///
+/// # Errors
+/// Any [`FetchError`].
+pub async fn get_json<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, FetchError> {
+    let response = send(path, token).await?;
+    let promise = response
+        .text()
+        .map_err(|e| FetchError::Body(js_message(&e)))?;
+    let text = JsFuture::from(promise)
+        .await
+        .map_err(|e| FetchError::Body(js_message(&e)))?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| FetchError::Body(e.to_string()))
+}
+
+/// `GET path` and returns the body's bytes.
+///
+/// # Errors
+/// Any [`FetchError`].
+pub async fn get_bytes(path: &str, token: &str) -> Result<Vec<u8>, FetchError> {
+    let response = send(path, token).await?;
+    let promise = response
+        .array_buffer()
+        .map_err(|e| FetchError::Body(js_message(&e)))?;
+    let buffer = JsFuture::from(promise)
+        .await
+        .map_err(|e| FetchError::Body(js_message(&e)))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}

@@ -1,0 +1,482 @@
+//! The `/replays/{id}?t={ms}` page: loads the replay's segments and plays them in a sandboxed
+//! `<iframe>`.
+//!
+//! The [`Player`] and the [`Renderer`] live outside the reactive graph in one stored value; after
+//! every step the few numbers the controls show are copied into signals.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use sightline_protocol::decode_segment;
+use wasm_bindgen::JsCast;
+
+use crate::api::{ReplaySummary, format_clock, format_started, replay_path, segment_path};
+use crate::app::{Auth, TokenGate};
+use crate::http::{FetchError, get_bytes, get_json};
+use crate::player::{PlaybackState, Player, SPEEDS, Step};
+use crate::render::Renderer;
+use crate::timeline::{ErrorMarker, Gap, PageMeta, Timeline};
+
+/// How often the playhead moves while playing.
+const TICK: Duration = Duration::from_millis(50);
+
+/// The player page.
+#[component]
+pub fn PlayerPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let start_at = query
+        .get_untracked()
+        .get("t")
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    view! {
+        <TokenGate>
+            {move || {
+                params
+                    .with(|p| p.get("id"))
+                    .map(|id| view! { <ReplayPlayer id=id start_at=start_at /> })
+            }}
+        </TokenGate>
+    }
+}
+
+/// What lives outside the reactive graph: the engine and the DOM it renders into.
+struct Session {
+    player: Option<Player>,
+    renderer: Option<Renderer>,
+    last_tick: f64,
+}
+
+/// The signals the controls read.
+#[derive(Clone, Copy)]
+struct Controls {
+    state: RwSignal<PlaybackState>,
+    time: RwSignal<u64>,
+    duration: RwSignal<u64>,
+    speed: RwSignal<f64>,
+    errors: RwSignal<Vec<ErrorMarker>>,
+    gaps: RwSignal<Vec<Gap>>,
+    meta: RwSignal<Option<PageMeta>>,
+    skipped: RwSignal<usize>,
+}
+
+impl Controls {
+    fn new() -> Self {
+        Self {
+            state: RwSignal::new(PlaybackState::Loading),
+            time: RwSignal::new(0),
+            duration: RwSignal::new(0),
+            speed: RwSignal::new(1.0),
+            errors: RwSignal::new(Vec::new()),
+            gaps: RwSignal::new(Vec::new()),
+            meta: RwSignal::new(None),
+            skipped: RwSignal::new(0),
+        }
+    }
+
+    /// Copies what the controls show from the player; `full` also copies the timeline's lists.
+    fn sync(&self, player: &Player, full: bool) {
+        set_if_changed(self.state, player.state());
+        set_if_changed(self.time, player.time());
+        set_if_changed(self.duration, player.duration());
+        set_if_changed(self.skipped, player.mirror().skipped());
+        if full {
+            set_if_changed(self.errors, player.timeline().errors().to_vec());
+            set_if_changed(self.gaps, player.timeline().gaps().to_vec());
+            set_if_changed(self.meta, player.timeline().meta());
+        }
+    }
+}
+
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|current| *current != value) {
+        signal.set(value);
+    }
+}
+
+/// The player for one replay.
+#[component]
+fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let controls = Controls::new();
+    let summary = RwSignal::new(None::<ReplaySummary>);
+    let failure = RwSignal::new(None::<String>);
+    let loaded = RwSignal::new(0u32);
+    let iframe = NodeRef::<leptos::html::Iframe>::new();
+    let stage = NodeRef::<leptos::html::Div>::new();
+    let stage_width = RwSignal::new(0.0f64);
+    let session = StoredValue::new_local(Session {
+        player: None,
+        renderer: None,
+        last_tick: js_sys::Date::now(),
+    });
+
+    // Runs `action` on the player, renders what changed and updates the controls.
+    let drive = move |action: &dyn Fn(&mut Player) -> Step, full: bool| {
+        session.try_update_value(|session| {
+            let Some(player) = session.player.as_mut() else {
+                return;
+            };
+            let step = action(player);
+            let base = player.timeline().meta().map(|m| m.href);
+            match session.renderer.as_mut() {
+                Some(renderer) => {
+                    renderer.set_base_href(base);
+                    renderer.update(player.mirror(), &step);
+                }
+                None => {
+                    let document = iframe
+                        .get_untracked()
+                        .and_then(|frame| frame.content_document());
+                    if let Some(document) = document {
+                        let mut renderer = Renderer::new(document, base);
+                        renderer.rebuild(player.mirror());
+                        session.renderer = Some(renderer);
+                    }
+                }
+            }
+            controls.sync(player, full);
+        });
+    };
+
+    // Load the summary, then every segment in order; the first one starts the show.
+    let load_id = id.clone();
+    leptos::task::spawn_local(async move {
+        let Some(token) = auth.token_untracked() else {
+            return;
+        };
+        let replay = match get_json::<ReplaySummary>(&replay_path(&load_id), &token).await {
+            Ok(replay) => replay,
+            Err(FetchError::Unauthorized) => return auth.reject(),
+            Err(error) => {
+                failure.try_set(Some(error.to_string()));
+                return;
+            }
+        };
+        let count = replay.segment_count;
+        let origin = replay.started_at_ms;
+        let known_duration = replay.duration_ms;
+        if summary.try_set(Some(replay)).is_some() {
+            return;
+        }
+        let mut early_gaps: Vec<(u32, String)> = Vec::new();
+        for index in 0..count {
+            let bytes = get_bytes(&segment_path(&load_id, index), &token).await;
+            let segment = match bytes {
+                Err(FetchError::Unauthorized) => return auth.reject(),
+                Err(error) => Err(error.to_string()),
+                Ok(bytes) => decode_segment(&bytes).map_err(|e| e.to_string()),
+            };
+            let alive = session.try_update_value(|session| match (&mut session.player, segment) {
+                (Some(player), Ok(segment)) => Some(player.push_segment(&segment)),
+                (Some(player), Err(reason)) => {
+                    player.record_gap(index, reason);
+                    None
+                }
+                (None, Err(reason)) => {
+                    early_gaps.push((index, reason));
+                    None
+                }
+                (None, Ok(segment)) => {
+                    let origin = if origin > 0 {
+                        origin
+                    } else {
+                        segment.header.start
+                    };
+                    let mut player =
+                        Player::new(Timeline::new(origin).with_known_duration(known_duration));
+                    for (gap, reason) in early_gaps.drain(..) {
+                        player.record_gap(gap, reason);
+                    }
+                    player.push_segment(&segment);
+                    match start_at {
+                        Some(t) => {
+                            player.seek(t);
+                        }
+                        None => {
+                            player.play();
+                        }
+                    }
+                    session.player = Some(player);
+                    session.last_tick = js_sys::Date::now();
+                    Some(Step::Rebuild)
+                }
+            });
+            let Some(step) = alive else {
+                return;
+            };
+            let step = step.unwrap_or(Step::Nothing);
+            drive(&move |_| step.clone(), true);
+            loaded.try_set(index + 1);
+        }
+        let started = session
+            .try_with_value(|s| s.player.is_some())
+            .unwrap_or(true);
+        if !started {
+            failure.try_set(Some(if count == 0 {
+                "This replay has no segments yet.".to_owned()
+            } else {
+                "None of the replay's segments could be loaded.".to_owned()
+            }));
+        }
+    });
+
+    // Move the playhead while playing.
+    let interval = set_interval_with_handle(
+        move || {
+            let now = js_sys::Date::now();
+            let elapsed = session
+                .try_update_value(|s| {
+                    let elapsed = now - s.last_tick;
+                    s.last_tick = now;
+                    elapsed
+                })
+                .unwrap_or(0.0);
+            if controls.state.get_untracked() == PlaybackState::Playing {
+                drive(&move |p| p.advance(elapsed), false);
+            }
+        },
+        TICK,
+    )
+    .ok();
+    let measure = move || {
+        if let Some(el) = stage.get_untracked() {
+            stage_width.set(f64::from(el.client_width()));
+        }
+    };
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || {
+        if let Some(handle) = interval {
+            handle.clear();
+        }
+        resize.remove();
+    });
+    Effect::new(move || {
+        if stage.get().is_some() {
+            measure();
+        }
+    });
+
+    let toggle = move |_| drive(&Player::toggle, false);
+    let seek = move |t: u64| drive(&move |p| p.seek(t), false);
+    let on_scrub = move |ev: leptos::ev::Event| {
+        let value = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value_as_number());
+        if let Some(value) = value.filter(|v| v.is_finite() && *v >= 0.0) {
+            seek(value as u64);
+        }
+    };
+    let on_speed = move |ev: leptos::ev::Event| {
+        let value = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            .and_then(|select| select.value().parse::<f64>().ok());
+        if let Some(speed) = value {
+            controls.speed.set(speed);
+            drive(
+                &move |p| {
+                    p.set_speed(speed);
+                    Step::Nothing
+                },
+                false,
+            );
+        }
+    };
+
+    let viewport = move || {
+        controls
+            .meta
+            .with(|m| m.as_ref().map(|m| (m.width.max(1), m.height.max(1))))
+            .unwrap_or((1280, 720))
+    };
+    let scale = move || {
+        let (width, _) = viewport();
+        let available = stage_width.get();
+        if available > 0.0 {
+            (available / f64::from(width)).min(1.0)
+        } else {
+            1.0
+        }
+    };
+    let stage_style = move || {
+        let (_, height) = viewport();
+        format!("height:{:.0}px", f64::from(height) * scale())
+    };
+    let frame_style = move || {
+        let (width, height) = viewport();
+        format!(
+            "width:{width}px;height:{height}px;transform:scale({:.4})",
+            scale()
+        )
+    };
+    let percent = move |offset: u64| {
+        let duration = controls.duration.get().max(1);
+        (offset.min(duration) as f64) * 100.0 / duration as f64
+    };
+    let markers = move || {
+        controls
+            .errors
+            .get()
+            .into_iter()
+            .map(|marker| {
+                let offset = marker.offset;
+                view! {
+                    <button
+                        class="marker"
+                        data-sl-marker="error"
+                        data-sl-offset=offset.to_string()
+                        title=marker.label()
+                        style=move || format!("left:{:.3}%", percent(offset))
+                        on:click=move |_| seek(offset)
+                    ></button>
+                }
+            })
+            .collect_view()
+    };
+    let error_list = move || {
+        controls
+            .errors
+            .get()
+            .into_iter()
+            .map(|marker| {
+                let offset = marker.offset;
+                view! {
+                    <li>
+                        <button class="link" on:click=move |_| seek(offset)>
+                            {format_clock(offset)}
+                        </button>
+                        <span class="error-type">{marker.error_type.clone()}</span>
+                        <span>{marker.message.clone()}</span>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let gap_list = move || {
+        controls
+            .gaps
+            .get()
+            .into_iter()
+            .map(|gap| {
+                view! {
+                    <li class="gap">
+                        {format!("Segment {} could not be loaded: {}", gap.index, gap.reason)}
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let header = move || {
+        summary.get().map(|replay| {
+            view! {
+                <div class="replay-meta">
+                    <span class="url">{replay.first_url().to_owned()}</span>
+                    <span>{format_started(&replay.started_at)}</span>
+                    <span>{replay.release.clone()}</span>
+                    <span>{replay.environment.clone()}</span>
+                </div>
+            }
+        })
+    };
+    let progress = move || {
+        let total = summary.with(|s| s.as_ref().map_or(0, |s| s.segment_count));
+        let done = loaded.get();
+        (done < total).then(|| format!("Loading segment {} of {total}…", done + 1))
+    };
+
+    view! {
+        <section class="replay">
+            <h1>"Replay " <code>{id}</code></h1>
+            {header}
+            {move || failure.get().map(|message| view! { <p class="error">{message}</p> })}
+            <div
+                class="player"
+                data-sl-player=""
+                data-sl-state=move || controls.state.get().as_str()
+                data-sl-time=move || controls.time.get().to_string()
+            >
+                <div class="stage" node_ref=stage style=stage_style>
+                    <iframe
+                        sandbox="allow-same-origin"
+                        title="Recorded page"
+                        node_ref=iframe
+                        style=frame_style
+                    ></iframe>
+                </div>
+                <div class="controls">
+                    <button
+                        class="play"
+                        data-sl-action="play"
+                        on:click=toggle
+                        disabled=move || controls.state.get() == PlaybackState::Loading
+                    >
+                        {move || match controls.state.get() {
+                            PlaybackState::Playing => "Pause",
+                            PlaybackState::Ended => "Replay",
+                            _ => "Play",
+                        }}
+                    </button>
+                    <div class="track">
+                        <input
+                            type="range"
+                            data-sl-scrubber=""
+                            min="0"
+                            step="1"
+                            max=move || controls.duration.get().to_string()
+                            prop:value=move || controls.time.get().to_string()
+                            on:input=on_scrub
+                        />
+                        <div class="markers">{markers}</div>
+                    </div>
+                    <span class="clock" data-sl-clock="">
+                        {move || format_clock(controls.time.get())}
+                        " / "
+                        {move || format_clock(controls.duration.get())}
+                    </span>
+                    <select class="speed" on:change=on_speed title="Playback speed">
+                        {SPEEDS
+                            .iter()
+                            .map(|speed| {
+                                let speed = *speed;
+                                view! {
+                                    <option
+                                        value=speed.to_string()
+                                        selected=move || controls.speed.get() == speed
+                                    >
+                                        {format!("{speed}×")}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <p class="muted">{progress}</p>
+            </div>
+            <h2>"Errors"</h2>
+            <ul class="errors" data-sl-errors="">
+                {error_list}
+            </ul>
+            {move || {
+                controls
+                    .errors
+                    .with(Vec::is_empty)
+                    .then(|| view! { <p class="muted">"No errors in this replay."</p> })
+            }}
+            <ul class="gaps">{gap_list}</ul>
+            {move || {
+                let skipped = controls.skipped.get();
+                (skipped > 0)
+                    .then(|| {
+                        view! {
+                            <p class="muted">
+                                {format!("{skipped} recorded changes referred to unknown nodes and were skipped.")}
+                            </p>
+                        }
+                    })
+            }}
+        </section>
+    }
+}
