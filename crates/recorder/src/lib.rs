@@ -34,6 +34,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(target_arch = "wasm32")]
+mod browser;
 pub mod dsn;
 pub mod error_report;
 pub mod ids;

@@ -55,15 +55,19 @@ fn parse_line(line: &str) -> Option<StackFrame> {
 fn parse_chrome(rest: &str) -> Option<StackFrame> {
     let (function, location) = match rest.strip_suffix(')') {
         // `fn (location)`; an eval frame nests parentheses, so split at the first " (".
-        Some(inner) => match inner.split_once(" (") {
-            Some((function, location)) => (function, location),
+        Some(inner) => match inner
+            .match_indices('(')
+            .find(|(index, _)| inner[..*index].ends_with(' '))
+        {
+            Some((index, _)) => (&inner[..index - 1], &inner[index + 1..]),
             None => ("", inner.strip_prefix('(').unwrap_or(inner)),
         },
         None => ("", rest),
     };
+    // `eval at f (url:1:2), <anonymous>:3:4`: the position inside the evaluated code comes last.
     let location = location
-        .rsplit_once(", ")
-        .map_or(location, |(_, tail)| tail);
+        .rsplit_once(',')
+        .map_or(location, |(_, tail)| tail.trim_start());
     let function = function.strip_prefix("async ").unwrap_or(function);
     match parse_location(location) {
         Some(frame) => Some(frame.with_function(function)),

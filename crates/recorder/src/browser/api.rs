@@ -1,0 +1,88 @@
+//! The functions the ES module exports to JavaScript.
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+
+use super::error_value::report_for_value;
+use super::recorder::{Recorder, take_recorder, with_recorder};
+use super::upload::idle;
+use crate::dsn::Dsn;
+use crate::transport::Delivery;
+
+#[wasm_bindgen(typescript_custom_section)]
+const START_OPTIONS: &str = r#"
+/** Options of `start`. */
+export interface StartOptions {
+  /** Where to upload: `https://{public_key}@{host}/{project_id}`. */
+  dsn: string;
+  /** The page's release, such as `shop@1.4.2`. */
+  release?: string | null;
+  /** The deployment environment; `production` when absent. */
+  environment?: string | null;
+}
+"#;
+
+/// Starts recording the page and returns the new replay id. Takes `{dsn, release, environment}`
+/// (or just the DSN string). When a recording is already running, it keeps running and its replay
+/// id is returned.
+///
+/// # Errors
+/// Throws when the DSN is missing or invalid, or the page has no document.
+#[wasm_bindgen]
+pub fn start(
+    #[wasm_bindgen(unchecked_param_type = "StartOptions | string")] options: JsValue,
+) -> Result<String, JsError> {
+    if let Some(replay_id) = get_replay_id() {
+        return Ok(replay_id);
+    }
+    // Read with `Reflect` rather than serde-wasm-bindgen: the serde path linked float formatting
+    // and its error machinery, a fifth of the bundle, to read three strings.
+    let option = |name: &str| {
+        js_sys::Reflect::get(&options, &JsValue::from_str(name))
+            .ok()
+            .and_then(|value| value.as_string())
+            .unwrap_or_default()
+    };
+    let dsn = match options.as_string() {
+        Some(dsn) => dsn,
+        None => option("dsn"),
+    };
+    if dsn.is_empty() {
+        return Err(JsError::new("Sightline: start() needs a `dsn` option"));
+    }
+    let dsn = Dsn::parse(&dsn)?;
+    Recorder::start(&dsn, &option("release"), &option("environment"))
+        .map_err(|_| JsError::new("Sightline could not start recording this page"))?;
+    get_replay_id().ok_or_else(|| JsError::new("Sightline could not start recording this page"))
+}
+
+/// Records `error` (an `Error` or any thrown value) as a JS error of the replay; returns its event
+/// id, or `undefined` when not recording.
+#[wasm_bindgen(js_name = captureException)]
+pub fn capture_exception(error: JsValue) -> Option<String> {
+    let report = report_for_value(&error);
+    with_recorder(|recorder| recorder.record_error(report))
+}
+
+/// Uploads everything recorded so far; the promise resolves once every pending segment has been
+/// uploaded or has failed. It never rejects.
+#[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+pub fn flush() -> Promise {
+    with_recorder(|recorder| recorder.flush(Delivery::Background));
+    idle()
+}
+
+/// Stops recording and uploads what is left; the promise resolves like `flush()`'s.
+#[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+pub fn stop() -> Promise {
+    if let Some(mut recorder) = take_recorder() {
+        recorder.flush(Delivery::Background);
+    }
+    idle()
+}
+
+/// The id of the replay being recorded, or `undefined` when not recording.
+#[wasm_bindgen(js_name = getReplayId)]
+pub fn get_replay_id() -> Option<String> {
+    with_recorder(|recorder| recorder.replay_id().to_owned())
+}

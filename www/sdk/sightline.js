@@ -1,0 +1,110 @@
+/*
+ * Sightline loader: a classic script that records the page with Sightline's WebAssembly SDK.
+ *
+ *   <script src="https://sightline.example/sdk/sightline.js"
+ *           data-dsn="https://KEY@sightline.example/1"
+ *           data-release="shop@1.4.2" data-environment="production"></script>
+ *
+ * It loads the ES module `sightline_recorder.js` and `sightline_recorder_bg.wasm` from the
+ * directory of its own `src`, starts recording when `data-dsn` is set, and defines
+ * `window.Sightline = {init, captureException, flush, stop, getReplayId}`. Calls made before the
+ * module has loaded are queued and run in order once it has. Nothing here throws into the page.
+ */
+(function () {
+  'use strict';
+  if (window.Sightline) return; // included twice: keep the first copy
+
+  var script = document.currentScript;
+  var base = new URL('.', (script && script.src) || location.href);
+  var sdk = null; // the ES module, once loaded and initialised
+  var warned = false;
+
+  function warn(message, detail) {
+    if (warned) return;
+    warned = true;
+    if (window.console && console.warn) console.warn('Sightline: ' + message, detail);
+  }
+
+  // Resolves to the module, or to null when it cannot load (old browser, CSP, network).
+  var ready = import(new URL('sightline_recorder.js', base).href)
+    .then(function (module) {
+      var wasm = new URL('sightline_recorder_bg.wasm', base).href;
+      return module.default({ module_or_path: wasm }).then(function () {
+        sdk = module;
+        return module;
+      });
+    })
+    .catch(function (error) {
+      warn('the recorder could not be loaded', error);
+      return null;
+    });
+
+  // Runs fn(module) now when loaded, else after everything queued before it.
+  function whenReady(fn, fallback) {
+    var run = function (module) {
+      if (!module) return fallback;
+      try {
+        return fn(module);
+      } catch (error) {
+        warn('call failed', error);
+        return fallback;
+      }
+    };
+    return sdk ? Promise.resolve(run(sdk)) : ready.then(run);
+  }
+
+  function init(options) {
+    return whenReady(function (module) {
+      return module.start(options);
+    }, null);
+  }
+
+  window.Sightline = {
+    /** Starts recording with {dsn, release, environment}; resolves to the replay id or null. */
+    init: init,
+    /** Records an error; returns its event id once loaded, undefined while still loading. */
+    captureException: function (error) {
+      if (sdk) {
+        try {
+          return sdk.captureException(error);
+        } catch (e) {
+          warn('captureException failed', e);
+          return undefined;
+        }
+      }
+      whenReady(function (module) {
+        return module.captureException(error);
+      });
+      return undefined;
+    },
+    /** Uploads what was recorded; resolves once pending segments are uploaded (or failed). */
+    flush: function () {
+      return whenReady(function (module) {
+        return module.flush();
+      }, undefined).then(function () {});
+    },
+    /** Stops recording and uploads the rest; resolves like flush(). */
+    stop: function () {
+      return whenReady(function (module) {
+        return module.stop();
+      }, undefined).then(function () {});
+    },
+    /** The current replay id, or null before recording has started. */
+    getReplayId: function () {
+      try {
+        return (sdk && sdk.getReplayId()) || null;
+      } catch (e) {
+        return null;
+      }
+    },
+  };
+
+  var dsn = script && script.getAttribute('data-dsn');
+  if (dsn) {
+    init({
+      dsn: dsn,
+      release: script.getAttribute('data-release'),
+      environment: script.getAttribute('data-environment'),
+    });
+  }
+})();
