@@ -11,3 +11,6 @@ mod mutations;
 mod recorder;
 mod snapshot;
 mod upload;
+
+#[cfg(test)]
+mod tests;
