@@ -307,10 +307,9 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
     };
     let frame_style = move || {
         let (width, height) = viewport();
-        format!(
-            "width:{width}px;height:{height}px;transform:scale({:.4})",
-            scale()
-        )
+        let scale = scale();
+        let left = ((stage_width.get() - f64::from(width) * scale) / 2.0).max(0.0);
+        format!("width:{width}px;height:{height}px;left:{left:.0}px;transform:scale({scale:.4})")
     };
     let percent = move |offset: u64| {
         let duration = controls.duration.get().max(1);

@@ -1,7 +1,7 @@
 //! Builds the mirrored page as real DOM nodes inside the player's sandboxed `<iframe>`, and keeps
 //! them up to date with the [`Change`]s the player reports.
 //!
-//! Everything passes through [`sanitize`](crate::sanitize) on the way in. The renderer reads
+//! Everything passes through the [`crate::sanitize`] rules on the way in. The renderer reads
 //! values from the mirror (which already holds the state after the whole batch), so applying a
 //! change twice is harmless; whenever the DOM and the mirror disagree it renders everything again.
 
@@ -33,13 +33,14 @@ pub struct Renderer {
 impl Renderer {
     /// Takes over `document` (the iframe's), switching it to standards mode.
     pub fn new(document: Document, base_href: Option<String>) -> Self {
-        if let Some(html) = document.dyn_ref::<HtmlDocument>() {
-            // A parsed doctype is the only way to leave quirks mode; the nodes are replaced
-            // right away.
-            let _ = html.open();
-            let _ = html.write_1("<!DOCTYPE html><html><head></head><body></body></html>");
-            let _ = html.close();
-        }
+        // The iframe's objects come from another realm, where `instanceof` checks against this
+        // window's classes fail: cast unchecked (every `Document` in a browser is an
+        // `HTMLDocument`). A parsed doctype is the only way to leave quirks mode; the parsed
+        // nodes are replaced right away.
+        let html = document.unchecked_ref::<HtmlDocument>();
+        let _ = html.open();
+        let _ = html.write_1("<!DOCTYPE html><html><head></head><body></body></html>");
+        let _ = html.close();
         Self {
             document,
             nodes: HashMap::new(),
@@ -162,7 +163,12 @@ impl Renderer {
         else {
             return true;
         };
-        let Some(element) = self.nodes.get(&id).and_then(|n| n.dyn_ref::<Element>()) else {
+        let Some(element) = self
+            .nodes
+            .get(&id)
+            .filter(|n| n.node_type() == web_sys::Node::ELEMENT_NODE)
+            .map(|n| n.unchecked_ref::<Element>())
+        else {
             return false;
         };
         let value = attributes
