@@ -5,7 +5,7 @@
 //! compresses it with the browser's `CompressionStream`, then prepends [`encode_header_prefix`].
 
 use crate::error::{DecodeError, EncodeError};
-use crate::limits::{MAX_BODY_BYTES, MAX_EVENTS, MAX_HEADER_BYTES, MAX_SEGMENT_BYTES};
+use crate::limits::{MAX_EVENTS, MAX_HEADER_BYTES, MAX_SEGMENT_BYTES};
 use crate::scan::scan_value;
 use crate::v1::{
     Compression, Event, EventData, FLAG_CONTAINS_CHECKPOINT, FLAG_CONTAINS_ERROR, SegmentHeader,
@@ -214,6 +214,7 @@ fn deflate_raw(_body: &[u8]) -> Result<Vec<u8>, EncodeError> {
 fn inflate_raw(body: &[u8]) -> Result<Vec<u8>, DecodeError> {
     use std::io::Read as _;
     let mut out = Vec::new();
+    use crate::limits::MAX_BODY_BYTES;
     let limit = u64::try_from(MAX_BODY_BYTES).unwrap_or(u64::MAX) + 1;
     flate2::read::DeflateDecoder::new(body)
         .take(limit)
