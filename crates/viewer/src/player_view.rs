@@ -119,18 +119,14 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                 return;
             };
             let step = action(player);
-            let base = player.timeline().meta().map(|m| m.href);
             match session.renderer.as_mut() {
-                Some(renderer) => {
-                    renderer.set_base_href(base);
-                    renderer.update(player.mirror(), &step);
-                }
+                Some(renderer) => renderer.update(player.mirror(), &step),
                 None => {
                     let document = iframe
                         .get_untracked()
                         .and_then(|frame| frame.content_document());
                     if let Some(document) = document {
-                        let mut renderer = Renderer::new(document, base);
+                        let mut renderer = Renderer::new(document);
                         renderer.rebuild(player.mirror());
                         session.renderer = Some(renderer);
                     }

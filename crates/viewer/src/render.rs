@@ -4,6 +4,9 @@
 //! Everything passes through the [`crate::sanitize`] rules on the way in. The renderer reads
 //! values from the mirror (which already holds the state after the whole batch), so applying a
 //! change twice is harmless; whenever the DOM and the mirror disagree it renders everything again.
+//!
+//! Nothing is added to the recorded page (no `<base>`), so the replayed DOM equals the recorded
+//! one; relative URLs therefore resolve against the viewer's address.
 
 use std::collections::HashMap;
 
@@ -19,20 +22,15 @@ const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 
-/// Marks the `<base>` the renderer adds so that relative URLs of the recorded page resolve
-/// against its address, not the viewer's.
-pub const BASE_MARKER: &str = "data-sl-base";
-
 /// The live rendering of a mirror in one document.
 pub struct Renderer {
     document: Document,
     nodes: HashMap<NodeId, web_sys::Node>,
-    base_href: Option<String>,
 }
 
 impl Renderer {
     /// Takes over `document` (the iframe's), switching it to standards mode.
-    pub fn new(document: Document, base_href: Option<String>) -> Self {
+    pub fn new(document: Document) -> Self {
         // The iframe's objects come from another realm, where `instanceof` checks against this
         // window's classes fail: cast unchecked (every `Document` in a browser is an
         // `HTMLDocument`). A parsed doctype is the only way to leave quirks mode; the parsed
@@ -44,14 +42,7 @@ impl Renderer {
         Self {
             document,
             nodes: HashMap::new(),
-            base_href,
         }
-    }
-
-    /// Sets the address relative URLs resolve against (the recorded page's), from the next
-    /// rebuild on.
-    pub fn set_base_href(&mut self, base_href: Option<String>) {
-        self.base_href = base_href;
     }
 
     /// Brings the rendered page in line with the mirror after a player step.
@@ -84,7 +75,6 @@ impl Renderer {
                 let _ = self.document.append_child(&node);
             }
         }
-        self.insert_base();
     }
 
     /// Applies incremental changes; falls back to a full rebuild when the DOM and the mirror
@@ -231,26 +221,6 @@ impl Renderer {
         }
         self.nodes.insert(id, node.clone());
         Some(node)
-    }
-
-    fn insert_base(&self) {
-        let Some(href) = self.base_href.as_deref().filter(|h| !h.is_empty()) else {
-            return;
-        };
-        if sanitize::is_dangerous_url(href) {
-            return;
-        }
-        let Some(head) = self.document.head() else {
-            return;
-        };
-        if head.query_selector("base").ok().flatten().is_some() {
-            return;
-        }
-        if let Ok(base) = self.document.create_element("base") {
-            let _ = base.set_attribute("href", href);
-            let _ = base.set_attribute(BASE_MARKER, "");
-            let _ = head.insert_before(&base, head.first_child().as_ref());
-        }
     }
 }
 
