@@ -6,34 +6,66 @@ use anyhow::{Context, Result, bail};
 
 use crate::tool;
 
+/// binaryen from the npm registry, pinned. Debian's binaryen 108 is too old for what wasm-bindgen
+/// 0.2.130 emits: its output fails to instantiate ("WebAssembly.Table.set(): … must be a Wasm
+/// function object", or an invalid `(ref …)` type with `--all-features`).
+const BINARYEN_NPM: &str = "binaryen@132.0.0";
+
 /// Debian packages and the programs they provide.
-const WASM_OPT: (&str, &str) = ("wasm-opt", "binaryen");
 const BROWSER: [(&str, &str); 2] = [
     ("chromium", "chromium"),
     ("chromedriver", "chromium-driver"),
 ];
 
-/// Installs the wasm32 target, the pinned `wasm-bindgen-cli` and `wasm-opt`; with `browser`, also
-/// Debian's Chromium and ChromeDriver.
+/// Installs the wasm32 target, the pinned `wasm-bindgen-cli` and `wasm-opt` (binaryen from npm,
+/// under `target/tools/`); with `browser`, also Debian's Chromium and ChromeDriver.
 ///
 /// # Errors
 /// When an install step fails.
 pub fn install(browser: bool) -> Result<()> {
     install_wasm_target()?;
     install_wasm_bindgen()?;
-    let mut packages = Vec::new();
-    if !tool::exists(WASM_OPT.0) {
-        packages.push(WASM_OPT.1);
+    install_wasm_opt()?;
+    if !browser {
+        return Ok(());
     }
-    if browser {
-        packages.extend(
-            BROWSER
-                .iter()
-                .filter(|(program, _)| !tool::exists(program))
-                .map(|(_, package)| *package),
-        );
-    }
+    let packages: Vec<&str> = BROWSER
+        .iter()
+        .filter(|(program, _)| !tool::exists(program))
+        .map(|(_, package)| *package)
+        .collect();
     apt_install(&packages)
+}
+
+/// The `wasm-opt` that `install` provides.
+pub fn wasm_opt() -> std::path::PathBuf {
+    tool::root().join("target/tools/node_modules/.bin/wasm-opt")
+}
+
+fn install_wasm_opt() -> Result<()> {
+    let wanted = BINARYEN_NPM.rsplit('@').next().unwrap_or_default();
+    let major = wanted.split('.').next().unwrap_or_default();
+    let installed = tool::output(&wasm_opt().to_string_lossy(), &["--version"]).unwrap_or_default();
+    if installed.contains(&format!("version {major}")) {
+        return Ok(());
+    }
+    if !tool::exists("npm") {
+        apt_install(&["npm"])?;
+    }
+    let prefix = tool::root().join("target/tools");
+    std::fs::create_dir_all(&prefix)?;
+    tool::run(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--prefix",
+            ])
+            .arg(&prefix)
+            .arg(BINARYEN_NPM),
+    )
 }
 
 fn install_wasm_target() -> Result<()> {
