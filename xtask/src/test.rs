@@ -1,5 +1,7 @@
 //! `cargo xtask test`: installs what the tests need, builds the bundles and runs every test.
 
+use std::time::{Duration, Instant};
+
 use anyhow::{Result, bail};
 
 use crate::{build, setup, tool};
@@ -11,7 +13,60 @@ use crate::{build, setup, tool};
 pub fn run(extra: &[String]) -> Result<()> {
     let mut cargo = prepared_cargo_test()?;
     cargo.arg("--workspace").args(extra);
-    tool::run(&mut cargo)
+    tool::run(&mut cargo)?;
+    if extra.is_empty() {
+        browser_unit_tests()?;
+    }
+    Ok(())
+}
+
+/// How long the in-browser unit tests may take before they count as hung.
+const BROWSER_UNIT_TEST_LIMIT: Duration = Duration::from_secs(600);
+
+/// Runs the recorder's DOM unit tests (wasm-bindgen-test) in headless Chromium.
+///
+/// `wasm-bindgen-test-runner`'s headless WebDriver mode was seen to hang with some Chromium builds
+/// ("Timed out receiving message from renderer"), so the run has a hard time limit and a hang fails
+/// the suite with that explanation rather than stalling CI.
+fn browser_unit_tests() -> Result<()> {
+    let mut cargo = tool::cargo();
+    cargo
+        .args([
+            "test",
+            "-p",
+            "sightline-recorder",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env(
+            "CHROMEDRIVER",
+            tool::find("chromedriver").unwrap_or_else(|| "chromedriver".into()),
+        )
+        .current_dir(tool::root());
+    eprintln!("xtask: {cargo:?}");
+    let mut child = cargo.spawn()?;
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            if !status.success() {
+                bail!("the recorder's in-browser unit tests failed with {status}");
+            }
+            return Ok(());
+        }
+        if started.elapsed() > BROWSER_UNIT_TEST_LIMIT {
+            let _ = child.kill();
+            bail!(
+                "the recorder's in-browser unit tests did not finish in {BROWSER_UNIT_TEST_LIMIT:?}: \
+                 wasm-bindgen-test-runner's headless mode may have hung on this Chromium"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// Runs a named benchmark, which prints its figures.
