@@ -21,6 +21,12 @@ use crate::timeline::{ErrorMarker, Gap, PageMeta, Timeline};
 /// How often the playhead moves while playing.
 const TICK: Duration = Duration::from_millis(50);
 
+/// Room kept below the stage for the play button, scrubber and clock, in CSS pixels.
+const CONTROLS_HEIGHT: f64 = 72.0;
+
+/// The stage never shrinks below this height, however small the window.
+const MIN_STAGE_HEIGHT: f64 = 240.0;
+
 /// The player page.
 #[component]
 pub fn PlayerPage() -> impl IntoView {
@@ -106,6 +112,7 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
     let iframe = NodeRef::<leptos::html::Iframe>::new();
     let stage = NodeRef::<leptos::html::Div>::new();
     let stage_width = RwSignal::new(0.0f64);
+    let stage_max_height = RwSignal::new(0.0f64);
     let session = StoredValue::new_local(Session {
         player: None,
         renderer: None,
@@ -239,6 +246,14 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
     let measure = move || {
         if let Some(el) = stage.get_untracked() {
             stage_width.set(f64::from(el.client_width()));
+            // Leave room below the stage for the controls, so they stay on screen.
+            let window_height = window()
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(0.0);
+            let top = el.get_bounding_client_rect().top() + window().scroll_y().unwrap_or(0.0);
+            stage_max_height.set((window_height - top - CONTROLS_HEIGHT).max(MIN_STAGE_HEIGHT));
         }
     };
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
@@ -289,10 +304,15 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
             .unwrap_or((1280, 720))
     };
     let scale = move || {
-        let (width, _) = viewport();
+        let (width, height) = viewport();
         let available = stage_width.get();
         if available > 0.0 {
-            (available / f64::from(width)).min(1.0)
+            let by_width = available / f64::from(width);
+            let by_height = match stage_max_height.get() {
+                max if max > 0.0 => max / f64::from(height),
+                _ => f64::INFINITY,
+            };
+            by_width.min(by_height).min(1.0)
         } else {
             1.0
         }
