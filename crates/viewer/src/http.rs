@@ -60,16 +60,9 @@ async fn send(path: &str, token: &str) -> Result<Response, FetchError> {
         200..=299 => Ok(response),
         401 => Err(FetchError::Unauthorized),
         status => {
-            let text = match response.text() {
-                Ok(promise) => JsFuture::from(promise)
-                    .await
-                    .ok()
-                    .and_then(|t| t.as_string()),
-                Err(_) => None,
-            };
-            let message = text
-                .and_then(|t| serde_json::from_str::<ApiError>(&t).ok())
-                .map_or_else(|| response.status_text(), |e| e.error);
+            let message = json_body::<ApiError>(&response)
+                .await
+                .map_or_else(|_| response.status_text(), |e| e.error);
             Err(FetchError::Status { status, message })
         }
     }
@@ -81,15 +74,19 @@ async fn send(path: &str, token: &str) -> Result<Response, FetchError> {
 /// Any [`FetchError`].
 pub async fn get_json<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, FetchError> {
     let response = send(path, token).await?;
+    json_body(&response).await
+}
+
+/// Parses a response body with the browser's own JSON parser, then converts the JS value into `T`
+/// with serde-wasm-bindgen (no JSON parser of our own in the bundle).
+async fn json_body<T: DeserializeOwned>(response: &Response) -> Result<T, FetchError> {
     let promise = response
-        .text()
+        .json()
         .map_err(|e| FetchError::Body(js_message(&e)))?;
-    let text = JsFuture::from(promise)
+    let value = JsFuture::from(promise)
         .await
-        .map_err(|e| FetchError::Body(js_message(&e)))?
-        .as_string()
-        .unwrap_or_default();
-    serde_json::from_str(&text).map_err(|e| FetchError::Body(e.to_string()))
+        .map_err(|e| FetchError::Body(js_message(&e)))?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| FetchError::Body(e.to_string()))
 }
 
 /// `GET path` and returns the body's bytes.
