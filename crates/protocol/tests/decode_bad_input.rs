@@ -87,7 +87,10 @@ fn event_count_must_match_the_body() -> Result<(), Box<dyn std::error::Error>> {
     bytes.extend(sightline_protocol::encode_body(&common::events())?);
     assert_eq!(
         decode_segment(&bytes),
-        Err(DecodeError::EventCountMismatch { header: 2, body: 6 })
+        Err(DecodeError::EventCountMismatch {
+            header: 2,
+            body: common::events().len()
+        })
     );
     Ok(())
 }

@@ -34,7 +34,8 @@ fn timed_events_accumulate_deltas_from_the_header_start() -> Result<(), Box<dyn 
         .timed_events()
         .map(|(t, _)| t - 1_764_000_000_000)
         .collect();
-    assert_eq!(times, vec![0, 3, 1_203, 1_218, 3_218, 3_250]);
+    assert_eq!(&times[..6], &[0, 3, 1_203, 1_218, 3_218, 3_250]);
+    assert_eq!(times.last(), Some(&4_306));
     Ok(())
 }
 
@@ -49,6 +50,25 @@ fn header_decodes_without_touching_the_body() -> Result<(), Box<dyn std::error::
     assert_eq!(header.replay_id, common::REPLAY_ID);
     assert!(!body.is_empty());
     Ok(())
+}
+
+#[test]
+fn mouse_moves_are_delta_coded_and_restored() {
+    let samples = [
+        (1_000, 10, 10),
+        (1_050, 14, 9),
+        (1_100, 14, 9),
+        (1_160, -3, 400),
+    ];
+    let moves = sightline_protocol::v1::MouseMove::from_positions(&samples).unwrap_or_default();
+    assert_eq!((moves.x, moves.y), (10, 10));
+    assert_eq!(moves.deltas[0].dx, 4);
+    assert_eq!(moves.deltas[2].dy, 391);
+    let restored: Vec<_> = moves.positions().collect();
+    assert_eq!(
+        restored,
+        vec![(0, 10, 10), (50, 14, 9), (100, 14, 9), (160, -3, 400)]
+    );
 }
 
 #[test]

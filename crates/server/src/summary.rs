@@ -197,6 +197,7 @@ mod tests {
                 duration: 3,
                 trace_id: trace_id.into(),
                 span_id: String::new(),
+                response_size: None,
             }),
         )
     }

@@ -5,6 +5,10 @@ use std::fmt;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::interaction::{
+    AdoptedStyleSheets, Breadcrumb, Input, Media, MouseInteraction, MouseMove, NavigationKind,
+    StyleSheetRule,
+};
 use super::node::{Node, NodeId};
 use super::tuple::{field, skip_rest, write_tuple};
 
@@ -63,6 +67,48 @@ pub enum EventData {
     JsError(JsError),
     /// Kind 5: a finished fetch or XHR request; the event's time is when it finished.
     NetworkRequest(NetworkRequest),
+    /// Kind 6: pointer positions while the mouse moved (batched, delta-coded).
+    MouseMove(MouseMove),
+    /// Kind 7: the window (the document's node id) or an element scrolled.
+    Scroll {
+        /// The document node for the window, else the scrolled element.
+        id: NodeId,
+        /// `scrollLeft` / `scrollX` in CSS pixels.
+        x: i32,
+        /// `scrollTop` / `scrollY` in CSS pixels.
+        y: i32,
+    },
+    /// Kind 8: the viewport changed size.
+    ViewportResize {
+        /// New width in CSS pixels.
+        width: u32,
+        /// New height in CSS pixels.
+        height: u32,
+    },
+    /// Kind 9: a form control's value or checked state changed.
+    Input(Input),
+    /// Kind 10: a media element played, paused, seeked or changed volume or rate.
+    Media(Media),
+    /// Kind 11: a stylesheet changed through the CSSOM.
+    StyleSheetRule(StyleSheetRule),
+    /// Kind 12: a document's or shadow root's adopted stylesheets changed.
+    AdoptedStyleSheets(AdoptedStyleSheets),
+    /// Kind 13: the URL changed without a new snapshot (single-page app navigation).
+    Navigation {
+        /// The new URL.
+        href: String,
+        /// How it changed.
+        kind: NavigationKind,
+    },
+    /// Kind 14: a console message or application breadcrumb.
+    Breadcrumb(Breadcrumb),
+    /// Kind 15: an application-defined event.
+    Custom {
+        /// What the event is, such as `set_user`.
+        tag: String,
+        /// Its data as JSON.
+        payload: String,
+    },
 }
 
 impl EventData {
@@ -74,33 +120,16 @@ impl EventData {
             Self::MouseInteraction { .. } => 3,
             Self::JsError(_) => 4,
             Self::NetworkRequest(_) => 5,
-        }
-    }
-}
-
-/// A pointer interaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MouseInteraction {
-    /// A primary-button click (code 0).
-    Click,
-}
-
-impl Serialize for MouseInteraction {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u8(match self {
-            Self::Click => 0,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for MouseInteraction {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match u8::deserialize(deserializer)? {
-            0 => Ok(Self::Click),
-            other => Err(de::Error::custom(format_args!(
-                "unknown mouse interaction {other}"
-            ))),
+            Self::MouseMove(_) => 6,
+            Self::Scroll { .. } => 7,
+            Self::ViewportResize { .. } => 8,
+            Self::Input(_) => 9,
+            Self::Media(_) => 10,
+            Self::StyleSheetRule(_) => 11,
+            Self::AdoptedStyleSheets(_) => 12,
+            Self::Navigation { .. } => 13,
+            Self::Breadcrumb(_) => 14,
+            Self::Custom { .. } => 15,
         }
     }
 }
@@ -201,6 +230,8 @@ pub struct NetworkRequest {
     pub trace_id: String,
     /// Span id sent in `sentry-trace` (16 hex), empty when the request was not traced.
     pub span_id: String,
+    /// Response body size in bytes, when known.
+    pub response_size: Option<u64>,
 }
 
 impl Serialize for Event {
@@ -229,8 +260,31 @@ impl Serialize for Event {
             ),
             EventData::NetworkRequest(r) => write_tuple!(
                 serializer; &kind, dt, &r.method, &r.url, &r.status, &r.duration, &r.trace_id,
-                &r.span_id
+                &r.span_id, &r.response_size
             ),
+            EventData::MouseMove(m) => write_tuple!(serializer; &kind, dt, &m.x, &m.y, &m.deltas),
+            EventData::Scroll { id, x, y } => write_tuple!(serializer; &kind, dt, id, x, y),
+            EventData::ViewportResize { width, height } => {
+                write_tuple!(serializer; &kind, dt, width, height)
+            }
+            EventData::Input(i) => write_tuple!(serializer; &kind, dt, &i.id, &i.value, &i.checked),
+            EventData::Media(m) => write_tuple!(
+                serializer; &kind, dt, &m.id, &m.action, &m.current_time, &m.volume, &m.muted,
+                &m.rate
+            ),
+            EventData::StyleSheetRule(r) => {
+                write_tuple!(serializer; &kind, dt, &r.node_id, &r.style_id, &r.ops)
+            }
+            EventData::AdoptedStyleSheets(a) => {
+                write_tuple!(serializer; &kind, dt, &a.owner_id, &a.style_ids, &a.new_sheets)
+            }
+            EventData::Navigation { href, kind: how } => {
+                write_tuple!(serializer; &kind, dt, href, how)
+            }
+            EventData::Breadcrumb(b) => write_tuple!(
+                serializer; &kind, dt, &b.category, &b.level, &b.message, &b.data
+            ),
+            EventData::Custom { tag, payload } => write_tuple!(serializer; &kind, dt, tag, payload),
         }
     }
 }
@@ -289,7 +343,59 @@ impl<'de> Visitor<'de> for EventVisitor {
                 duration: field(&mut seq, "duration")?,
                 trace_id: field(&mut seq, "trace_id")?,
                 span_id: field(&mut seq, "span_id")?,
+                response_size: field(&mut seq, "response_size")?,
             }),
+            6 => EventData::MouseMove(MouseMove {
+                x: field(&mut seq, "x")?,
+                y: field(&mut seq, "y")?,
+                deltas: field(&mut seq, "deltas")?,
+            }),
+            7 => EventData::Scroll {
+                id: field(&mut seq, "id")?,
+                x: field(&mut seq, "x")?,
+                y: field(&mut seq, "y")?,
+            },
+            8 => EventData::ViewportResize {
+                width: field(&mut seq, "width")?,
+                height: field(&mut seq, "height")?,
+            },
+            9 => EventData::Input(Input {
+                id: field(&mut seq, "id")?,
+                value: field(&mut seq, "value")?,
+                checked: field(&mut seq, "checked")?,
+            }),
+            10 => EventData::Media(Media {
+                id: field(&mut seq, "id")?,
+                action: field(&mut seq, "action")?,
+                current_time: field(&mut seq, "current_time")?,
+                volume: field(&mut seq, "volume")?,
+                muted: field(&mut seq, "muted")?,
+                rate: field(&mut seq, "rate")?,
+            }),
+            11 => EventData::StyleSheetRule(StyleSheetRule {
+                node_id: field(&mut seq, "node_id")?,
+                style_id: field(&mut seq, "style_id")?,
+                ops: field(&mut seq, "ops")?,
+            }),
+            12 => EventData::AdoptedStyleSheets(AdoptedStyleSheets {
+                owner_id: field(&mut seq, "owner_id")?,
+                style_ids: field(&mut seq, "style_ids")?,
+                new_sheets: field(&mut seq, "new_sheets")?,
+            }),
+            13 => EventData::Navigation {
+                href: field(&mut seq, "href")?,
+                kind: field(&mut seq, "kind")?,
+            },
+            14 => EventData::Breadcrumb(Breadcrumb {
+                category: field(&mut seq, "category")?,
+                level: field(&mut seq, "level")?,
+                message: field(&mut seq, "message")?,
+                data: field(&mut seq, "data")?,
+            }),
+            15 => EventData::Custom {
+                tag: field(&mut seq, "tag")?,
+                payload: field(&mut seq, "payload")?,
+            },
             other => {
                 return Err(de::Error::custom(format_args!(
                     "unknown event kind {other}"

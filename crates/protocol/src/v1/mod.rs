@@ -6,14 +6,19 @@
 
 mod event;
 mod header;
+mod interaction;
 mod node;
 mod tuple;
 
 pub use event::{
-    AddedNode, AttributeChange, Event, EventData, JsError, MouseInteraction, Mutation,
-    NetworkRequest, RemovedNode, StackFrame, TextChange,
+    AddedNode, AttributeChange, Event, EventData, JsError, Mutation, NetworkRequest, RemovedNode,
+    StackFrame, TextChange,
 };
 pub use header::{
     Compression, FLAG_CONTAINS_CHECKPOINT, FLAG_CONTAINS_ERROR, SegmentHeader, is_hex_id,
+};
+pub use interaction::{
+    AdoptedStyleSheets, Breadcrumb, ConstructedSheet, Input, Level, Media, MediaAction, MouseDelta,
+    MouseInteraction, MouseMove, NavigationKind, StyleOp, StyleOpKind, StyleSheetRule,
 };
 pub use node::{Namespace, Node, NodeId};

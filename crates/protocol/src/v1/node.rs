@@ -62,6 +62,11 @@ impl Namespace {
 }
 
 /// One node of a serialized DOM tree. Encoded as `[type, id, …fields]`.
+///
+/// Two placements are special: an element's open shadow root is a [`Node::ShadowRoot`] that comes
+/// first among the element's children, and a same-origin `<iframe>`'s content is a
+/// [`Node::Document`] as the iframe element's only child. Mutations inside either name that node's
+/// id as the parent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Node {
@@ -118,6 +123,13 @@ pub enum Node {
         /// Section text.
         text: String,
     },
+    /// An open shadow root (type 6), first among its host element's children.
+    ShadowRoot {
+        /// Node id.
+        id: NodeId,
+        /// The shadow tree's top-level nodes.
+        children: Vec<Node>,
+    },
 }
 
 impl Node {
@@ -129,14 +141,17 @@ impl Node {
             | Self::Element { id, .. }
             | Self::Text { id, .. }
             | Self::Comment { id, .. }
-            | Self::CData { id, .. } => *id,
+            | Self::CData { id, .. }
+            | Self::ShadowRoot { id, .. } => *id,
         }
     }
 
     /// The node's children (empty for leaf nodes).
     pub fn children(&self) -> &[Node] {
         match self {
-            Self::Document { children, .. } | Self::Element { children, .. } => children,
+            Self::Document { children, .. }
+            | Self::Element { children, .. }
+            | Self::ShadowRoot { children, .. } => children,
             _ => &[],
         }
     }
@@ -195,6 +210,7 @@ impl Serialize for Node {
             Self::Text { id, text } => write_tuple!(serializer; &3u8, id, text),
             Self::Comment { id, text } => write_tuple!(serializer; &4u8, id, text),
             Self::CData { id, text } => write_tuple!(serializer; &5u8, id, text),
+            Self::ShadowRoot { id, children } => write_tuple!(serializer; &6u8, id, children),
         }
     }
 }
@@ -249,6 +265,10 @@ impl<'de> Visitor<'de> for NodeVisitor {
             5 => Node::CData {
                 id,
                 text: field(&mut seq, "text")?,
+            },
+            6 => Node::ShadowRoot {
+                id,
+                children: field(&mut seq, "children")?,
             },
             other => {
                 return Err(de::Error::custom(format_args!("unknown node type {other}")));

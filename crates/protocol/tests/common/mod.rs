@@ -1,8 +1,10 @@
 //! A scripted sample session shared by the protocol's integration tests.
 
 use sightline_protocol::v1::{
-    AddedNode, AttributeChange, Event, EventData, JsError, MouseInteraction, Mutation, Namespace,
-    NetworkRequest, Node, RemovedNode, SegmentHeader, StackFrame, TextChange,
+    AddedNode, AdoptedStyleSheets, AttributeChange, Breadcrumb, ConstructedSheet, Event, EventData,
+    Input, JsError, Level, Media, MediaAction, MouseInteraction, MouseMove, Mutation, Namespace,
+    NavigationKind, NetworkRequest, Node, RemovedNode, SegmentHeader, StackFrame, StyleOp,
+    StyleOpKind, StyleSheetRule, TextChange,
 };
 
 pub const REPLAY_ID: &str = "4f1c2e0b9a8d47e6b3c5d2a1f0e9d8c7";
@@ -75,6 +77,24 @@ pub fn events() -> Vec<Event> {
                                 id: 11,
                                 text: "x < y".into(),
                             },
+                            Node::element(
+                                15,
+                                "shop-badge",
+                                vec![],
+                                vec![Node::ShadowRoot {
+                                    id: 16,
+                                    children: vec![Node::text(17, "new")],
+                                }],
+                            ),
+                            Node::element(
+                                18,
+                                "iframe",
+                                attrs(&[("src", "/frame")]),
+                                vec![Node::Document {
+                                    id: 19,
+                                    children: vec![Node::element(20, "html", vec![], vec![])],
+                                }],
+                            ),
                         ],
                     ),
                 ],
@@ -152,6 +172,7 @@ pub fn events() -> Vec<Event> {
                 duration: 182,
                 trace_id: "771a43a4192642f0b136d5159a501700".into(),
                 span_id: "b0e6f15b45c36b12".into(),
+                response_size: Some(43),
             }),
         ),
         Event::new(
@@ -176,6 +197,122 @@ pub fn events() -> Vec<Event> {
                 ],
                 release: "shop@1.4.2".into(),
             }),
+        ),
+    ]
+    .into_iter()
+    .chain(interaction_events())
+    .collect()
+}
+
+/// The interaction, style and breadcrumb kinds, one each.
+fn interaction_events() -> Vec<Event> {
+    let moves = MouseMove::from_positions(&[(0, 100, 200), (50, 104, 190), (100, 90, 230)])
+        .unwrap_or_default();
+    vec![
+        Event::new(10, EventData::MouseMove(moves)),
+        Event::new(
+            100,
+            EventData::MouseInteraction {
+                interaction: MouseInteraction::DblClick,
+                id: 12,
+                x: 90,
+                y: 230,
+            },
+        ),
+        Event::new(
+            5,
+            EventData::Scroll {
+                id: 1,
+                x: 0,
+                y: 480,
+            },
+        ),
+        Event::new(
+            5,
+            EventData::ViewportResize {
+                width: 390,
+                height: 844,
+            },
+        ),
+        Event::new(
+            20,
+            EventData::Input(Input {
+                id: 12,
+                value: "********".into(),
+                checked: None,
+            }),
+        ),
+        Event::new(
+            1,
+            EventData::Input(Input {
+                id: 7,
+                value: "on".into(),
+                checked: Some(true),
+            }),
+        ),
+        Event::new(
+            7,
+            EventData::Media(Media {
+                id: 9,
+                action: MediaAction::Seeked,
+                current_time: 12_500,
+                volume: 80,
+                muted: false,
+                rate: 150,
+            }),
+        ),
+        Event::new(
+            3,
+            EventData::StyleSheetRule(StyleSheetRule {
+                node_id: Some(4),
+                style_id: None,
+                ops: vec![
+                    StyleOp {
+                        kind: StyleOpKind::Insert,
+                        path: vec![2, 0],
+                        text: ".busy { cursor: wait }".into(),
+                    },
+                    StyleOp {
+                        kind: StyleOpKind::Delete,
+                        path: vec![1],
+                        text: String::new(),
+                    },
+                ],
+            }),
+        ),
+        Event::new(
+            3,
+            EventData::AdoptedStyleSheets(AdoptedStyleSheets {
+                owner_id: 16,
+                style_ids: vec![1, 2],
+                new_sheets: vec![ConstructedSheet {
+                    style_id: 2,
+                    text: ":host { display: inline-block }".into(),
+                }],
+            }),
+        ),
+        Event::new(
+            900,
+            EventData::Navigation {
+                href: "https://shop.example/checkout#pay".into(),
+                kind: NavigationKind::Push,
+            },
+        ),
+        Event::new(
+            2,
+            EventData::Breadcrumb(Breadcrumb {
+                category: "console".into(),
+                level: Level::Warning,
+                message: "***** ****** *******".into(),
+                data: String::new(),
+            }),
+        ),
+        Event::new(
+            0,
+            EventData::Custom {
+                tag: "set_user".into(),
+                payload: r#"{"id":"u-42"}"#.into(),
+            },
         ),
     ]
 }

@@ -189,6 +189,7 @@ pub fn network(dt: u32, status: u16, trace_id: &str) -> Event {
             } else {
                 "b".repeat(16)
             },
+            response_size: None,
         }),
     )
 }
