@@ -95,6 +95,7 @@ impl Renderer {
                 Change::Added { parent, before, id } => self.add(mirror, *parent, *before, *id),
                 Change::Text { id } => self.set_text(mirror, *id),
                 Change::Attribute { id, name, .. } => self.set_attribute(mirror, *id, name),
+                _ => true,
             };
             if !ok {
                 consistent = false;
@@ -213,6 +214,7 @@ impl Renderer {
                 self.document.create_text_node(text).into()
             }
             NodeKind::Comment(text) => self.document.create_comment(text).into(),
+            NodeKind::ShadowRoot => return None,
         };
         for child in &entry.children {
             if let Some(child_node) = self.build(mirror, *child) {

@@ -262,22 +262,37 @@ impl Player {
 
     /// Restores the mirror to exactly `target` applied events, starting from the latest full
     /// snapshot or kept copy at or before it.
+    ///
+    /// Starting from a full snapshot, the state that outlives snapshots (URL, viewport,
+    /// constructed stylesheets) is caught up first from the latest copy before it: only the
+    /// session part of the events in between is applied.
     fn rebuild(&mut self, target: usize) {
         let snapshot = self.timeline.checkpoint_before(target);
         let copy = self
             .checkpoints
             .iter()
-            .filter(|c| c.applied <= target && snapshot.is_none_or(|s| c.applied > s))
+            .filter(|c| c.applied <= target)
             .max_by_key(|c| c.applied);
-        let start = if let Some(copy) = copy {
-            self.mirror = copy.mirror.clone();
-            copy.applied
-        } else if let Some(index) = snapshot {
-            self.mirror = Mirror::new();
-            index
-        } else {
-            self.mirror = Mirror::new();
-            0
+        let start = match (copy, snapshot) {
+            (Some(copy), snapshot) if snapshot.is_none_or(|s| copy.applied > s) => {
+                self.mirror = copy.mirror.clone();
+                copy.applied
+            }
+            (copy, Some(snapshot)) => {
+                let (session, from) = copy.map_or_else(
+                    || (Default::default(), 0),
+                    |c| (c.mirror.session().clone(), c.applied),
+                );
+                self.mirror = Mirror::with_session(session);
+                for event in &self.timeline.events()[from..snapshot] {
+                    self.mirror.apply_session(&event.data);
+                }
+                snapshot
+            }
+            (_, None) => {
+                self.mirror = Mirror::new();
+                0
+            }
         };
         for index in start..target {
             self.mirror.apply(&self.timeline.events()[index].data);
@@ -331,240 +346,4 @@ impl Player {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use sightline_protocol::v1::{
-        AddedNode, AttributeChange, Event, EventData, Mutation, Node, RemovedNode, SegmentHeader,
-        TextChange,
-    };
-
-    const REPLAY: &str = "0123456789abcdef0123456789abcdef";
-
-    fn page(title: &str) -> Node {
-        Node::Document {
-            id: 1,
-            children: vec![Node::element(
-                2,
-                "html",
-                vec![],
-                vec![Node::element(
-                    3,
-                    "body",
-                    vec![],
-                    vec![Node::element(4, "h1", vec![], vec![Node::text(5, title)])],
-                )],
-            )],
-        }
-    }
-
-    /// A scripted session: a snapshot, then every 700 ms a list item is added before the previous
-    /// one, the title text changes and an attribute flips; one item is removed now and then, and
-    /// a second full snapshot arrives half-way.
-    fn events() -> Vec<Event> {
-        let mut events = vec![
-            Event::new(
-                0,
-                EventData::Meta {
-                    href: "https://shop.example/".into(),
-                    width: 800,
-                    height: 600,
-                    user_agent: "test".into(),
-                },
-            ),
-            Event::new(
-                20,
-                EventData::FullSnapshot {
-                    root: page("start"),
-                },
-            ),
-        ];
-        let mut previous: Option<u32> = None;
-        for step in 0..40u32 {
-            if step == 20 {
-                events.push(Event::new(
-                    300,
-                    EventData::FullSnapshot {
-                        root: page("again"),
-                    },
-                ));
-                previous = None;
-            }
-            let id = 100 + step * 2;
-            let mut mutation = Mutation {
-                adds: vec![AddedNode {
-                    parent_id: 3,
-                    next_id: previous,
-                    node: Node::element(id, "li", vec![], vec![Node::text(id + 1, "item")]),
-                }],
-                texts: vec![TextChange {
-                    id: 5,
-                    text: format!("step {step}"),
-                }],
-                attributes: vec![AttributeChange {
-                    id: 4,
-                    name: "data-step".into(),
-                    value: (step % 3 != 0).then(|| step.to_string()),
-                }],
-                ..Mutation::default()
-            };
-            if let Some(prev) = previous.filter(|_| step % 5 == 4) {
-                mutation.removes.push(RemovedNode {
-                    parent_id: 3,
-                    id: prev,
-                });
-                mutation.adds[0].next_id = None;
-            }
-            previous = Some(id);
-            events.push(Event::new(700, EventData::Mutation(mutation)));
-        }
-        events
-    }
-
-    fn timeline() -> Timeline {
-        let events = events();
-        let (first, second) = events.split_at(25);
-        let first_end: u64 = first.iter().map(|e| u64::from(e.dt)).sum();
-        let second_end: u64 = second.iter().map(|e| u64::from(e.dt)).sum();
-        Timeline::from_segments(&[
-            DecodedSegment {
-                header: SegmentHeader::new(REPLAY, 0, 1, 0).with_end(first_end),
-                events: first.to_vec(),
-            },
-            DecodedSegment {
-                header: SegmentHeader::new(REPLAY, 1, 1, first_end)
-                    .with_end(first_end + second_end),
-                events: second.to_vec(),
-            },
-        ])
-    }
-
-    fn played_to(t: u64, tick: f64) -> Player {
-        let mut player = Player::new(timeline());
-        player.refresh();
-        player.play();
-        while (player.time() as f64 + tick) <= t as f64 {
-            player.advance(tick);
-        }
-        player.advance(t as f64 - player.playhead);
-        player
-    }
-
-    #[test]
-    fn seeking_gives_the_same_page_as_playing_there() {
-        let duration = timeline().duration();
-        let mut from_end = Player::new(timeline());
-        from_end.seek(duration);
-        for t in (0..=duration).step_by(97).chain([0, 20, 720, duration]) {
-            let played = played_to(t, 33.0);
-            let mut fresh = Player::new(timeline());
-            fresh.seek(t);
-            from_end.seek(duration);
-            assert!(from_end.seek(t) != Step::Nothing || t >= duration - 700);
-            assert_eq!(played.time(), t);
-            assert_eq!(
-                fresh.mirror().to_tree(),
-                played.mirror().to_tree(),
-                "fresh at {t}"
-            );
-            assert_eq!(
-                from_end.mirror().to_tree(),
-                played.mirror().to_tree(),
-                "back at {t}"
-            );
-            assert_eq!(fresh.mirror().len(), played.mirror().len());
-        }
-    }
-
-    #[test]
-    fn incremental_changes_are_reported_and_seek_back_rebuilds() {
-        let mut player = Player::new(timeline());
-        assert_eq!(player.seek(20), Step::Rebuild);
-        match player.seek(720) {
-            Step::Changes(changes) => assert_eq!(changes.len(), 3),
-            other => panic!("expected changes, got {other:?}"),
-        }
-        assert_eq!(player.seek(100), Step::Rebuild);
-        assert_eq!(player.seek(100), Step::Nothing);
-    }
-
-    #[test]
-    fn the_first_snapshot_shows_before_its_time() {
-        let mut player = Player::new(timeline());
-        assert_eq!(player.seek(0), Step::Rebuild);
-        assert_eq!(player.time(), 0);
-        assert!(player.mirror().root().is_some());
-    }
-
-    #[test]
-    fn plays_to_the_end_then_restarts() {
-        let mut player = Player::new(timeline());
-        player.play();
-        assert_eq!(player.state(), PlaybackState::Playing);
-        player.set_speed(8.0);
-        for _ in 0..1_000 {
-            player.advance(50.0);
-        }
-        assert_eq!(player.state(), PlaybackState::Ended);
-        assert_eq!(player.time(), player.duration());
-        assert_eq!(player.play(), Step::Rebuild);
-        assert_eq!(player.time(), 0);
-        assert_eq!(player.state(), PlaybackState::Playing);
-    }
-
-    #[test]
-    fn paused_player_does_not_move_and_seek_clamps() {
-        let mut player = Player::new(timeline());
-        player.seek(1_000);
-        assert_eq!(player.advance(500.0), Step::Nothing);
-        assert_eq!(player.time(), 1_000);
-        player.seek(u64::MAX);
-        assert_eq!(player.time(), player.duration());
-        assert_eq!(player.state(), PlaybackState::Paused);
-    }
-
-    #[test]
-    fn late_segment_rebuilds_the_page_it_changes() {
-        let events = events();
-        let (first, second) = events.split_at(25);
-        let first_end: u64 = first.iter().map(|e| u64::from(e.dt)).sum();
-        let second_segment = DecodedSegment {
-            header: SegmentHeader::new(REPLAY, 1, 1, first_end),
-            events: second.to_vec(),
-        };
-        let mut complete = Player::new(timeline());
-        complete.seek(first_end + 2_000);
-
-        // Segment 1 arrives while the player already waits beyond the first segment's end.
-        let mut loading = Player::new(Timeline::new(0).with_known_duration(complete.duration()));
-        loading.push_segment(&DecodedSegment {
-            header: SegmentHeader::new(REPLAY, 0, 1, 0).with_end(first_end),
-            events: first.to_vec(),
-        });
-        loading.seek(first_end + 2_000);
-        assert_eq!(loading.push_segment(&second_segment), Step::Rebuild);
-        assert_eq!(loading.mirror().to_tree(), complete.mirror().to_tree());
-    }
-
-    #[test]
-    fn gap_in_the_middle_still_plays() {
-        let events = events();
-        let (first, rest) = events.split_at(10);
-        let (_lost, last) = rest.split_at(10);
-        let mut timeline = Timeline::new(0);
-        timeline.push_segment(&DecodedSegment {
-            header: SegmentHeader::new(REPLAY, 0, 1, 0),
-            events: first.to_vec(),
-        });
-        timeline.record_gap(1, "HTTP 500");
-        timeline.push_segment(&DecodedSegment {
-            header: SegmentHeader::new(REPLAY, 2, 1, 20_000),
-            events: last.to_vec(),
-        });
-        let mut player = Player::new(timeline);
-        player.seek(u64::MAX);
-        // Items added by the lost segment are missing: later adds that refer to them are
-        // skipped or appended, never a crash, and the second snapshot restores the page.
-        assert!(player.mirror().root().is_some());
-        assert_eq!(player.timeline().gaps().len(), 1);
-    }
-}
+mod tests;
