@@ -24,7 +24,10 @@
 pub mod auth;
 pub mod config;
 pub mod endpoints;
+pub mod envelope;
 pub mod error;
+pub mod event_id;
+pub mod limits;
 pub mod project;
 pub mod rejection;
 pub mod startup;

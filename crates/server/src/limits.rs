@@ -1,0 +1,49 @@
+//! Named limits of the Sentry-compatible ingest. A rejected payload names the limit it broke, so
+//! an SDK author (or an operator reading the log) knows which one to look up here.
+
+/// Largest request body accepted on the wire, before decompression (bytes).
+pub const MAX_COMPRESSED_BODY_BYTES: usize = 20 * 1024 * 1024;
+
+/// Largest envelope after decompression (bytes). A small compressed body can inflate a thousand
+/// times; decoding stops as soon as this many bytes came out.
+pub const MAX_DECOMPRESSED_BODY_BYTES: usize = 50 * 1024 * 1024;
+
+/// Largest `event` item, and largest body of the `/store/` endpoint (bytes).
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
+
+/// Largest `transaction` item (bytes).
+pub const MAX_TRANSACTION_BYTES: usize = 1024 * 1024;
+
+/// Largest envelope header or item header line (bytes).
+pub const MAX_HEADER_LINE_BYTES: usize = 64 * 1024;
+
+/// Most items in one envelope.
+pub const MAX_ENVELOPE_ITEMS: usize = 1000;
+
+/// Most frames kept per stack trace; the middle of longer traces is dropped, keeping the
+/// outermost and the innermost frames, as a reader of a stack overflow wants.
+pub const MAX_FRAMES_PER_STACKTRACE: usize = 250;
+
+/// Most exceptions kept in one chain.
+pub const MAX_EXCEPTIONS: usize = 25;
+
+/// Longest tag key (characters); longer tags are dropped and noted in the event's `errors`.
+pub const MAX_TAG_KEY_CHARS: usize = 200;
+
+/// Longest tag value (characters); longer tags are dropped and noted in the event's `errors`.
+pub const MAX_TAG_VALUE_CHARS: usize = 200;
+
+/// Most tags kept per event.
+pub const MAX_TAGS: usize = 200;
+
+/// Longest derived title (characters).
+pub const MAX_TITLE_CHARS: usize = 1024;
+
+/// Longest string kept inside local variables and other free-form values (characters).
+pub const MAX_VALUE_STRING_CHARS: usize = 4096;
+
+/// Deepest nesting kept inside local variables and other free-form values.
+pub const MAX_VALUE_DEPTH: usize = 8;
+
+/// Most inbox entries the processor takes in one batch.
+pub const PROCESSOR_BATCH: usize = 100;
