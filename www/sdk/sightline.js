@@ -5,6 +5,11 @@
  *           data-dsn="https://KEY@sightline.example/1"
  *           data-release="shop@1.4.2" data-environment="production"></script>
  *
+ * Privacy options are attributes too: `data-mask-all-text="false"`, `data-mask-all-inputs`,
+ * `data-block-all-media`, and comma-separated selector lists `data-mask`, `data-unmask`,
+ * `data-block`, `data-unblock`, `data-ignore` (all text, inputs and media are masked or blocked
+ * unless the page says otherwise).
+ *
  * It loads the ES module `sightline_recorder.js` and `sightline_recorder_bg.wasm` from the
  * directory of its own `src`, starts recording when `data-dsn` is set, and defines
  * `window.Sightline = {init, captureException, flush, stop, getReplayId}`. Calls made before the
@@ -99,12 +104,28 @@
     },
   };
 
+  // start() option name -> the loader attribute that sets it.
+  var ATTRIBUTES = {
+    release: 'data-release',
+    environment: 'data-environment',
+    maskAllText: 'data-mask-all-text',
+    maskAllInputs: 'data-mask-all-inputs',
+    blockAllMedia: 'data-block-all-media',
+    mask: 'data-mask',
+    unmask: 'data-unmask',
+    block: 'data-block',
+    unblock: 'data-unblock',
+    ignore: 'data-ignore',
+  };
+
   var dsn = script && script.getAttribute('data-dsn');
   if (dsn) {
-    init({
-      dsn: dsn,
-      release: script.getAttribute('data-release'),
-      environment: script.getAttribute('data-environment'),
-    });
+    var options = { dsn: dsn };
+    for (var name in ATTRIBUTES) {
+      var value = script.getAttribute(ATTRIBUTES[name]);
+      // Absent attributes keep the recorder's defaults; values are parsed by the recorder.
+      if (value !== null) options[name] = value;
+    }
+    init(options);
   }
 })();

@@ -2,11 +2,14 @@
 //! and uploads the events as compact replay segments to a Sightline server.
 //!
 //! The crate compiles to WebAssembly and is loaded by `www/sdk/sightline.js` (a classic script) or
-//! imported as the ES module in `pkg/`. Its JavaScript API is `start({dsn, release, environment})`,
-//! `captureException(error)`, `flush()`, `stop()` and `getReplayId()`.
+//! imported as the ES module in `pkg/`. Its JavaScript API is `start({dsn, release, environment,
+//! …privacy options})`, `captureException(error)`, `flush()`, `stop()` and `getReplayId()`.
+//!
+//! Privacy is on by default: all text and input values are masked and media is blocked before
+//! anything is serialized, unless the page opts out ([`mask`]).
 //!
 //! Everything that needs no DOM is plain Rust and tested natively: parsing the [`dsn`], making
-//! [`ids`], parsing [`stack`] traces, cutting buffered events into numbered [`segmenter::Segment`]s
+//! [`ids`], the [`mask`] rules, parsing [`stack`] traces, cutting buffered events into numbered [`segmenter::Segment`]s
 //! and driving a [`session::Session`] over a [`transport::Transport`]. Only the `browser` module
 //! (compiled for `wasm32` alone) touches `web-sys`.
 //!
@@ -39,6 +42,7 @@ mod browser;
 pub mod dsn;
 pub mod error_report;
 pub mod ids;
+pub mod mask;
 pub mod segmenter;
 pub mod session;
 pub mod stack;

@@ -7,6 +7,7 @@ use super::error_value::report_for_value;
 use super::recorder::{Recorder, take_recorder, with_recorder};
 use super::upload::idle;
 use crate::dsn::Dsn;
+use crate::mask::{MAX_SELECTORS, PrivacyConfig, RawOption};
 use crate::transport::Delivery;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -19,6 +20,24 @@ export interface StartOptions {
   release?: string | null;
   /** The deployment environment; `production` when absent. */
   environment?: string | null;
+  /** Mask all page text (every non-space character becomes `*`); default true. */
+  maskAllText?: boolean | string;
+  /** Mask all input values (recorded as `********`); default true. Passwords always are. */
+  maskAllInputs?: boolean | string;
+  /** Replace images, video, audio, canvas and cross-origin embeds by sized placeholders;
+   * default true. */
+  blockAllMedia?: boolean | string;
+  /** Selectors of subtrees whose text and inputs are masked (besides `.sl-mask`,
+   * `[data-sl-mask]`); an array or one comma-separated string. */
+  mask?: string[] | string;
+  /** Selectors of subtrees recorded unmasked (besides `.sl-unmask`, `[data-sl-unmask]`). */
+  unmask?: string[] | string;
+  /** Selectors of elements recorded as placeholders (besides `.sl-block`, `[data-sl-block]`). */
+  block?: string[] | string;
+  /** Selectors of media recorded although `blockAllMedia` is on (besides `.sl-unblock`). */
+  unblock?: string[] | string;
+  /** Selectors of inputs whose input events are not recorded (besides `.sl-ignore`). */
+  ignore?: string[] | string;
 }
 "#;
 
@@ -51,8 +70,13 @@ pub fn start(
         return Err(JsError::new("Sightline: start() needs a `dsn` option"));
     }
     let dsn = Dsn::parse(&dsn)?;
-    Recorder::start(&dsn, &option("release"), &option("environment"))
-        .map_err(|_| JsError::new("Sightline could not start recording this page"))?;
+    Recorder::start(
+        &dsn,
+        &option("release"),
+        &option("environment"),
+        privacy_config(&options),
+    )
+    .map_err(|_| JsError::new("Sightline could not start recording this page"))?;
     get_replay_id().ok_or_else(|| JsError::new("Sightline could not start recording this page"))
 }
 
@@ -85,4 +109,30 @@ pub fn stop() -> Promise {
 #[wasm_bindgen(js_name = getReplayId)]
 pub fn get_replay_id() -> Option<String> {
     with_recorder(|recorder| recorder.replay_id().to_owned())
+}
+
+/// Reads the privacy options of `start`: flags as booleans or strings, selector lists as arrays
+/// or strings. A bare DSN string leaves every default on.
+pub(crate) fn privacy_config(options: &JsValue) -> PrivacyConfig {
+    if !options.is_object() {
+        return PrivacyConfig::default();
+    }
+    PrivacyConfig::from_options(|name| {
+        let value = js_sys::Reflect::get(options, &JsValue::from_str(name)).ok()?;
+        if let Some(flag) = value.as_bool() {
+            return Some(RawOption::Bool(flag));
+        }
+        if let Some(text) = value.as_string() {
+            return Some(RawOption::Text(text));
+        }
+        if js_sys::Array::is_array(&value) {
+            let items = js_sys::Array::from(&value)
+                .iter()
+                .take(MAX_SELECTORS)
+                .filter_map(|item| item.as_string())
+                .collect();
+            return Some(RawOption::List(items));
+        }
+        None
+    })
 }

@@ -9,6 +9,9 @@
 //!    of each add is a node the viewer already has;
 //! 3. texts and attributes of nodes that existed before the batch, with their current values.
 //!
+//! Every text and attribute value is masked by the [`Privacy`] rules before it enters the event,
+//! and nothing inside a blocked element is recorded.
+//!
 //! A node added and removed within the batch is neither connected nor recorded: it yields nothing.
 
 use std::collections::BTreeSet;
@@ -21,22 +24,32 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord};
 
 use super::mirror::Mirror;
-use super::snapshot::{
-    MAX_ELEMENT_DEPTH, attribute_value, depth_of, records_children, serialize, text_of,
-};
+use super::privacy::{Context, ElementPolicy, Privacy};
+use super::snapshot::{MAX_ELEMENT_DEPTH, depth_of, records_children, serialize};
+use crate::mask::{Scope, is_media_source};
 
-/// Builds the mutation event for `records`, or `None` when nothing recorded changed.
-pub(crate) fn mutation_from_records(mirror: &mut Mirror, records: &Array) -> Option<Mutation> {
+/// Builds the mutation event for `records`, or `None` when nothing recorded changed. Text and
+/// attribute values are masked as `privacy` says.
+pub(crate) fn mutation_from_records(
+    mirror: &mut Mirror,
+    privacy: &Privacy,
+    records: &Array,
+) -> Option<Mutation> {
     let records: Vec<MutationRecord> = records.iter().map(JsCast::unchecked_into).collect();
     let first_new_id = mirror.next_id();
     let mut mutation = Mutation {
         removes: removes(mirror, &records),
         ..Mutation::default()
     };
-    mutation.adds = adds(mirror, &records);
+    let blocked_now = newly_blocked(mirror, privacy, &records, &mut mutation.removes);
+    mutation.adds = adds(mirror, privacy, &records);
     let is_old = |id: NodeId| id < first_new_id;
     let mut seen_texts = BTreeSet::new();
     let mut seen_attributes = BTreeSet::new();
+    // Records of one batch usually come in runs on the same node or parent: remembering the last
+    // lookup saves most of the ancestor walks (a map would add kilobytes of code for little).
+    let mut last_context: Option<(NodeId, Context)> = None;
+    let mut last_scope: Option<(NodeId, Scope)> = None;
     for record in &records {
         let Some(target) = record.target() else {
             continue;
@@ -48,17 +61,47 @@ pub(crate) fn mutation_from_records(mirror: &mut Mirror, records: &Array) -> Opt
             continue;
         }
         match record.type_().as_str() {
-            "characterData" if seen_texts.insert(id) => mutation.texts.push(TextChange {
-                id,
-                text: text_of(&target),
-            }),
+            "characterData" if seen_texts.insert(id) => {
+                let context = match target.parent_node() {
+                    Some(parent) => {
+                        let parent_id = mirror.id_of(&parent);
+                        match last_context {
+                            Some((id, context)) if Some(id) == parent_id => context,
+                            _ => {
+                                let context = privacy.context_of(&parent);
+                                last_context = parent_id.map(|id| (id, context));
+                                context
+                            }
+                        }
+                    }
+                    None => Context::default(),
+                };
+                mutation.texts.push(TextChange {
+                    id,
+                    text: privacy.text(&target, context),
+                });
+            }
             "attributes" => {
                 let Some(name) = record.attribute_name() else {
                     continue;
                 };
+                if blocked_now.iter().any(|(blocked, _)| *blocked == id) {
+                    continue;
+                }
                 let element: &Element = target.unchecked_ref();
                 let (name, value) = attribute(element, record.attribute_namespace(), name);
-                if seen_attributes.insert((id, name.clone())) {
+                if !seen_attributes.insert((id, name.clone())) {
+                    continue;
+                }
+                let scope = match last_scope {
+                    Some((last, scope)) if last == id => scope,
+                    _ => {
+                        let scope = privacy.scope_of(element);
+                        last_scope = Some((id, scope));
+                        scope
+                    }
+                };
+                if let Some(value) = privacy.attribute_change(element, scope, &name, value) {
                     mutation
                         .attributes
                         .push(AttributeChange { id, name, value });
@@ -67,11 +110,88 @@ pub(crate) fn mutation_from_records(mirror: &mut Mirror, records: &Array) -> Opt
             _ => {}
         }
     }
+    for (id, element) in &blocked_now {
+        placeholder_attributes(privacy, *id, element, &mut mutation.attributes);
+    }
     let empty = mutation.removes.is_empty()
         && mutation.adds.is_empty()
         && mutation.texts.is_empty()
         && mutation.attributes.is_empty();
     (!empty).then_some(mutation)
+}
+
+/// Recorded elements whose attribute changes make them placeholders from now on (a block class
+/// was added, an embed now loads another origin). Their recorded children are removed, so that
+/// nothing inside them is recorded any more; their attributes are re-recorded by
+/// [`placeholder_attributes`].
+fn newly_blocked(
+    mirror: &Mirror,
+    privacy: &Privacy,
+    records: &[MutationRecord],
+    removes: &mut Vec<RemovedNode>,
+) -> Vec<(NodeId, Element)> {
+    let mut blocked = Vec::new();
+    for record in records.iter().filter(|r| r.type_() == "attributes") {
+        // Style changes are the most frequent and never make an element media or blocked.
+        if record.attribute_name().as_deref() == Some("style") {
+            continue;
+        }
+        let Some(target) = record.target().filter(|target| target.is_connected()) else {
+            continue;
+        };
+        let Some(id) = mirror.id_of(&target) else {
+            continue;
+        };
+        let element: Element = target.unchecked_into();
+        if !privacy.becomes_blocked(&element) {
+            continue;
+        }
+        let mut child = element.first_child();
+        while let Some(current) = child {
+            child = current.next_sibling();
+            if let Some(child_id) = mirror.id_of(&current) {
+                removes.push(RemovedNode {
+                    parent_id: id,
+                    id: child_id,
+                });
+                mirror.forget_subtree(&current);
+            }
+        }
+        blocked.push((id, element));
+    }
+    blocked
+}
+
+/// Re-records every attribute of `element`, which just became a placeholder: its media sources
+/// are removed, the rest masked, the placeholder's size and marker set.
+fn placeholder_attributes(
+    privacy: &Privacy,
+    id: NodeId,
+    element: &Element,
+    changes: &mut Vec<AttributeChange>,
+) {
+    let list = element.attributes();
+    for attribute in (0..list.length()).filter_map(|index| list.item(index)) {
+        let name = attribute.name();
+        if is_media_source(&name) {
+            changes.push(AttributeChange {
+                id,
+                name,
+                value: None,
+            });
+        }
+    }
+    let policy = ElementPolicy {
+        scope: privacy.scope_of(element),
+        blocked: true,
+    };
+    for (name, value) in privacy.attributes(element, &policy) {
+        changes.push(AttributeChange {
+            id,
+            name,
+            value: Some(value),
+        });
+    }
 }
 
 fn removes(mirror: &mut Mirror, records: &[MutationRecord]) -> Vec<RemovedNode> {
@@ -99,7 +219,7 @@ fn removes(mirror: &mut Mirror, records: &[MutationRecord]) -> Vec<RemovedNode> 
     removes
 }
 
-fn adds(mirror: &mut Mirror, records: &[MutationRecord]) -> Vec<AddedNode> {
+fn adds(mirror: &mut Mirror, privacy: &Privacy, records: &[MutationRecord]) -> Vec<AddedNode> {
     let roots = Set::new(&wasm_bindgen::JsValue::UNDEFINED);
     let parent_set = Set::new(&wasm_bindgen::JsValue::UNDEFINED);
     let mut parents: Vec<web_sys::Node> = Vec::new();
@@ -126,10 +246,11 @@ fn adds(mirror: &mut Mirror, records: &[MutationRecord]) -> Vec<AddedNode> {
         let clipped = depth >= MAX_ELEMENT_DEPTH
             || parent
                 .dyn_ref::<Element>()
-                .is_some_and(|element| !records_children(element));
+                .is_some_and(|element| !records_children(privacy, element));
         let Some(parent_id) = mirror.id_of(&parent).filter(|_| !clipped) else {
             continue;
         };
+        let context = privacy.context_of(&parent);
         let mut child = parent.last_child();
         while let Some(current) = child {
             child = current.previous_sibling();
@@ -137,7 +258,7 @@ fn adds(mirror: &mut Mirror, records: &[MutationRecord]) -> Vec<AddedNode> {
                 continue;
             }
             let next_id = next_recorded_sibling(mirror, &current);
-            if let Some(node) = serialize(mirror, &current, depth + 1) {
+            if let Some(node) = serialize(mirror, privacy, &current, depth + 1, context) {
                 adds.push(AddedNode {
                     parent_id,
                     next_id,
@@ -168,11 +289,11 @@ fn attribute(
 ) -> (String, Option<String>) {
     match namespace {
         None => {
-            let value = element.get_attribute(&local_name).map(attribute_value);
+            let value = element.get_attribute(&local_name);
             (local_name, value)
         }
         Some(namespace) => match element.get_attribute_node_ns(Some(&namespace), &local_name) {
-            Some(attribute) => (attribute.name(), Some(attribute_value(attribute.value()))),
+            Some(attribute) => (attribute.name(), Some(attribute.value())),
             None => (qualified_name(&namespace, local_name), None),
         },
     }

@@ -16,11 +16,13 @@ use web_sys::{
 use super::error_value::{report_for_error_event, report_for_rejection};
 use super::mirror::Mirror;
 use super::mutations::mutation_from_records;
+use super::privacy::{Context, Privacy};
 use super::snapshot::serialize;
 use super::upload::{BrowserTransport, warn_once};
 use crate::dsn::Dsn;
 use crate::error_report::ErrorReport;
 use crate::ids::hex_id;
+use crate::mask::PrivacyConfig;
 use crate::session::Session;
 use crate::transport::Delivery;
 
@@ -85,6 +87,7 @@ impl Drop for Listener {
 pub(crate) struct Recorder {
     session: Session<BrowserTransport>,
     mirror: Mirror,
+    privacy: Privacy,
     window: Window,
     observer: MutationObserver,
     _on_mutations: Closure<dyn FnMut(Array)>,
@@ -96,7 +99,12 @@ pub(crate) struct Recorder {
 impl Recorder {
     /// Starts recording the page: meta event, full snapshot, observers, listeners and the upload
     /// timer. The snapshot is uploaded at once.
-    pub(crate) fn start(dsn: &Dsn, release: &str, environment: &str) -> Result<(), JsValue> {
+    pub(crate) fn start(
+        dsn: &Dsn,
+        release: &str,
+        environment: &str,
+        privacy: PrivacyConfig,
+    ) -> Result<(), JsValue> {
         let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
         let document = window
             .document()
@@ -106,7 +114,8 @@ impl Recorder {
         let time = now();
         session.record(time, meta(&window)?);
         let mut mirror = Mirror::new();
-        if let Some(root) = serialize(&mut mirror, &document, 0) {
+        let privacy = Privacy::new(privacy, &document);
+        if let Some(root) = serialize(&mut mirror, &privacy, &document, 0, Context::default()) {
             session.record(time, EventData::FullSnapshot { root });
         }
 
@@ -136,6 +145,7 @@ impl Recorder {
         let mut recorder = Self {
             session,
             mirror,
+            privacy,
             window,
             observer,
             _on_mutations: on_mutations,
@@ -182,7 +192,7 @@ impl Recorder {
     }
 
     fn record_mutations(&mut self, records: &Array) {
-        if let Some(mutation) = mutation_from_records(&mut self.mirror, records) {
+        if let Some(mutation) = mutation_from_records(&mut self.mirror, &self.privacy, records) {
             self.session.record(now(), EventData::Mutation(mutation));
         }
     }

@@ -1,0 +1,361 @@
+//! The rules of [`crate::mask`] applied to live DOM nodes: which overrides reach an element, what
+//! of its text and attributes is recorded, and which elements are replaced by placeholders.
+//!
+//! Masking happens here, while a node is serialized: raw page text never reaches a protocol value.
+
+use js_sys::{Reflect, WeakSet};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element};
+
+use crate::mask::{
+    MaskOverride, MediaKind, PrivacyConfig, Scope, SelectorList, TextRole, attribute_role,
+    blocked_style, is_media_source, media_kind, same_origin, text_role,
+};
+use crate::stack::truncate;
+
+/// Longest attribute value or text recorded, in bytes; bigger ones (inline data URLs, huge styles)
+/// are cut so that one value can never make a segment undecodable.
+const MAX_VALUE_BYTES: usize = 1024 * 1024;
+
+const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
+
+/// The attribute that marks a blocked element's placeholder.
+pub(crate) const BLOCKED_MARKER: &str = "data-sl-blocked";
+
+/// Where a node sits: the scope of its parent element and the role of text there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context {
+    /// The parent element's scope.
+    pub(crate) scope: Scope,
+    /// The role of a text node's content in this parent.
+    pub(crate) text: TextRole,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            scope: Scope::default(),
+            text: TextRole::Text,
+        }
+    }
+}
+
+/// An element's own privacy state.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ElementPolicy {
+    /// The scope of the element and its subtree.
+    pub(crate) scope: Scope,
+    /// Whether the element is recorded as a placeholder without content.
+    pub(crate) blocked: bool,
+}
+
+/// The page's privacy configuration, compiled for the DOM.
+pub(crate) struct Privacy {
+    config: PrivacyConfig,
+    mask: String,
+    unmask: String,
+    block: String,
+    unblock: String,
+    /// Any of the above: elements that match none need no further check.
+    any: String,
+    origin: String,
+    /// Inputs that were password fields at some point: their values stay masked for good.
+    passwords: WeakSet,
+    /// Elements recorded as placeholders; they stay blocked for the rest of the recording.
+    blocked: WeakSet,
+}
+
+impl Privacy {
+    /// Compiles `config` for `document`, dropping selectors the browser cannot parse.
+    pub(crate) fn new(mut config: PrivacyConfig, document: &Document) -> Self {
+        if let Some(root) = document.document_element() {
+            config.retain_selectors(|selector| {
+                let valid = root.matches(selector).is_ok();
+                if !valid {
+                    web_sys::console::warn_2(
+                        &JsValue::from_str("Sightline: ignoring an invalid selector"),
+                        &JsValue::from_str(selector),
+                    );
+                }
+                valid
+            });
+        }
+        let origin = document
+            .location()
+            .and_then(|location| location.origin().ok())
+            .unwrap_or_default();
+        let [mask, unmask, block, unblock] = [
+            SelectorList::Mask,
+            SelectorList::Unmask,
+            SelectorList::Block,
+            SelectorList::Unblock,
+        ]
+        .map(|list| config.selector(list));
+        let mut any =
+            String::with_capacity(mask.len() + unmask.len() + block.len() + unblock.len() + 3);
+        for selector in [&mask, &unmask, &block, &unblock] {
+            if !any.is_empty() {
+                any.push(',');
+            }
+            any.push_str(selector);
+        }
+        Self {
+            config,
+            mask,
+            unmask,
+            block,
+            unblock,
+            any,
+            origin,
+            passwords: WeakSet::new(),
+            blocked: WeakSet::new(),
+        }
+    }
+
+    /// The policy of `element` inside its parent's scope `outer`, for serializing top-down.
+    pub(crate) fn enter(&self, outer: Scope, element: &Element) -> ElementPolicy {
+        let matches = |selector: &str| element.matches(selector).unwrap_or(false);
+        let (scope, matches_block) = if matches(&self.any) {
+            let scope = outer.enter(
+                matches(&self.mask),
+                matches(&self.unmask),
+                matches(&self.unblock),
+            );
+            (scope, matches(&self.block))
+        } else {
+            (outer, false)
+        };
+        ElementPolicy {
+            scope,
+            blocked: self.decide_block(element, scope, matches_block),
+        }
+    }
+
+    /// The scope of an element already in the page, read from its ancestors.
+    pub(crate) fn scope_of(&self, element: &Element) -> Scope {
+        let closest = |selector: &str| element.closest(selector).ok().flatten();
+        let mask = match (closest(&self.mask), closest(&self.unmask)) {
+            // The nearer override wins; on the same element, masking does.
+            (Some(mask), Some(unmask)) => {
+                if !mask.is_same_node(Some(&unmask)) && mask.contains(Some(&unmask)) {
+                    Some(MaskOverride::Unmask)
+                } else {
+                    Some(MaskOverride::Mask)
+                }
+            }
+            (Some(_), None) => Some(MaskOverride::Mask),
+            (None, Some(_)) => Some(MaskOverride::Unmask),
+            (None, None) => None,
+        };
+        Scope {
+            mask,
+            unblocked: closest(&self.unblock).is_some(),
+        }
+    }
+
+    /// The context of the children of `parent`, an element or document already in the page.
+    pub(crate) fn context_of(&self, parent: &web_sys::Node) -> Context {
+        match parent.dyn_ref::<Element>() {
+            Some(element) => Context {
+                scope: self.scope_of(element),
+                text: text_role(&element.local_name()),
+            },
+            None => Context::default(),
+        }
+    }
+
+    /// The context of the children of `element`, whose policy is `policy`.
+    pub(crate) fn inside(element: &Element, policy: &ElementPolicy) -> Context {
+        Context {
+            scope: policy.scope,
+            text: text_role(&element.local_name()),
+        }
+    }
+
+    /// Whether `element` was recorded as a placeholder.
+    pub(crate) fn is_blocked(&self, element: &Element) -> bool {
+        self.blocked.has(element)
+    }
+
+    /// Whether `element`, recorded in full so far, has to become a placeholder now (a block
+    /// class was added, an embed now loads another origin). Once blocked, it stays blocked.
+    pub(crate) fn becomes_blocked(&self, element: &Element) -> bool {
+        if self.is_blocked(element) {
+            return false;
+        }
+        let matches_block = element.matches(&self.block).unwrap_or(false);
+        self.decide_block(element, self.scope_of(element), matches_block)
+    }
+
+    fn decide_block(&self, element: &Element, scope: Scope, matches_block: bool) -> bool {
+        let svg = element.namespace_uri().as_deref() == Some(SVG_NAMESPACE);
+        let tag = element.local_name();
+        let parent_tag = if tag == "source" {
+            element
+                .parent_element()
+                .map(|parent| parent.local_name())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let kind = media_kind(&tag, svg, &parent_tag);
+        let cross_origin =
+            kind == MediaKind::CrossOrigin && !same_origin(&embed_url(element, &tag), &self.origin);
+        let blocked = self.config.blocks(scope, matches_block, kind, cross_origin);
+        if blocked {
+            self.blocked.add(element);
+        }
+        blocked
+    }
+
+    /// The recorded content of a text, comment or CDATA node in `context`.
+    pub(crate) fn text(&self, node: &web_sys::Node, context: Context) -> String {
+        let role = if node.node_type() == web_sys::Node::TEXT_NODE {
+            context.text
+        } else {
+            TextRole::Text
+        };
+        let text = node.node_value().unwrap_or_default();
+        self.config
+            .text(context.scope, role, truncate(&text, MAX_VALUE_BYTES))
+    }
+
+    /// The recorded attributes of `element`: masked, with the live state of form fields, and as
+    /// a sized placeholder when blocked.
+    pub(crate) fn attributes(
+        &self,
+        element: &Element,
+        policy: &ElementPolicy,
+    ) -> Vec<(String, String)> {
+        let tag = element.local_name();
+        let input_type = self.input_type(element, &tag);
+        let list = element.attributes();
+        let mut attributes = Vec::with_capacity(list.length() as usize + 2);
+        let mut style = String::new();
+        for attribute in (0..list.length()).filter_map(|index| list.item(index)) {
+            let name = attribute.name();
+            if policy.blocked {
+                if name == "style" {
+                    style = attribute.value();
+                    continue;
+                }
+                if is_media_source(&name) || name == BLOCKED_MARKER {
+                    continue;
+                }
+            }
+            let value = self.value(policy.scope, &tag, &input_type, &name, &attribute.value());
+            attributes.push((name, value));
+        }
+        self.add_form_state(element, &tag, &input_type, policy.scope, &mut attributes);
+        if policy.blocked {
+            attributes.push(("style".to_owned(), placeholder_style(element, &style)));
+            attributes.push((BLOCKED_MARKER.to_owned(), String::new()));
+        }
+        attributes
+    }
+
+    /// The recorded value of attribute `name` of a recorded `element` in `scope`, set to
+    /// `value` (`None`: removed). `None` when the change is not recorded at all (the media
+    /// source of a placeholder).
+    pub(crate) fn attribute_change(
+        &self,
+        element: &Element,
+        scope: Scope,
+        name: &str,
+        value: Option<String>,
+    ) -> Option<Option<String>> {
+        if self.is_blocked(element) {
+            if name == "style" {
+                let style = value.as_deref().unwrap_or_default();
+                return Some(Some(placeholder_style(element, style)));
+            }
+            if is_media_source(name) || name == BLOCKED_MARKER {
+                return None;
+            }
+        }
+        let tag = element.local_name();
+        let input_type = self.input_type(element, &tag);
+        Some(value.map(|value| self.value(scope, &tag, &input_type, name, &value)))
+    }
+
+    fn value(&self, scope: Scope, tag: &str, input_type: &str, name: &str, value: &str) -> String {
+        let role = attribute_role(tag, input_type, name);
+        self.config
+            .text(scope, role, truncate(value, MAX_VALUE_BYTES))
+    }
+
+    /// An input's type in lower case (empty for other elements); `password` for any input that
+    /// was a password field at some point, so that showing a password never unmasks it.
+    fn input_type(&self, element: &Element, tag: &str) -> String {
+        if tag != "input" {
+            return String::new();
+        }
+        let kind = element
+            .get_attribute("type")
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if kind == "password" {
+            self.passwords.add(element);
+            kind
+        } else if self.passwords.has(element) {
+            "password".to_owned()
+        } else {
+            kind
+        }
+    }
+
+    /// Records what a form field shows now rather than its markup: the `value` of inputs,
+    /// text areas and selects (masked as values), and whether a checkbox or radio is checked.
+    fn add_form_state(
+        &self,
+        element: &Element,
+        tag: &str,
+        input_type: &str,
+        scope: Scope,
+        attributes: &mut Vec<(String, String)>,
+    ) {
+        if !matches!(tag, "input" | "textarea" | "select") {
+            return;
+        }
+        if matches!(input_type, "checkbox" | "radio") {
+            let checked = Reflect::get(element, &JsValue::from_str("checked"))
+                .ok()
+                .and_then(|checked| checked.as_bool())
+                .unwrap_or(false);
+            attributes.retain(|(name, _)| name != "checked");
+            if checked {
+                attributes.push(("checked".to_owned(), String::new()));
+            }
+            return;
+        }
+        let live = Reflect::get(element, &JsValue::from_str("value"))
+            .ok()
+            .and_then(|value| value.as_string())
+            .unwrap_or_default();
+        let position = attributes.iter().position(|(name, _)| name == "value");
+        if position.is_none() && live.is_empty() {
+            return;
+        }
+        let value = self.value(scope, tag, input_type, "value", &live);
+        match position {
+            Some(index) => attributes[index].1 = value,
+            None => attributes.push(("value".to_owned(), value)),
+        }
+    }
+}
+
+/// The URL an embed loads, resolved by the browser (`src`, or `data` for `<object>`).
+fn embed_url(element: &Element, tag: &str) -> String {
+    let property = if tag == "object" { "data" } else { "src" };
+    Reflect::get(element, &JsValue::from_str(property))
+        .ok()
+        .and_then(|url| url.as_string())
+        .unwrap_or_default()
+}
+
+/// The placeholder's style: the element's own `style`, then its current layout size.
+fn placeholder_style(element: &Element, style: &str) -> String {
+    let rect = element.get_bounding_client_rect();
+    blocked_style(style, rect.width(), rect.height())
+}
