@@ -4,10 +4,18 @@
 //!
 //! The iframe is sandboxed without `allow-scripts` as well; these rules are the second wall, and
 //! they also stop what a sandbox does not: `<meta http-equiv=refresh>` navigating the frame, and
-//! `srcdoc` frames loading recorded markup.
+//! `srcdoc` frames loading recorded markup. Recorded frames never load their `src`: what the
+//! recorder captured of them is rendered into them, under the player's own sandbox.
 
 /// The `type` given to every rendered `<script>`: an unknown type is never executed.
 pub const INERT_SCRIPT_TYPE: &str = "text/x-sightline-inert";
+
+/// The `sandbox` given to every rendered `<iframe>`: the player's own (same origin, so that the
+/// player can build the recorded frame's document in it; never scripts).
+pub const FRAME_SANDBOX: &str = "allow-same-origin";
+
+/// What an `@import` rule becomes: an import of nothing, which keeps rule indexes intact.
+pub const INERT_IMPORT: &str = "@import url(\"about:invalid\");";
 
 /// Attributes whose value is a URL that a browser may load or navigate to.
 const URL_ATTRIBUTES: &[&str] = &[
@@ -41,6 +49,18 @@ pub fn is_script(tag: &str) -> bool {
     tag.eq_ignore_ascii_case("script")
 }
 
+/// Whether `tag` is a frame (`<iframe>`, `<frame>`), whose recorded content is rendered into it.
+pub fn is_frame(tag: &str) -> bool {
+    tag.eq_ignore_ascii_case("iframe") || tag.eq_ignore_ascii_case("frame")
+}
+
+/// Whether the renderer sets attribute `name` of a `tag` element itself (a script's `type`, a
+/// frame's `sandbox`), whatever the recording says.
+pub fn is_fixed_attribute(tag: &str, name: &str) -> bool {
+    (is_script(tag) && name.eq_ignore_ascii_case("type"))
+        || (is_frame(tag) && name.eq_ignore_ascii_case("sandbox"))
+}
+
 /// The attribute to render for `name=value` on a `tag` element, or `None` to leave it out.
 ///
 /// Event handlers (`on*`), `srcdoc`, `http-equiv` on `<meta>` when it asks for a refresh, a
@@ -51,6 +71,9 @@ pub fn attribute<'a>(tag: &str, name: &str, value: &'a str) -> Option<&'a str> {
         return None;
     }
     if is_script(tag) && matches!(lower.as_str(), "src" | "type" | "href" | "xlink:href") {
+        return None;
+    }
+    if is_frame(tag) && matches!(lower.as_str(), "src" | "sandbox") {
         return None;
     }
     if tag.eq_ignore_ascii_case("meta")
@@ -66,7 +89,7 @@ pub fn attribute<'a>(tag: &str, name: &str, value: &'a str) -> Option<&'a str> {
 }
 
 /// The attributes to render for an element: [`attribute`] applied to each, plus the inert `type`
-/// on scripts.
+/// on scripts and the player's `sandbox` on frames.
 pub fn attributes<'a>(tag: &str, attributes: &'a [(String, String)]) -> Vec<(&'a str, &'a str)> {
     let mut out: Vec<(&str, &str)> = attributes
         .iter()
@@ -75,7 +98,21 @@ pub fn attributes<'a>(tag: &str, attributes: &'a [(String, String)]) -> Vec<(&'a
     if is_script(tag) {
         out.push(("type", INERT_SCRIPT_TYPE));
     }
+    if is_frame(tag) {
+        out.push(("sandbox", FRAME_SANDBOX));
+    }
     out
+}
+
+/// The CSS rule text to insert for a recorded `insertRule`: the text itself, except that an
+/// `@import` (which would fetch a stylesheet from wherever it points, at replay time) becomes
+/// [`INERT_IMPORT`].
+pub fn css_rule(text: &str) -> &str {
+    let start = text.trim_start();
+    let is_import = start
+        .get(..7)
+        .is_some_and(|head| head.eq_ignore_ascii_case("@import"));
+    if is_import { INERT_IMPORT } else { text }
 }
 
 /// Whether a URL would run script or load a document when followed, the way browsers parse it:
@@ -156,6 +193,35 @@ mod tests {
             attribute("a", "title", "javascript:void 0"),
             Some("javascript:void 0")
         );
+    }
+
+    #[test]
+    fn frames_never_load_their_recorded_source_and_keep_the_player_sandbox() {
+        let attrs = pairs(&[
+            ("src", "https://shop.example/widget"),
+            ("sandbox", "allow-scripts allow-same-origin"),
+            ("title", "widget"),
+        ]);
+        assert_eq!(
+            attributes("iframe", &attrs),
+            vec![("title", "widget"), ("sandbox", FRAME_SANDBOX)]
+        );
+        assert!(is_fixed_attribute("IFRAME", "sandbox"));
+        assert!(is_fixed_attribute("script", "type"));
+        assert!(!is_fixed_attribute("div", "sandbox"));
+        assert_eq!(attribute("img", "src", "/a.png"), Some("/a.png"));
+    }
+
+    #[test]
+    fn css_imports_become_inert_and_other_rules_stay() {
+        assert_eq!(
+            css_rule("  @IMPORT url(https://evil.example/x.css);"),
+            INERT_IMPORT
+        );
+        assert_eq!(css_rule("@import 'x.css' screen"), INERT_IMPORT);
+        assert_eq!(css_rule(".a { color: red }"), ".a { color: red }");
+        assert_eq!(css_rule("@media print { .a {} }"), "@media print { .a {} }");
+        assert_eq!(css_rule("@im"), "@im");
     }
 
     #[test]
