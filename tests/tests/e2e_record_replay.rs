@@ -19,14 +19,39 @@ fn artifacts() -> PathBuf {
     project_root().join("target/e2e")
 }
 
+/// How the demo page's recorder is configured for a test.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Privacy {
+    /// As the loader starts it: all text and inputs masked, media blocked.
+    Default,
+    /// Restarted through `Sightline.init` with text and input masking turned off.
+    Unmasked,
+}
+
 /// Drives the demo shop: add two products, check out into the backend 500 and the uncaught error.
-/// Returns the replay id and the page's canonical DOM after the session.
-fn record_demo_session(server: &Server, browser: &Browser) -> Result<(String, String)> {
+/// Returns the replay id and the page's canonical DOM after the session, masked as the recorder
+/// masks it.
+fn record_demo_session(
+    server: &Server,
+    browser: &Browser,
+    privacy: Privacy,
+) -> Result<(String, String)> {
     browser.goto(&format!("{}/demo/", server.base))?;
     browser.wait_until(
         "document.querySelectorAll('.add').length >= 3 && window.Sightline && Sightline.getReplayId()",
         Duration::from_secs(30),
     )?;
+    if privacy == Privacy::Unmasked {
+        browser.eval_async(
+            "const done = arguments[0];
+             const tag = document.querySelector('script[data-dsn]');
+             Sightline.stop()
+               .then(() => Sightline.init({ dsn: tag.dataset.dsn, release: tag.dataset.release,
+                 environment: tag.dataset.environment, maskAllText: false, maskAllInputs: false }))
+               .then(done, (e) => done(String(e)));",
+            &[],
+        )?;
+    }
     browser.click(".add[data-product='1']")?;
     browser.click(".add[data-product='3']")?;
     browser.wait_until(
@@ -46,19 +71,25 @@ fn record_demo_session(server: &Server, browser: &Browser) -> Result<(String, St
     )?;
     let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
     ensure!(replay_id.len() == 32, "unexpected replay id {replay_id}");
-    let dom = browser.eval(CANONICAL_DOM_JS, &[Value::Null])?;
-    browser.screenshot(&artifacts().join("demo-page.png"))?;
+    let dom = browser.eval(
+        CANONICAL_DOM_JS,
+        &[Value::Null, json!(privacy == Privacy::Default)],
+    )?;
+    browser.screenshot(&artifacts().join(match privacy {
+        Privacy::Default => "demo-page-masked.png",
+        Privacy::Unmasked => "demo-page-unmasked.png",
+    }))?;
     Ok((replay_id, dom.as_str().context("no DOM")?.to_owned()))
 }
 
 /// Waits until the replayed iframe's canonical DOM equals `expected`, with a readable failure.
 fn assert_replayed_dom(browser: &Browser, expected: &str, what: &str) -> Result<()> {
     let outcome = wait_for(what, Duration::from_secs(30), || {
-        let replayed = browser.eval(CANONICAL_DOM_JS, &[json!(IFRAME)])?;
+        let replayed = browser.eval(CANONICAL_DOM_JS, &[json!(IFRAME), json!(false)])?;
         Ok((replayed.as_str() == Some(expected)).then_some(()))
     });
     if outcome.is_err() {
-        let replayed = browser.eval(CANONICAL_DOM_JS, &[json!(IFRAME)])?;
+        let replayed = browser.eval(CANONICAL_DOM_JS, &[json!(IFRAME), json!(false)])?;
         let state = browser.eval(
             "const p = document.querySelector('[data-sl-player]'); return p && [p.dataset.slState, p.dataset.slTime];",
             &[],
@@ -71,11 +102,42 @@ fn assert_replayed_dom(browser: &Browser, expected: &str, what: &str) -> Result<
     Ok(())
 }
 
+/// Page text that must never reach the server while text masking is on.
+const PAGE_TEXT: [&str; 4] = [
+    "Trail Running Shoes",
+    "Acme Shop",
+    "Payment failed",
+    "Your cart",
+];
+
 #[test]
-fn demo_session_is_recorded_stored_and_replayed() -> Result<()> {
+fn demo_session_is_recorded_masked_stored_and_replayed() -> Result<()> {
+    let uploaded = record_store_and_replay(Privacy::Default)?;
+    for text in PAGE_TEXT {
+        ensure!(
+            !uploaded.contains(text),
+            "{text:?} reached the server although all text is masked by default"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn unmasked_session_replays_the_exact_page_text() -> Result<()> {
+    let uploaded = record_store_and_replay(Privacy::Unmasked)?;
+    ensure!(
+        uploaded.contains("Trail Running Shoes"),
+        "unmasked text was not recorded"
+    );
+    Ok(())
+}
+
+/// Records the demo session, checks what the server stored and that the viewer replays it; returns
+/// every string of the stored events (decompressed), to check what reached the server.
+fn record_store_and_replay(privacy: Privacy) -> Result<String> {
     let server = Server::start()?;
     let browser = Browser::start()?;
-    let (replay_id, original_dom) = record_demo_session(&server, &browser)?;
+    let (replay_id, original_dom) = record_demo_session(&server, &browser, privacy)?;
 
     // Stored: the replay summary says what happened.
     let (status, replay) = server.api(&format!("/api/0/replays/{replay_id}/"))?;
@@ -97,9 +159,13 @@ fn demo_session_is_recorded_stored_and_replayed() -> Result<()> {
     // The segments as uploaded hold the snapshot, the clicks and the error.
     let (mut snapshots, mut mutations, mut clicks) = (0, 0, 0);
     let mut error_message = String::new();
+    let mut uploaded = String::new();
     for index in 0..segment_count {
         let bytes = server.api_bytes(&format!("/api/0/replays/{replay_id}/segments/{index}"))?;
         let segment = decode_segment(&bytes)?;
+        uploaded.push_str(&String::from_utf8_lossy(&sightline_protocol::encode_body(
+            &segment.events,
+        )?));
         for event in segment.events {
             match &event.data {
                 EventData::FullSnapshot { .. } => snapshots += 1,
@@ -145,7 +211,12 @@ fn demo_session_is_recorded_stored_and_replayed() -> Result<()> {
         browser.eval("return location.search.includes('token=')", &[])? == json!(false),
         "the viewer must remove the token from the address bar"
     );
-    browser.screenshot(&artifacts().join("replay-end.png"))?;
+    let name = if privacy == Privacy::Default {
+        "masked"
+    } else {
+        "unmasked"
+    };
+    browser.screenshot(&artifacts().join(format!("replay-end-{name}.png")))?;
 
     // Played in time from the start, the replay reaches the same final page.
     browser.goto(&format!("{}/replays/{replay_id}", server.base))?;
@@ -154,5 +225,5 @@ fn demo_session_is_recorded_stored_and_replayed() -> Result<()> {
         Duration::from_secs(60),
     )?;
     assert_replayed_dom(&browser, &original_dom, "replay played to the end")?;
-    Ok(())
+    Ok(uploaded)
 }
