@@ -39,10 +39,9 @@ pub mod player_view;
 pub mod render;
 pub mod replay_list;
 
-use wasm_bindgen::prelude::wasm_bindgen;
-
-/// Mounts the viewer on `document.body`; runs when the wasm module is instantiated.
-#[wasm_bindgen(start)]
+/// Mounts the viewer on `document.body`; runs when the wasm module is instantiated (not in the
+/// crate's own browser tests, which bring their own page).
+#[cfg_attr(not(test), wasm_bindgen::prelude::wasm_bindgen(start))]
 pub fn start() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);

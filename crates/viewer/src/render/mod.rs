@@ -15,6 +15,9 @@
 
 mod state;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests;
+
 use std::collections::{HashMap, HashSet};
 
 use sightline_protocol::v1::{Namespace, NodeId};
@@ -87,7 +90,17 @@ impl Renderer {
     pub fn apply(&mut self, mirror: &Mirror, changes: &[Change]) {
         let mut consistent = true;
         let mut removed_any = false;
+        let mut reflowed = false;
         for change in changes {
+            reflowed |= matches!(
+                change,
+                Change::Added { .. }
+                    | Change::Removed { .. }
+                    | Change::Text { .. }
+                    | Change::Attribute { .. }
+                    | Change::Sheet { .. }
+                    | Change::Adopted { .. }
+            );
             let ok = match change {
                 Change::Reset => false,
                 Change::Removed { id, .. } => {
@@ -123,12 +136,22 @@ impl Renderer {
         }
         if !consistent {
             self.rebuild(mirror);
-        } else if removed_any {
+            return;
+        }
+        if removed_any {
             self.nodes.retain(|id, _| mirror.node(*id).is_some());
             self.element_sheets
                 .retain(|id, _| mirror.node(*id).is_some());
             self.constructed
                 .retain(|(document, _), _| mirror.node(*document).is_some());
+        }
+        if reflowed {
+            // The browser's scroll anchoring shifts scrolled boxes when content changes above
+            // them; the recording says where they really were (anchoring fires scroll events
+            // that the recorder saw).
+            for id in mirror.state().scroll.keys() {
+                self.sync_scroll(mirror, *id);
+            }
         }
     }
 
