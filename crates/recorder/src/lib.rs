@@ -37,13 +37,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod breadcrumb;
 #[cfg(target_arch = "wasm32")]
 mod browser;
 pub mod dsn;
 pub mod error_report;
 pub mod ids;
 pub mod mask;
+pub mod navigation;
+pub mod pointer;
 pub mod segmenter;
 pub mod session;
 pub mod stack;
+pub mod throttle;
 pub mod transport;

@@ -35,6 +35,12 @@ pub trait Transport {
     fn send(&mut self, upload: Upload);
 }
 
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn send(&mut self, upload: Upload) {
+        (**self).send(upload);
+    }
+}
+
 /// A transport that keeps every upload in memory, shared between clones.
 #[derive(Debug, Clone, Default)]
 pub struct CapturingTransport {

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use super::error_value::report_for_value;
 use super::recorder::{Recorder, take_recorder, with_recorder};
-use super::upload::idle;
+use super::upload::{BrowserTransport, idle};
 use crate::dsn::Dsn;
 use crate::mask::{MAX_SELECTORS, PrivacyConfig, RawOption};
 use crate::transport::Delivery;
@@ -75,6 +75,7 @@ pub fn start(
         &option("release"),
         &option("environment"),
         privacy_config(&options),
+        Box::new(BrowserTransport),
     )
     .map_err(|_| JsError::new("Sightline could not start recording this page"))?;
     get_replay_id().ok_or_else(|| JsError::new("Sightline could not start recording this page"))

@@ -1,12 +1,17 @@
 //! The browser glue: everything that touches the DOM through `web-sys`.
 //!
-//! [`api`] holds the exported functions; [`recorder::Recorder`] hooks into the page (mutation
-//! observer, click / error / pagehide listeners, upload timer), [`snapshot`] and [`mutations`]
+//! [`api`] holds the exported functions; [`recorder::Recorder`] runs a recording (mutation
+//! observer, upload and throttle timers); [`interaction`] and [`input`] listen to what the user
+//! does, [`hooks`] wraps `history` and `console` transparently; [`snapshot`] and [`mutations`]
 //! serialize the DOM with the ids kept in [`mirror`], masked by the [`privacy`] rules, and
 //! [`upload`] is the browser transport.
 
 pub mod api;
 mod error_value;
+mod hooks;
+mod input;
+mod interaction;
+mod listener;
 mod mirror;
 mod mutations;
 mod privacy;

@@ -56,7 +56,8 @@ pub(crate) struct Privacy {
     unmask: String,
     block: String,
     unblock: String,
-    /// Any of the above: elements that match none need no further check.
+    ignore: String,
+    /// Any of the above but `ignore`: elements that match none need no further check.
     any: String,
     origin: String,
     /// Inputs that were password fields at some point: their values stay masked for good.
@@ -84,13 +85,8 @@ impl Privacy {
             .location()
             .and_then(|location| location.origin().ok())
             .unwrap_or_default();
-        let [mask, unmask, block, unblock] = [
-            SelectorList::Mask,
-            SelectorList::Unmask,
-            SelectorList::Block,
-            SelectorList::Unblock,
-        ]
-        .map(|list| config.selector(list));
+        let [mask, unmask, block, unblock, ignore] =
+            SelectorList::ALL.map(|list| config.selector(list));
         let mut any =
             String::with_capacity(mask.len() + unmask.len() + block.len() + unblock.len() + 3);
         for selector in [&mask, &unmask, &block, &unblock] {
@@ -105,11 +101,38 @@ impl Privacy {
             unmask,
             block,
             unblock,
+            ignore,
             any,
             origin,
             passwords: WeakSet::new(),
             blocked: WeakSet::new(),
         }
+    }
+
+    /// The configuration in force.
+    pub(crate) fn config(&self) -> &PrivacyConfig {
+        &self.config
+    }
+
+    /// Whether input events of `element` are left out (`sl-ignore` and the `ignore` list).
+    pub(crate) fn ignores(&self, element: &Element) -> bool {
+        element.closest(&self.ignore).ok().flatten().is_some()
+    }
+
+    /// The recorded state of a form control now: its value, masked as its scope says (a
+    /// password's always), and for checkboxes and radio buttons whether it is checked.
+    pub(crate) fn input_state(&self, element: &Element) -> (String, Option<bool>) {
+        let tag = element.local_name();
+        let input_type = self.input_type(element, &tag);
+        let read = |name: &str| Reflect::get(element, &JsValue::from_str(name)).ok();
+        let value = read("value")
+            .and_then(|value| value.as_string())
+            .unwrap_or_default();
+        let value = self.value(self.scope_of(element), &tag, &input_type, "value", &value);
+        let checked = matches!(input_type.as_str(), "checkbox" | "radio")
+            .then(|| read("checked").and_then(|checked| checked.as_bool()))
+            .flatten();
+        (value, checked)
     }
 
     /// The policy of `element` inside its parent's scope `outer`, for serializing top-down.

@@ -5,26 +5,27 @@
 
 use std::cell::RefCell;
 
-use js_sys::Array;
-use sightline_protocol::v1::{EventData, MouseInteraction};
+use js_sys::{Array, WeakMap};
+use sightline_protocol::v1::{EventData, NavigationKind, NodeId};
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    Document, ErrorEvent, Event, EventTarget, MouseEvent, MutationObserver, MutationObserverInit,
-    PromiseRejectionEvent, VisibilityState, Window,
-};
+use web_sys::{Document, MutationObserver, MutationObserverInit, Window};
 
-use super::error_value::{report_for_error_event, report_for_rejection};
+use super::interaction;
+use super::listener::Listener;
 use super::mirror::Mirror;
 use super::mutations::mutation_from_records;
 use super::privacy::{Context, Privacy};
 use super::snapshot::serialize;
-use super::upload::{BrowserTransport, warn_once};
+use super::upload::warn_once;
+use crate::breadcrumb::ConsoleBudget;
 use crate::dsn::Dsn;
 use crate::error_report::ErrorReport;
 use crate::ids::hex_id;
 use crate::mask::PrivacyConfig;
+use crate::navigation::navigation_kind;
 use crate::session::Session;
-use crate::transport::Delivery;
+use crate::throttle::Throttled;
+use crate::transport::{Delivery, Transport};
 
 /// How often buffered events are uploaded, in ms.
 const UPLOAD_INTERVAL_MS: i32 = 5_000;
@@ -43,80 +44,58 @@ pub(crate) fn take_recorder() -> Option<Recorder> {
     RECORDER.with(|slot| slot.try_borrow_mut().ok()?.take())
 }
 
-/// An event listener that removes itself from its target when dropped.
-struct Listener {
-    target: EventTarget,
-    kind: &'static str,
-    capture: bool,
-    callback: Closure<dyn FnMut(Event)>,
-}
-
-impl Listener {
-    fn new(
-        target: &EventTarget,
-        kind: &'static str,
-        capture: bool,
-        handler: impl FnMut(Event) + 'static,
-    ) -> Result<Self, JsValue> {
-        let callback = Closure::<dyn FnMut(Event)>::new(handler);
-        target.add_event_listener_with_callback_and_bool(
-            kind,
-            callback.as_ref().unchecked_ref(),
-            capture,
-        )?;
-        Ok(Self {
-            target: target.clone(),
-            kind,
-            capture,
-            callback,
-        })
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback_and_bool(
-            self.kind,
-            self.callback.as_ref().unchecked_ref(),
-            self.capture,
-        );
-    }
-}
-
 /// A recording in progress.
 pub(crate) struct Recorder {
-    session: Session<BrowserTransport>,
+    session: Session<Box<dyn Transport>>,
     mirror: Mirror,
     privacy: Privacy,
+    throttled: Throttled,
+    console_budget: ConsoleBudget,
+    /// The last recorded state of each form control, so that `input` then `change` with the
+    /// same value is recorded once.
+    input_states: WeakMap,
+    last_href: String,
     window: Window,
+    document: Document,
     observer: MutationObserver,
     _on_mutations: Closure<dyn FnMut(Array)>,
     _listeners: Vec<Listener>,
     interval: i32,
     _on_tick: Closure<dyn FnMut()>,
+    throttle_timer: Option<i32>,
+    on_throttle_timer: Closure<dyn FnMut()>,
 }
 
 impl Recorder {
     /// Starts recording the page: meta event, full snapshot, observers, listeners and the upload
-    /// timer. The snapshot is uploaded at once.
+    /// timer; segments go to `transport`. The snapshot is uploaded at once.
     pub(crate) fn start(
         dsn: &Dsn,
         release: &str,
         environment: &str,
         privacy: PrivacyConfig,
+        transport: Box<dyn Transport>,
     ) -> Result<(), JsValue> {
         let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
         let document = window
             .document()
             .ok_or_else(|| JsValue::from_str("no document"))?;
         let replay_id = hex_id(random_bytes(&window));
-        let mut session = Session::new(dsn, replay_id, release, environment, BrowserTransport);
+        let mut session = Session::new(dsn, replay_id, release, environment, transport);
         let time = now();
-        session.record(time, meta(&window)?);
+        let meta = meta(&window)?;
+        let last_href = match &meta {
+            EventData::Meta { href, .. } => href.clone(),
+            _ => String::new(),
+        };
+        session.record(time, meta);
         let mut mirror = Mirror::new();
         let privacy = Privacy::new(privacy, &document);
         if let Some(root) = serialize(&mut mirror, &privacy, &document, 0, Context::default()) {
             session.record(time, EventData::FullSnapshot { root });
+        }
+        if let Some(scroll) = interaction::window_scroll(&window, &mirror, &document) {
+            session.record(time, scroll);
         }
 
         let on_mutations = Closure::<dyn FnMut(Array)>::new(|records: Array| {
@@ -130,10 +109,11 @@ impl Recorder {
         options.set_subtree(true);
         observer.observe_with_options(&document, &options)?;
 
-        let listeners = listeners(&window, &document)?;
+        let listeners = interaction::listeners(&window, &document)?;
+        super::hooks::install(&window);
         let on_tick = Closure::<dyn FnMut()>::new(|| {
             with_recorder(|recorder| {
-                if recorder.session.has_pending() {
+                if recorder.session.has_pending() || !recorder.throttled.is_empty() {
                     recorder.flush(Delivery::Background);
                 }
             });
@@ -142,16 +122,29 @@ impl Recorder {
             on_tick.as_ref().unchecked_ref(),
             UPLOAD_INTERVAL_MS,
         )?;
+        let on_throttle_timer = Closure::<dyn FnMut()>::new(|| {
+            with_recorder(|recorder| {
+                recorder.throttle_timer = None;
+                recorder.release_due();
+            });
+        });
         let mut recorder = Self {
             session,
             mirror,
             privacy,
+            throttled: Throttled::new(),
+            console_budget: ConsoleBudget::new(),
+            input_states: WeakMap::new(),
+            last_href,
             window,
+            document,
             observer,
             _on_mutations: on_mutations,
             _listeners: listeners,
             interval,
             _on_tick: on_tick,
+            throttle_timer: None,
+            on_throttle_timer,
         };
         recorder.flush(Delivery::Background);
         RECORDER.with(|slot| {
@@ -167,19 +160,150 @@ impl Recorder {
         self.session.replay_id()
     }
 
+    /// The privacy rules in force.
+    pub(crate) fn privacy(&self) -> &Privacy {
+        &self.privacy
+    }
+
+    /// The page's window.
+    pub(crate) fn window(&self) -> &Window {
+        &self.window
+    }
+
+    /// The recorded document.
+    pub(crate) fn document(&self) -> &Document {
+        &self.document
+    }
+
+    /// The ids of recorded nodes.
+    pub(crate) fn mirror(&self) -> &Mirror {
+        &self.mirror
+    }
+
+    /// Whether scrolls, resizes or mouse moves wait to be recorded.
+    #[cfg(test)]
+    pub(crate) fn has_throttled(&self) -> bool {
+        !self.throttled.is_empty()
+    }
+
+    /// The last recorded state of form controls, keyed by element.
+    pub(crate) fn input_states(&self) -> &WeakMap {
+        &self.input_states
+    }
+
+    /// Records an event that happens now. Throttled events and DOM changes that are still
+    /// pending happened before it, so they are recorded first.
+    pub(crate) fn record(&mut self, data: EventData) {
+        let time = now();
+        self.release_throttled();
+        self.take_pending_mutations();
+        self.session.record(time, data);
+    }
+
+    /// Runs `f` on the throttled events (a scroll, a move, a resize), then records whatever it
+    /// released and makes sure the rest is released when due.
+    pub(crate) fn throttle(
+        &mut self,
+        f: impl FnOnce(&mut Throttled, u64) -> Vec<(u64, EventData)>,
+    ) {
+        let released = f(&mut self.throttled, now());
+        if !released.is_empty() {
+            self.take_pending_mutations();
+        }
+        for (time, event) in released {
+            self.session.record(time, event);
+        }
+        self.schedule_release();
+    }
+
     /// Records an error the page reported; returns its event id.
     pub(crate) fn record_error(&mut self, report: ErrorReport) -> String {
+        self.release_throttled();
         self.take_pending_mutations();
         let event_id = hex_id(random_bytes(&self.window));
         self.session.record_error(now(), report, event_id)
     }
 
+    /// Records a console message, within the console budget.
+    pub(crate) fn record_breadcrumb(&mut self, breadcrumb: sightline_protocol::v1::Breadcrumb) {
+        let (admitted, notice) = self.console_budget.admit(now());
+        if let Some(notice) = notice {
+            self.record(EventData::Breadcrumb(notice));
+        }
+        if admitted {
+            self.record(EventData::Breadcrumb(breadcrumb));
+        }
+    }
+
+    /// Records a navigation of `kind` when the URL changed, with a meta event for the new page.
+    pub(crate) fn record_navigation(&mut self, kind: NavigationKind) {
+        let Ok(href) = self.window.location().href() else {
+            return;
+        };
+        let Some(kind) = navigation_kind(&self.last_href, &href, kind) else {
+            return;
+        };
+        self.last_href.clone_from(&href);
+        self.record(EventData::Navigation { href, kind });
+        if let Ok(meta) = meta(&self.window) {
+            self.record(meta);
+        }
+    }
+
+    /// The id of `node`, or of its nearest recorded ancestor when it is not recorded itself
+    /// (inside a clipped subtree or a placeholder).
+    pub(crate) fn nearest_id(&self, node: &web_sys::Node) -> Option<NodeId> {
+        let mut current = Some(node.clone());
+        while let Some(node) = current {
+            if let Some(id) = self.mirror.id_of(&node) {
+                return Some(id);
+            }
+            current = node.parent_node();
+        }
+        None
+    }
+
     /// Uploads everything recorded so far.
     pub(crate) fn flush(&mut self, delivery: Delivery) {
+        self.release_throttled();
         self.take_pending_mutations();
         if self.session.flush(delivery).is_err() {
             warn_once("Sightline: events could not be encoded", &JsValue::NULL);
         }
+    }
+
+    /// Records every throttled event now.
+    fn release_throttled(&mut self) {
+        if self.throttled.is_empty() {
+            return;
+        }
+        let released = self.throttled.take_all();
+        self.take_pending_mutations();
+        for (time, event) in released {
+            self.session.record(time, event);
+        }
+    }
+
+    /// Records the throttled events that are due, and waits for the rest.
+    fn release_due(&mut self) {
+        self.throttle(|throttled, now| throttled.take_due(now));
+    }
+
+    fn schedule_release(&mut self) {
+        if self.throttle_timer.is_some() {
+            return;
+        }
+        let Some(due) = self.throttled.due_at() else {
+            return;
+        };
+        let delay = i32::try_from(due.saturating_sub(now())).unwrap_or(i32::MAX);
+        self.throttle_timer = self
+            .window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                self.on_throttle_timer.as_ref().unchecked_ref(),
+                delay,
+            )
+            .ok();
     }
 
     /// Records DOM changes the observer has queued but not yet delivered, so that they keep
@@ -196,89 +320,44 @@ impl Recorder {
             self.session.record(now(), EventData::Mutation(mutation));
         }
     }
-
-    fn record_click(&mut self, event: &Event) {
-        let Some(mouse) = event.dyn_ref::<MouseEvent>() else {
-            return;
-        };
-        self.take_pending_mutations();
-        // The target may be unrecorded (inside a clipped subtree): use its nearest recorded
-        // ancestor.
-        let mut node = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::Node>().ok());
-        while let Some(current) = node {
-            if let Some(id) = self.mirror.id_of(&current) {
-                self.session.record(
-                    now(),
-                    EventData::MouseInteraction {
-                        interaction: MouseInteraction::Click,
-                        id,
-                        x: mouse.client_x(),
-                        y: mouse.client_y(),
-                    },
-                );
-                return;
-            }
-            node = current.parent_node();
-        }
-    }
 }
 
 impl Drop for Recorder {
     fn drop(&mut self) {
         self.observer.disconnect();
         self.window.clear_interval_with_handle(self.interval);
+        if let Some(timer) = self.throttle_timer {
+            self.window.clear_timeout_with_handle(timer);
+        }
     }
 }
 
-fn listeners(window: &Window, document: &Document) -> Result<Vec<Listener>, JsValue> {
-    let on_hide = |_: Event| {
-        with_recorder(|recorder| recorder.flush(Delivery::Unload));
-    };
-    let hidden_document = document.clone();
-    Ok(vec![
-        // Capture phase: the page cannot stop the click from reaching us first.
-        Listener::new(document, "click", true, |event| {
-            with_recorder(|recorder| recorder.record_click(&event));
-        })?,
-        Listener::new(window, "error", false, |event| {
-            if let Some(event) = event.dyn_ref::<ErrorEvent>() {
-                let report = report_for_error_event(event);
-                with_recorder(|recorder| recorder.record_error(report));
-            }
-        })?,
-        Listener::new(window, "unhandledrejection", false, |event| {
-            if let Some(event) = event.dyn_ref::<PromiseRejectionEvent>() {
-                let report = report_for_rejection(event);
-                with_recorder(|recorder| recorder.record_error(report));
-            }
-        })?,
-        Listener::new(window, "pagehide", false, on_hide)?,
-        Listener::new(document, "visibilitychange", false, move |event| {
-            if hidden_document.visibility_state() == VisibilityState::Hidden {
-                on_hide(event);
-            }
-        })?,
-    ])
-}
-
-fn meta(window: &Window) -> Result<EventData, JsValue> {
-    let pixels = |value: JsValue| {
-        // Viewport sizes are small non-negative numbers.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        value.as_f64().map_or(0, |pixels| pixels as u32)
-    };
+/// The meta event of the page as it is now.
+pub(crate) fn meta(window: &Window) -> Result<EventData, JsValue> {
+    let (width, height) = viewport(window);
     Ok(EventData::Meta {
         href: window.location().href()?,
-        width: pixels(window.inner_width()?),
-        height: pixels(window.inner_height()?),
+        width,
+        height,
         user_agent: window.navigator().user_agent()?,
     })
 }
 
+/// The viewport's size in CSS pixels.
+pub(crate) fn viewport(window: &Window) -> (u32, u32) {
+    let pixels = |value: Result<JsValue, JsValue>| {
+        // Viewport sizes are small non-negative numbers; `as` saturates anything else.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        value
+            .ok()
+            .and_then(|value| value.as_f64())
+            .map_or(0, |pixels| pixels as u32)
+    };
+    (pixels(window.inner_width()), pixels(window.inner_height()))
+}
+
 /// The current time in ms since the Unix epoch.
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     // `Date.now()` is a non-negative integer.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let now = js_sys::Date::now() as u64;

@@ -1,0 +1,146 @@
+//! Transparent wrappers around page functions: `history.pushState` / `replaceState` (single-page
+//! navigation) and `console.debug/log/info/warn/error` (breadcrumbs).
+//!
+//! A wrapper is a `Proxy` of the original function whose `apply` trap calls the original with the
+//! very `this` and arguments it got, returns what the original returned and throws what it threw.
+//! Only after the original returned does it tell the recorder, which never throws. A proxy keeps
+//! the original's `name` and `length`, and its source reads as native code. The wrappers are installed once per page and
+//! stay (the page may hold references to them); without a running recorder they only forward.
+
+use std::cell::Cell;
+
+use js_sys::{Array, Error as JsErrorValue, Function, JSON, JsString, Object, Proxy, Reflect};
+use sightline_protocol::v1::NavigationKind;
+use wasm_bindgen::prelude::*;
+use web_sys::Window;
+
+use super::recorder::with_recorder;
+use crate::breadcrumb::{ConsoleMethod, MAX_ARGUMENT_BYTES, MAX_ARGUMENTS, console_breadcrumb};
+
+thread_local! {
+    static INSTALLED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Wraps the history and console methods of `window`, once per page.
+pub(crate) fn install(window: &Window) {
+    if INSTALLED.with(|installed| installed.replace(true)) {
+        return;
+    }
+    if let Ok(history) = Reflect::get(window, &JsValue::from_str("history"))
+        && let Ok(history) = history.dyn_into::<Object>()
+    {
+        for (name, kind) in [
+            ("pushState", NavigationKind::Push),
+            ("replaceState", NavigationKind::Replace),
+        ] {
+            wrap_method(&history, name, move |_| {
+                with_recorder(|recorder| recorder.record_navigation(kind));
+            });
+        }
+    }
+    if let Ok(console) = Reflect::get(window, &JsValue::from_str("console"))
+        && let Ok(console) = console.dyn_into::<Object>()
+    {
+        for method in ConsoleMethod::ALL {
+            wrap_method(&console, method.name(), move |arguments| {
+                record_console(method, arguments);
+            });
+        }
+    }
+}
+
+/// Replaces the function `target[name]` by a transparent proxy that calls `after(arguments)` once
+/// the original returned. Returns false (and changes nothing) when `target[name]` is not a
+/// function or cannot be replaced.
+pub(crate) fn wrap_method(target: &Object, name: &str, after: impl Fn(&Array) + 'static) -> bool {
+    let key = JsValue::from_str(name);
+    let Ok(original) = Reflect::get(target, &key) else {
+        return false;
+    };
+    if !original.is_function() {
+        return false;
+    }
+    let trap = Closure::<dyn Fn(Function, JsValue, Array) -> Result<JsValue, JsValue>>::new(
+        move |original: Function, this: JsValue, arguments: Array| {
+            // An exception of the original propagates unchanged through `?`.
+            let result = Reflect::apply(&original, &this, &arguments)?;
+            after(&arguments);
+            Ok(result)
+        },
+    );
+    let handler = Object::new();
+    if Reflect::set(&handler, &JsValue::from_str("apply"), trap.as_ref()).is_err() {
+        return false;
+    }
+    let proxy = Proxy::new(&original, &handler);
+    // The page may keep the proxy for as long as it lives, so the trap must too.
+    trap.forget();
+    Reflect::set(target, &key, &proxy).unwrap_or(false)
+}
+
+fn record_console(method: ConsoleMethod, arguments: &Array) {
+    // Reading the arguments costs the page time, so do it only while recording.
+    let Some(mask) = with_recorder(|recorder| recorder.privacy().config().mask_all_text) else {
+        return;
+    };
+    let format = arguments.get(0).is_string();
+    let texts: Vec<String> = arguments
+        .iter()
+        .take(MAX_ARGUMENTS)
+        .map(|argument| argument_text(&argument))
+        .collect();
+    let breadcrumb = console_breadcrumb(method, &texts, format, mask);
+    with_recorder(|recorder| recorder.record_breadcrumb(breadcrumb));
+}
+
+/// One console argument as text, roughly as a console prints it, read in bounded size: strings
+/// as they are, errors as `Name: message`, arrays and plain objects as JSON, the rest through
+/// `String()`.
+fn argument_text(value: &JsValue) -> String {
+    let text = if let Some(text) = value.dyn_ref::<JsString>() {
+        text.clone()
+    } else if let Some(error) = value.dyn_ref::<JsErrorValue>() {
+        error
+            .name()
+            .concat(&JsValue::from_str(": "))
+            .concat(&error.message())
+    } else if is_plain(value) {
+        JSON::stringify(value).unwrap_or_else(|_| JsString::from("[object]"))
+    } else {
+        string_of(value)
+    };
+    // Cut in JS first, so that a huge argument is never copied whole into the recorder.
+    let limit = u32::try_from(MAX_ARGUMENT_BYTES).unwrap_or(u32::MAX);
+    let text = if text.length() > limit {
+        text.slice(0, limit)
+    } else {
+        text
+    };
+    String::from(text)
+}
+
+/// Whether `value` is an array or an object made by a literal (or with no prototype).
+fn is_plain(value: &JsValue) -> bool {
+    if Array::is_array(value) {
+        return true;
+    }
+    let Some(object) = value.dyn_ref::<Object>() else {
+        return false;
+    };
+    if value.is_function() {
+        return false;
+    }
+    let prototype = Object::get_prototype_of(object);
+    prototype.is_null() || Object::is(&prototype, &Object::get_prototype_of(&Object::new()).into())
+}
+
+/// `String(value)`, or `[object]` when that throws (objects without a usable `toString`).
+fn string_of(value: &JsValue) -> JsString {
+    let string = Reflect::get(&js_sys::global(), &JsValue::from_str("String"))
+        .ok()
+        .and_then(|string| string.dyn_into::<Function>().ok());
+    string
+        .and_then(|string| string.call1(&JsValue::UNDEFINED, value).ok())
+        .and_then(|text| text.dyn_into::<JsString>().ok())
+        .unwrap_or_else(|| JsString::from("[object]"))
+}
