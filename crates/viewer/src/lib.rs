@@ -2,9 +2,11 @@
 //! to WebAssembly and served by the Sightline server under `/viewer/`.
 //!
 //! The replay engine is plain Rust, unit-tested natively: [`timeline`] merges the events of every
-//! decoded segment, [`mirror`] keeps the recorded page as an id → node map, [`sanitize`] decides
-//! what of it may reach the browser, and [`player`] moves a playhead over the timeline. Only the
-//! renderer (which builds the page in a sandboxed `<iframe>`) and the Leptos UI are browser-only.
+//! decoded segment (and collects the [`markers`], breadcrumbs and [`pointer`](mod@pointer) track the player's
+//! chrome shows), [`mirror`] keeps the recorded page as an id → node map with the state besides
+//! it (form values, scroll, media, stylesheets), [`sanitize`] decides what of it may reach the
+//! browser, and [`player`] moves a playhead over the timeline. Only the renderer (which builds the
+//! page in a sandboxed `<iframe>`) and the Leptos UI are browser-only.
 //!
 //! ```
 //! use sightline_protocol::v1::{Event, EventData, Node, SegmentHeader};
@@ -27,8 +29,10 @@
 //! ```
 
 pub mod api;
+pub mod markers;
 pub mod mirror;
 pub mod player;
+pub mod pointer;
 pub mod sanitize;
 pub mod timeline;
 pub mod token;

@@ -7,6 +7,9 @@
 use sightline_protocol::DecodedSegment;
 use sightline_protocol::v1::{EventData, JsError};
 
+use crate::markers::{Crumb, Marker};
+use crate::pointer::PointerTrack;
+
 /// One event placed on the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimedEvent {
@@ -71,8 +74,8 @@ pub struct PageMeta {
     pub height: u32,
 }
 
-/// All events of a replay in time order, plus what the player's chrome needs (duration, error
-/// markers, gaps).
+/// All events of a replay in time order, plus what the player's chrome needs (duration,
+/// markers, breadcrumbs, the pointer, gaps).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timeline {
     origin: u64,
@@ -80,6 +83,9 @@ pub struct Timeline {
     end: u64,
     events: Vec<TimedEvent>,
     errors: Vec<ErrorMarker>,
+    markers: Vec<Marker>,
+    crumbs: Vec<Crumb>,
+    pointer: PointerTrack,
     gaps: Vec<Gap>,
     loaded: Vec<u32>,
 }
@@ -95,6 +101,9 @@ impl Timeline {
             end: origin,
             events: Vec::new(),
             errors: Vec::new(),
+            markers: Vec::new(),
+            crumbs: Vec::new(),
+            pointer: PointerTrack::new(),
             gaps: Vec::new(),
             loaded: Vec::new(),
         }
@@ -140,6 +149,15 @@ impl Timeline {
                 self.errors
                     .insert(at, ErrorMarker::from_js_error(offset, error));
             }
+            if let Some(marker) = Marker::for_event(offset, &event.data) {
+                let at = self.markers.partition_point(|m| m.offset <= offset);
+                self.markers.insert(at, marker);
+            }
+            if let Some(crumb) = Crumb::for_event(offset, &event.data) {
+                let at = self.crumbs.partition_point(|c| c.offset <= offset);
+                self.crumbs.insert(at, crumb);
+            }
+            self.pointer.push_event(offset, &event.data);
             let at = self
                 .events
                 .partition_point(|e| (e.offset, e.segment) <= (offset, index));
@@ -185,6 +203,21 @@ impl Timeline {
     /// The JS errors in time order.
     pub fn errors(&self) -> &[ErrorMarker] {
         &self.errors
+    }
+
+    /// Errors, clicks, navigations and failed requests, in time order.
+    pub fn markers(&self) -> &[Marker] {
+        &self.markers
+    }
+
+    /// Console messages and application breadcrumbs, in time order.
+    pub fn crumbs(&self) -> &[Crumb] {
+        &self.crumbs
+    }
+
+    /// The recorded mouse pointer.
+    pub fn pointer(&self) -> &PointerTrack {
+        &self.pointer
     }
 
     /// The segments that could not be loaded, by index.
@@ -301,6 +334,54 @@ mod tests {
             vec![(500, "TypeError: x".into()), (4_250, "TypeError: y".into())]
         );
         assert_eq!(timeline.meta().unwrap().width, 1280);
+    }
+
+    #[test]
+    fn markers_crumbs_and_pointer_come_from_every_segment_in_time_order() {
+        use sightline_protocol::v1::{Breadcrumb, Level, MouseInteraction, NavigationKind};
+        let click = EventData::MouseInteraction {
+            interaction: MouseInteraction::Click,
+            id: 4,
+            x: 30,
+            y: 40,
+        };
+        let navigation = EventData::Navigation {
+            href: "https://shop.example/cart".into(),
+            kind: NavigationKind::Push,
+        };
+        let crumb = EventData::Breadcrumb(Breadcrumb {
+            category: "console".into(),
+            level: Level::Error,
+            message: "boom".into(),
+            data: String::new(),
+        });
+        let later = segment(
+            1,
+            2_000,
+            vec![Event::new(0, navigation), Event::new(10, crumb)],
+        );
+        let first = segment(
+            0,
+            1_000,
+            vec![
+                Event::new(0, meta()),
+                Event::new(5, click),
+                Event::new(5, error("a", "x")),
+            ],
+        );
+        let timeline = Timeline::from_segments(&[later, first]);
+        let markers: Vec<(u64, &str)> = timeline
+            .markers()
+            .iter()
+            .map(|m| (m.offset, m.kind.as_str()))
+            .collect();
+        assert_eq!(
+            markers,
+            vec![(5, "click"), (10, "error"), (1_000, "navigation")]
+        );
+        assert_eq!(timeline.crumbs().len(), 1);
+        assert_eq!(timeline.crumbs()[0].offset, 1_010);
+        assert_eq!(timeline.pointer().position_at(600), Some((30.0, 40.0)));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!
 //! Shadow roots are attached (`mode: open`) to their hosts, and a recorded frame's document is
 //! built inside the nested `<iframe>`'s own document, which the iframe's `sandbox` keeps as inert
-//! as the player's. What is not in the tree ([`state`]: form values, scroll offsets, media,
+//! as the player's. What is not in the tree (form values, scroll offsets, media,
 //! CSSOM edits, adopted sheets) is applied once the nodes are in place.
 //!
 //! Nothing is added to the recorded page (no `<base>`), so the replayed DOM equals the recorded

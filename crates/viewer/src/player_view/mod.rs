@@ -2,7 +2,11 @@
 //! `<iframe>`.
 //!
 //! The [`Player`] and the [`Renderer`] live outside the reactive graph in one stored value; after
-//! every step the few numbers the controls show are copied into signals.
+//! every step what the chrome shows is copied into signals, which thin components read: the
+//! timeline markers, the mouse pointer overlay, the console and the errors panel.
+
+mod controls;
+mod panels;
 
 use std::time::Duration;
 
@@ -11,12 +15,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use sightline_protocol::decode_segment;
 use wasm_bindgen::JsCast;
 
+use self::controls::Controls;
+use self::panels::{ConsolePanel, ErrorsPanel, Markers, PointerLayer};
 use crate::api::{ReplaySummary, format_clock, format_started, replay_path, segment_path};
 use crate::app::{Auth, TokenGate};
 use crate::http::{FetchError, get_bytes, get_json};
 use crate::player::{PlaybackState, Player, SPEEDS, Step};
 use crate::render::Renderer;
-use crate::timeline::{ErrorMarker, Gap, PageMeta, Timeline};
+use crate::timeline::Timeline;
 
 /// How often the playhead moves while playing.
 const TICK: Duration = Duration::from_millis(50);
@@ -52,53 +58,6 @@ struct Session {
     player: Option<Player>,
     renderer: Option<Renderer>,
     last_tick: f64,
-}
-
-/// The signals the controls read.
-#[derive(Clone, Copy)]
-struct Controls {
-    state: RwSignal<PlaybackState>,
-    time: RwSignal<u64>,
-    duration: RwSignal<u64>,
-    speed: RwSignal<f64>,
-    errors: RwSignal<Vec<ErrorMarker>>,
-    gaps: RwSignal<Vec<Gap>>,
-    meta: RwSignal<Option<PageMeta>>,
-    skipped: RwSignal<usize>,
-}
-
-impl Controls {
-    fn new() -> Self {
-        Self {
-            state: RwSignal::new(PlaybackState::Loading),
-            time: RwSignal::new(0),
-            duration: RwSignal::new(0),
-            speed: RwSignal::new(1.0),
-            errors: RwSignal::new(Vec::new()),
-            gaps: RwSignal::new(Vec::new()),
-            meta: RwSignal::new(None),
-            skipped: RwSignal::new(0),
-        }
-    }
-
-    /// Copies what the controls show from the player; `full` also copies the timeline's lists.
-    fn sync(&self, player: &Player, full: bool) {
-        set_if_changed(self.state, player.state());
-        set_if_changed(self.time, player.time());
-        set_if_changed(self.duration, player.duration());
-        set_if_changed(self.skipped, player.mirror().skipped());
-        if full {
-            set_if_changed(self.errors, player.timeline().errors().to_vec());
-            set_if_changed(self.gaps, player.timeline().gaps().to_vec());
-            set_if_changed(self.meta, player.timeline().meta());
-        }
-    }
-}
-
-fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
-    if signal.with_untracked(|current| *current != value) {
-        signal.set(value);
-    }
 }
 
 /// The player for one replay.
@@ -297,12 +256,7 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
         }
     };
 
-    let viewport = move || {
-        controls
-            .meta
-            .with(|m| m.as_ref().map(|m| (m.width.max(1), m.height.max(1))))
-            .unwrap_or((1280, 720))
-    };
+    let viewport = move || controls.viewport.get();
     let scale = move || {
         let (width, height) = viewport();
         let available = stage_width.get();
@@ -327,68 +281,17 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
         let left = ((stage_width.get() - f64::from(width) * scale) / 2.0).max(0.0);
         format!("width:{width}px;height:{height}px;left:{left:.0}px;transform:scale({scale:.4})")
     };
-    let percent = move |offset: u64| {
-        let duration = controls.duration.get().max(1);
-        (offset.min(duration) as f64) * 100.0 / duration as f64
-    };
-    let markers = move || {
-        controls
-            .errors
-            .get()
-            .into_iter()
-            .map(|marker| {
-                let offset = marker.offset;
-                view! {
-                    <button
-                        class="marker"
-                        data-sl-marker="error"
-                        data-sl-offset=offset.to_string()
-                        title=marker.label()
-                        style=move || format!("left:{:.3}%", percent(offset))
-                        on:click=move |_| seek(offset)
-                    ></button>
-                }
-            })
-            .collect_view()
-    };
-    let error_list = move || {
-        controls
-            .errors
-            .get()
-            .into_iter()
-            .map(|marker| {
-                let offset = marker.offset;
-                view! {
-                    <li>
-                        <button class="link" on:click=move |_| seek(offset)>
-                            {format_clock(offset)}
-                        </button>
-                        <span class="error-type">{marker.error_type.clone()}</span>
-                        <span>{marker.message.clone()}</span>
-                    </li>
-                }
-            })
-            .collect_view()
-    };
-    let gap_list = move || {
-        controls
-            .gaps
-            .get()
-            .into_iter()
-            .map(|gap| {
-                view! {
-                    <li class="gap">
-                        {format!("Segment {} could not be loaded: {}", gap.index, gap.reason)}
-                    </li>
-                }
-            })
-            .collect_view()
-    };
+    let on_seek = Callback::new(seek);
     let header = move || {
         summary.get().map(|replay| {
+            let first_url = replay.first_url().to_owned();
             view! {
                 <div class="replay-meta">
-                    <span class="url">{replay.first_url().to_owned()}</span>
+                    <span class="url" data-sl-url="" title="The page's address at this moment">
+                        {move || {
+                            controls.url.get().unwrap_or_else(|| first_url.clone())
+                        }}
+                    </span>
                     <span>{format_started(&replay.started_at)}</span>
                     <span>{replay.release.clone()}</span>
                     <span>{replay.environment.clone()}</span>
@@ -414,12 +317,14 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                 data-sl-time=move || controls.time.get().to_string()
             >
                 <div class="stage" node_ref=stage style=stage_style>
-                    <iframe
-                        sandbox="allow-same-origin"
-                        title="Recorded page"
-                        node_ref=iframe
-                        style=frame_style
-                    ></iframe>
+                    <div class="screen" style=frame_style>
+                        <iframe
+                            sandbox="allow-same-origin"
+                            title="Recorded page"
+                            node_ref=iframe
+                        ></iframe>
+                        <PointerLayer controls=controls />
+                    </div>
                 </div>
                 <div class="controls">
                     <button
@@ -444,7 +349,7 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                             prop:value=move || controls.time.get().to_string()
                             on:input=on_scrub
                         />
-                        <div class="markers">{markers}</div>
+                        <Markers controls=controls on_seek=on_seek />
                     </div>
                     <span class="clock" data-sl-clock="">
                         {move || format_clock(controls.time.get())}
@@ -470,28 +375,8 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                 </div>
                 <p class="muted">{progress}</p>
             </div>
-            <h2>"Errors"</h2>
-            <ul class="errors" data-sl-errors="">
-                {error_list}
-            </ul>
-            {move || {
-                controls
-                    .errors
-                    .with(Vec::is_empty)
-                    .then(|| view! { <p class="muted">"No errors in this replay."</p> })
-            }}
-            <ul class="gaps">{gap_list}</ul>
-            {move || {
-                let skipped = controls.skipped.get();
-                (skipped > 0)
-                    .then(|| {
-                        view! {
-                            <p class="muted">
-                                {format!("{skipped} recorded changes referred to unknown nodes and were skipped.")}
-                            </p>
-                        }
-                    })
-            }}
+            <ConsolePanel controls=controls on_seek=on_seek />
+            <ErrorsPanel controls=controls on_seek=on_seek />
         </section>
     }
 }

@@ -1,0 +1,206 @@
+//! What the player's timeline points out: errors, clicks, navigations and failed requests as
+//! [`Marker`]s, and the console and application breadcrumbs as [`Crumb`]s.
+
+use sightline_protocol::v1::{EventData, Level, MouseInteraction, NetworkRequest};
+
+/// The kinds of timeline markers; [`MarkerKind::as_str`] is what `data-sl-marker` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MarkerKind {
+    /// An uncaught JS error.
+    Error,
+    /// A click (or double click) by the user.
+    Click,
+    /// The page's URL changed.
+    Navigation,
+    /// A request failed: no response, or a status of 400 or more.
+    Network,
+}
+
+impl MarkerKind {
+    /// The kind's name as written in `data-sl-marker`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Click => "click",
+            Self::Navigation => "navigation",
+            Self::Network => "network",
+        }
+    }
+}
+
+/// A moment the timeline points out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    /// Milliseconds since the replay's start.
+    pub offset: u64,
+    /// What happened.
+    pub kind: MarkerKind,
+    /// The tooltip: what happened, in a few words.
+    pub label: String,
+}
+
+impl Marker {
+    /// The marker for an event at `offset`, if the event is one the timeline points out.
+    pub fn for_event(offset: u64, event: &EventData) -> Option<Self> {
+        let (kind, label) = match event {
+            EventData::JsError(error) if error.error_type.is_empty() => {
+                (MarkerKind::Error, error.message.clone())
+            }
+            EventData::JsError(error) => (
+                MarkerKind::Error,
+                format!("{}: {}", error.error_type, error.message),
+            ),
+            EventData::MouseInteraction {
+                interaction: MouseInteraction::Click | MouseInteraction::DblClick,
+                x,
+                y,
+                ..
+            } => (MarkerKind::Click, format!("Click at {x}, {y}")),
+            EventData::Navigation { href, .. } => {
+                (MarkerKind::Navigation, format!("Navigated to {href}"))
+            }
+            EventData::NetworkRequest(request) if is_failure(request) => {
+                (MarkerKind::Network, request_label(request))
+            }
+            _ => return None,
+        };
+        Some(Self {
+            offset,
+            kind,
+            label,
+        })
+    }
+}
+
+/// Whether a request failed: no response at all, or a client or server error status.
+pub fn is_failure(request: &NetworkRequest) -> bool {
+    request.status == 0 || request.status >= 400
+}
+
+/// `POST /api/checkout → 500 (120 ms)`, or `… → failed` without a response.
+pub fn request_label(request: &NetworkRequest) -> String {
+    let outcome = match request.status {
+        0 => "failed".to_owned(),
+        status => status.to_string(),
+    };
+    format!(
+        "{} {} → {outcome} ({} ms)",
+        request.method, request.url, request.duration
+    )
+}
+
+/// A breadcrumb on the timeline: a console message or an application's trail entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crumb {
+    /// Milliseconds since the replay's start.
+    pub offset: u64,
+    /// Severity.
+    pub level: Level,
+    /// `console`, or the application's category.
+    pub category: String,
+    /// The message.
+    pub message: String,
+}
+
+impl Crumb {
+    /// The breadcrumb an event at `offset` carries, if any.
+    pub fn for_event(offset: u64, event: &EventData) -> Option<Self> {
+        match event {
+            EventData::Breadcrumb(crumb) => Some(Self {
+                offset,
+                level: crumb.level,
+                category: crumb.category.clone(),
+                message: crumb.message.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A level's name as shown in the console panel and written in `data-sl-level`.
+pub fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Debug => "debug",
+        Level::Log => "log",
+        Level::Info => "info",
+        Level::Warning => "warning",
+        Level::Error => "error",
+        Level::Fatal => "fatal",
+        _ => "log",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sightline_protocol::v1::{Breadcrumb, NavigationKind};
+
+    fn request(status: u16) -> EventData {
+        EventData::NetworkRequest(NetworkRequest {
+            method: "POST".into(),
+            url: "/api/checkout".into(),
+            status,
+            duration: 120,
+            trace_id: String::new(),
+            span_id: String::new(),
+            response_size: None,
+        })
+    }
+
+    #[test]
+    fn failed_requests_clicks_and_navigations_are_marked() {
+        let failed = Marker::for_event(5, &request(500));
+        assert_eq!(
+            failed,
+            Some(Marker {
+                offset: 5,
+                kind: MarkerKind::Network,
+                label: "POST /api/checkout → 500 (120 ms)".into(),
+            })
+        );
+        let unanswered = Marker::for_event(5, &request(0));
+        assert_eq!(
+            unanswered.map(|m| m.label),
+            Some("POST /api/checkout → failed (120 ms)".into())
+        );
+        assert_eq!(Marker::for_event(5, &request(200)), None);
+        assert_eq!(Marker::for_event(5, &request(304)), None);
+
+        let click = |interaction| EventData::MouseInteraction {
+            interaction,
+            id: 3,
+            x: 10,
+            y: 20,
+        };
+        assert_eq!(
+            Marker::for_event(1, &click(MouseInteraction::Click)).map(|m| m.kind),
+            Some(MarkerKind::Click)
+        );
+        assert_eq!(Marker::for_event(1, &click(MouseInteraction::Focus)), None);
+        let navigation = EventData::Navigation {
+            href: "https://shop.example/cart".into(),
+            kind: NavigationKind::Push,
+        };
+        assert_eq!(
+            Marker::for_event(1, &navigation).map(|m| (m.kind.as_str(), m.label)),
+            Some((
+                "navigation",
+                "Navigated to https://shop.example/cart".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn breadcrumbs_keep_level_and_message() {
+        let event = EventData::Breadcrumb(Breadcrumb {
+            category: "console".into(),
+            level: Level::Warning,
+            message: "cart is slow".into(),
+            data: String::new(),
+        });
+        let crumb =
+            Crumb::for_event(42, &event).map(|c| (c.offset, level_name(c.level), c.message));
+        assert_eq!(crumb, Some((42, "warning", "cart is slow".into())));
+        assert_eq!(Crumb::for_event(42, &request(500)), None);
+    }
+}

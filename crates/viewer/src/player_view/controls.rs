@@ -1,0 +1,85 @@
+//! The signals the player's chrome reads, copied from the engine after every step.
+
+use leptos::prelude::*;
+
+use crate::markers::{Crumb, Marker};
+use crate::player::{PlaybackState, Player};
+use crate::pointer::PointerSample;
+use crate::timeline::{ErrorMarker, Gap};
+
+/// The viewport shown until the recording says otherwise.
+const DEFAULT_VIEWPORT: (u32, u32) = (1280, 720);
+
+/// What the controls, the overlay and the panels show.
+#[derive(Clone, Copy)]
+pub(super) struct Controls {
+    pub state: RwSignal<PlaybackState>,
+    pub time: RwSignal<u64>,
+    pub duration: RwSignal<u64>,
+    pub speed: RwSignal<f64>,
+    pub errors: RwSignal<Vec<ErrorMarker>>,
+    pub markers: RwSignal<Vec<Marker>>,
+    pub crumbs: RwSignal<Vec<Crumb>>,
+    pub gaps: RwSignal<Vec<Gap>>,
+    /// The recorded viewport at the playhead, in CSS pixels.
+    pub viewport: RwSignal<(u32, u32)>,
+    /// The page's URL at the playhead.
+    pub url: RwSignal<Option<String>>,
+    /// The mouse pointer at the playhead, in CSS pixels of the recorded viewport.
+    pub pointer: RwSignal<Option<(f64, f64)>>,
+    /// The click whose ripple shows at the playhead.
+    pub ripple: RwSignal<Option<PointerSample>>,
+    pub skipped: RwSignal<usize>,
+}
+
+impl Controls {
+    pub fn new() -> Self {
+        Self {
+            state: RwSignal::new(PlaybackState::Loading),
+            time: RwSignal::new(0),
+            duration: RwSignal::new(0),
+            speed: RwSignal::new(1.0),
+            errors: RwSignal::new(Vec::new()),
+            markers: RwSignal::new(Vec::new()),
+            crumbs: RwSignal::new(Vec::new()),
+            gaps: RwSignal::new(Vec::new()),
+            viewport: RwSignal::new(DEFAULT_VIEWPORT),
+            url: RwSignal::new(None),
+            pointer: RwSignal::new(None),
+            ripple: RwSignal::new(None),
+            skipped: RwSignal::new(0),
+        }
+    }
+
+    /// Copies what the chrome shows from the player; `full` also copies the timeline's lists
+    /// (after a segment arrived).
+    pub fn sync(&self, player: &Player, full: bool) {
+        let time = player.time();
+        let mirror = player.mirror();
+        let timeline = player.timeline();
+        set_if_changed(self.state, player.state());
+        set_if_changed(self.time, time);
+        set_if_changed(self.duration, player.duration());
+        set_if_changed(self.skipped, mirror.skipped());
+        let viewport = mirror
+            .viewport()
+            .or_else(|| timeline.meta().map(|m| (m.width, m.height)))
+            .unwrap_or(DEFAULT_VIEWPORT);
+        set_if_changed(self.viewport, (viewport.0.max(1), viewport.1.max(1)));
+        set_if_changed(self.url, mirror.url().map(str::to_owned));
+        set_if_changed(self.pointer, timeline.pointer().position_at(time));
+        set_if_changed(self.ripple, timeline.pointer().click_at(time));
+        if full {
+            set_if_changed(self.errors, timeline.errors().to_vec());
+            set_if_changed(self.markers, timeline.markers().to_vec());
+            set_if_changed(self.crumbs, timeline.crumbs().to_vec());
+            set_if_changed(self.gaps, timeline.gaps().to_vec());
+        }
+    }
+}
+
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|current| *current != value) {
+        signal.set(value);
+    }
+}

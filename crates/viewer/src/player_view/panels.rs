@@ -1,0 +1,191 @@
+//! The player's chrome around the replayed page: timeline markers, the mouse pointer overlay,
+//! the console panel and the errors panel. Each reads the [`Controls`] signals and reports seeks
+//! through a callback; none holds logic of its own.
+
+use leptos::prelude::*;
+
+use super::controls::Controls;
+use crate::api::format_clock;
+use crate::markers::{MarkerKind, level_name};
+
+/// The markers along the scrubber: errors, clicks, navigations, failed requests.
+#[component]
+pub(super) fn Markers(controls: Controls, on_seek: Callback<u64>) -> impl IntoView {
+    let percent = move |offset: u64| {
+        let duration = controls.duration.get().max(1);
+        (offset.min(duration) as f64) * 100.0 / duration as f64
+    };
+    let markers = move || {
+        let mut markers = controls.markers.get();
+        // Errors last, so that they are drawn above clicks at the same moment.
+        markers.sort_by_key(|m| (m.kind == MarkerKind::Error, m.offset));
+        markers
+            .into_iter()
+            .map(|marker| {
+                let offset = marker.offset;
+                view! {
+                    <button
+                        class=format!("marker {}", marker.kind.as_str())
+                        data-sl-marker=marker.kind.as_str()
+                        data-sl-offset=offset.to_string()
+                        title=marker.label.clone()
+                        style=move || format!("left:{:.3}%", percent(offset))
+                        on:click=move |_| on_seek.run(offset)
+                    ></button>
+                }
+            })
+            .collect_view()
+    };
+    view! { <div class="markers">{markers}</div> }
+}
+
+/// The recorded mouse pointer over the page, and a ripple where the user clicked. It lies in
+/// the replayed page's coordinates (inside the scaled screen), never in the page itself.
+#[component]
+pub(super) fn PointerLayer(controls: Controls) -> impl IntoView {
+    let cursor_style = move || match controls.pointer.get() {
+        Some((x, y)) => format!("transform:translate({x:.1}px,{y:.1}px)"),
+        None => "display:none".to_owned(),
+    };
+    // Keyed by the click: a new click makes a new element, whose animation starts afresh.
+    let ripple = move || {
+        controls.ripple.get().map(|click| {
+            view! {
+                <div
+                    class="ripple"
+                    data-sl-ripple=click.offset.to_string()
+                    style=format!("left:{}px;top:{}px", click.x, click.y)
+                ></div>
+            }
+        })
+    };
+    view! {
+        <div class="pointer-layer" aria-hidden="true">
+            {ripple}
+            <div class="cursor" data-sl-cursor="" style=cursor_style>
+                <svg viewBox="0 0 16 24" width="16" height="24">
+                    <path
+                        d="M1 1 L1 19 L6 14.5 L9.5 22 L12.5 20.7 L9 13.3 L15 13.3 Z"
+                        fill="#1d2330"
+                        stroke="#fff"
+                        stroke-width="1.5"
+                        stroke-linejoin="round"
+                    ></path>
+                </svg>
+            </div>
+        </div>
+    }
+}
+
+/// Console messages and breadcrumbs up to the playhead, the latest in view.
+#[component]
+pub(super) fn ConsolePanel(controls: Controls, on_seek: Callback<u64>) -> impl IntoView {
+    let list = NodeRef::<leptos::html::Ol>::new();
+    let shown = Memo::new(move |_| {
+        let time = controls.time.get();
+        controls
+            .crumbs
+            .with(|crumbs| crumbs.partition_point(|c| c.offset <= time))
+    });
+    let entries = move || {
+        let count = shown.get();
+        controls.crumbs.with(|crumbs| {
+            crumbs[..count.min(crumbs.len())]
+                .iter()
+                .map(|crumb| {
+                    let offset = crumb.offset;
+                    let level = level_name(crumb.level);
+                    view! {
+                        <li data-sl-level=level class=level>
+                            <button class="link" on:click=move |_| on_seek.run(offset)>
+                                {format_clock(offset)}
+                            </button>
+                            <span class="level">{level}</span>
+                            <span class="category">{crumb.category.clone()}</span>
+                            <span class="message">{crumb.message.clone()}</span>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    Effect::new(move || {
+        shown.track();
+        if let Some(list) = list.get() {
+            list.set_scroll_top(list.scroll_height());
+        }
+    });
+    view! {
+        <h2>"Console"</h2>
+        <ol class="console" data-sl-console="" node_ref=list>
+            {entries}
+        </ol>
+        {move || {
+            (shown.get() == 0)
+                .then(|| view! { <p class="muted">"No console messages up to this moment."</p> })
+        }}
+    }
+}
+
+/// The replay's JS errors, the segments that could not be loaded and how many recorded changes
+/// were skipped.
+#[component]
+pub(super) fn ErrorsPanel(controls: Controls, on_seek: Callback<u64>) -> impl IntoView {
+    let error_list = move || {
+        controls
+            .errors
+            .get()
+            .into_iter()
+            .map(|marker| {
+                let offset = marker.offset;
+                view! {
+                    <li>
+                        <button class="link" on:click=move |_| on_seek.run(offset)>
+                            {format_clock(offset)}
+                        </button>
+                        <span class="error-type">{marker.error_type.clone()}</span>
+                        <span>{marker.message.clone()}</span>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let gap_list = move || {
+        controls
+            .gaps
+            .get()
+            .into_iter()
+            .map(|gap| {
+                view! {
+                    <li class="gap">
+                        {format!("Segment {} could not be loaded: {}", gap.index, gap.reason)}
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <h2>"Errors"</h2>
+        <ul class="errors" data-sl-errors="">
+            {error_list}
+        </ul>
+        {move || {
+            controls
+                .errors
+                .with(Vec::is_empty)
+                .then(|| view! { <p class="muted">"No errors in this replay."</p> })
+        }}
+        <ul class="gaps">{gap_list}</ul>
+        {move || {
+            let skipped = controls.skipped.get();
+            (skipped > 0)
+                .then(|| {
+                    view! {
+                        <p class="muted">
+                            {format!("{skipped} recorded changes referred to unknown nodes and were skipped.")}
+                        </p>
+                    }
+                })
+        }}
+    }
+}
