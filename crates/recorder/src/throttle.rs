@@ -107,8 +107,7 @@ impl Throttled {
         {
             events.extend(self.resize.take().map(|pending| resize_event(&pending)));
         }
-        events.sort_by_key(|(time, _)| *time);
-        events
+        in_time_order(events)
     }
 
     /// Takes every pending event, in time order.
@@ -116,8 +115,7 @@ impl Throttled {
         let mut events: Vec<_> = self.take_moves().into_iter().collect();
         events.extend(self.scrolls.drain(..).map(|pending| scroll_event(&pending)));
         events.extend(self.resize.take().map(|pending| resize_event(&pending)));
-        events.sort_by_key(|(time, _)| *time);
-        events
+        in_time_order(events)
     }
 
     fn take_moves(&mut self) -> Option<(u64, EventData)> {
@@ -125,6 +123,19 @@ impl Throttled {
             .take()
             .map(|(time, moves)| (time, EventData::MouseMove(moves)))
     }
+}
+
+/// Sorts the few released events by time. An insertion sort: the lists are short, and the
+/// standard sorts would add kilobytes to the bundle.
+fn in_time_order(mut events: Vec<(u64, EventData)>) -> Vec<(u64, EventData)> {
+    for index in 1..events.len() {
+        let mut at = index;
+        while at > 0 && events[at - 1].0 > events[at].0 {
+            events.swap(at - 1, at);
+            at -= 1;
+        }
+    }
+    events
 }
 
 fn scroll_event(pending: &Pending<(NodeId, i32, i32)>) -> (u64, EventData) {
@@ -196,6 +207,21 @@ mod tests {
             .map(|(time, event)| (*time, matches!(event, EventData::MouseMove(_))))
             .collect();
         assert_eq!(kinds, [(1_000, true), (1_100, false)]);
+    }
+
+    #[test]
+    fn released_events_are_sorted_by_time_keeping_ties_in_order() {
+        let events = (0..6u32)
+            .map(|i| (u64::from((i * 7) % 4), scroll(i, 0)))
+            .collect();
+        let times: Vec<(u64, u32)> = in_time_order(events)
+            .into_iter()
+            .map(|(time, event)| match event {
+                EventData::Scroll { id, .. } => (time, id),
+                _ => (time, u32::MAX),
+            })
+            .collect();
+        assert_eq!(times, [(0, 0), (0, 4), (1, 3), (2, 2), (3, 1), (3, 5)]);
     }
 
     #[test]
