@@ -421,18 +421,19 @@ impl Mirror {
         if !parent_node.kind.can_have_children() || child.id() == parent {
             return false;
         }
+        // At most one shadow root per host and one document per frame.
+        let has_other = |kind: NodeKind| {
+            parent_node
+                .children
+                .iter()
+                .any(|c| *c != child.id() && self.nodes.get(c).is_some_and(|n| n.kind == kind))
+        };
         match child {
-            Node::ShadowRoot { id, .. } => {
+            Node::ShadowRoot { .. } => {
                 matches!(parent_node.kind, NodeKind::Element { .. })
-                    && !parent_node.children.iter().any(|c| {
-                        *c != *id
-                            && self
-                                .nodes
-                                .get(c)
-                                .is_some_and(|n| n.kind == NodeKind::ShadowRoot)
-                    })
+                    && !has_other(NodeKind::ShadowRoot)
             }
-            Node::Document { .. } => parent_node.kind.is_frame(),
+            Node::Document { .. } => parent_node.kind.is_frame() && !has_other(NodeKind::Document),
             _ => true,
         }
     }

@@ -341,10 +341,19 @@ fn shadow_roots_and_documents_go_only_where_browsers_allow_them() {
                     children: vec![],
                 },
             },
+            // A second document in the same frame.
+            AddedNode {
+                parent_id: 8,
+                next_id: None,
+                node: Node::Document {
+                    id: 33,
+                    children: vec![],
+                },
+            },
         ],
         ..Mutation::default()
     });
-    assert_eq!(mirror.skipped(), 2);
+    assert_eq!(mirror.skipped(), 3);
     assert_eq!(mirror.to_tree(), Some(host_page()));
 
     // A shadow root attached after load goes first among the host's children.

@@ -18,7 +18,7 @@ pub const CHECKPOINT_INTERVAL_MS: u64 = 5_000;
 const MAX_CHECKPOINTS: usize = 64;
 
 /// The speeds the player offers.
-pub const SPEEDS: [f64; 4] = [1.0, 2.0, 4.0, 8.0];
+pub const SPEEDS: [f64; 5] = [1.0, 2.0, 4.0, 8.0, 16.0];
 
 /// Where the player is: what `data-sl-state` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
