@@ -1,5 +1,6 @@
 //! Transparent wrappers around page functions: `history.pushState` / `replaceState` (single-page
-//! navigation) and `console.debug/log/info/warn/error` (breadcrumbs).
+//! navigation), `Element.prototype.attachShadow` (shadow roots attached after the snapshot) and
+//! `console.debug/log/info/warn/error` (breadcrumbs).
 //!
 //! A wrapper is a `Proxy` of the original function whose `apply` trap calls the original with the
 //! very `this` and arguments it got, returns what the original returned and throws what it threw.
@@ -33,26 +34,41 @@ pub(crate) fn install(window: &Window) {
             ("pushState", NavigationKind::Push),
             ("replaceState", NavigationKind::Replace),
         ] {
-            wrap_method(&history, name, move |_| {
+            wrap_method(&history, name, move |_, _| {
                 with_recorder(|recorder| recorder.record_navigation(kind));
             });
         }
+    }
+    // Shadow roots attached after the snapshot: `attachShadow` makes no DOM mutation.
+    if let Ok(element) = Reflect::get(window, &JsValue::from_str("Element"))
+        && let Ok(prototype) = Reflect::get(&element, &JsValue::from_str("prototype"))
+        && let Ok(prototype) = prototype.dyn_into::<Object>()
+    {
+        wrap_method(&prototype, "attachShadow", |host, _| {
+            if let Some(host) = host.dyn_ref::<web_sys::Element>() {
+                with_recorder(|recorder| recorder.record_attached_shadow(host));
+            }
+        });
     }
     if let Ok(console) = Reflect::get(window, &JsValue::from_str("console"))
         && let Ok(console) = console.dyn_into::<Object>()
     {
         for method in ConsoleMethod::ALL {
-            wrap_method(&console, method.name(), move |arguments| {
+            wrap_method(&console, method.name(), move |_, arguments| {
                 record_console(method, arguments);
             });
         }
     }
 }
 
-/// Replaces the function `target[name]` by a transparent proxy that calls `after(arguments)` once
-/// the original returned. Returns false (and changes nothing) when `target[name]` is not a
+/// Replaces the function `target[name]` by a transparent proxy that calls `after(this, arguments)`
+/// once the original returned. Returns false (and changes nothing) when `target[name]` is not a
 /// function or cannot be replaced.
-pub(crate) fn wrap_method(target: &Object, name: &str, after: impl Fn(&Array) + 'static) -> bool {
+pub(crate) fn wrap_method(
+    target: &Object,
+    name: &str,
+    after: impl Fn(&JsValue, &Array) + 'static,
+) -> bool {
     let key = JsValue::from_str(name);
     let Ok(original) = Reflect::get(target, &key) else {
         return false;
@@ -64,7 +80,7 @@ pub(crate) fn wrap_method(target: &Object, name: &str, after: impl Fn(&Array) + 
         move |original: Function, this: JsValue, arguments: Array| {
             // An exception of the original propagates unchanged through `?`.
             let result = Reflect::apply(&original, &this, &arguments)?;
-            after(&arguments);
+            after(&this, &arguments);
             Ok(result)
         },
     );

@@ -12,9 +12,8 @@ use super::recorder::Recorder;
 /// Records the state of the control an `input` or `change` event came from, and for a radio
 /// button that got checked, the state of the buttons of its group it unchecked.
 pub(crate) fn record_input(recorder: &mut Recorder, event: &Event) {
-    let Some(element) = event
-        .target()
-        .and_then(|target| target.dyn_into::<Element>().ok())
+    let Some(element) =
+        super::interaction::origin(event).and_then(|target| target.dyn_into::<Element>().ok())
     else {
         return;
     };

@@ -127,10 +127,21 @@ fn page_listeners(window: &Window, document: &Document) -> Result<Vec<Listener>,
     ])
 }
 
+/// Where an event really happened: inside an open shadow tree rather than at its host, which is
+/// what a document listener is told.
+pub(crate) fn origin(event: &Event) -> Option<web_sys::EventTarget> {
+    let path = event.composed_path();
+    if path.length() > 0 {
+        path.get(0).dyn_into().ok()
+    } else {
+        event.target()
+    }
+}
+
 /// The node an event happened on, as a recorded id (the nearest recorded ancestor when the
 /// target itself is not recorded).
 fn target_id(recorder: &Recorder, event: &Event) -> Option<NodeId> {
-    let node = event.target()?.dyn_into::<web_sys::Node>().ok()?;
+    let node = origin(event)?.dyn_into::<web_sys::Node>().ok()?;
     recorder.nearest_id(&node)
 }
 

@@ -2,13 +2,17 @@
 
 use js_sys::WeakMap;
 use sightline_protocol::v1::NodeId;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, ShadowRoot};
 
 /// Maps live DOM nodes to the ids they were recorded under. A `WeakMap` keeps no node alive and
 /// adds nothing to the page's objects.
 pub(crate) struct Mirror {
     ids: WeakMap,
     next_id: NodeId,
+    /// Shadow roots recorded since the last [`Mirror::take_new_shadow_roots`]: the recorder
+    /// observes their mutations, which a document's observer does not see.
+    new_shadow_roots: Vec<ShadowRoot>,
 }
 
 impl Mirror {
@@ -17,6 +21,7 @@ impl Mirror {
         Self {
             ids: WeakMap::new(),
             next_id: 1,
+            new_shadow_roots: Vec::new(),
         }
     }
 
@@ -41,12 +46,29 @@ impl Mirror {
         self.next_id
     }
 
+    /// Gives the shadow root `root` a fresh id and remembers it for observation.
+    pub(crate) fn assign_shadow_root(&mut self, root: &ShadowRoot) -> NodeId {
+        self.new_shadow_roots.push(root.clone());
+        self.assign(root)
+    }
+
+    /// The shadow roots recorded since the last call.
+    pub(crate) fn take_new_shadow_roots(&mut self) -> Vec<ShadowRoot> {
+        std::mem::take(&mut self.new_shadow_roots)
+    }
+
     /// Forgets `node` and its current descendants, so that they are serialized afresh when they
     /// come back.
     pub(crate) fn forget_subtree(&self, node: &web_sys::Node) {
         let mut stack = vec![node.clone()];
         while let Some(node) = stack.pop() {
             self.ids.delete(node.as_ref());
+            if let Some(root) = node
+                .dyn_ref::<Element>()
+                .and_then(|element| element.shadow_root())
+            {
+                stack.push(root.into());
+            }
             let mut child = node.first_child();
             while let Some(current) = child {
                 child = current.next_sibling();

@@ -5,7 +5,7 @@
 
 use js_sys::{Reflect, WeakSet};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element};
+use web_sys::{Document, Element, ShadowRoot};
 
 use crate::mask::{
     MaskOverride, MediaKind, PrivacyConfig, Scope, SelectorList, TextRole, attribute_role,
@@ -154,34 +154,52 @@ impl Privacy {
         }
     }
 
-    /// The scope of an element already in the page, read from its ancestors.
+    /// The scope of an element already in the page, read from its ancestors, across the
+    /// boundaries of the shadow trees it sits in.
     pub(crate) fn scope_of(&self, element: &Element) -> Scope {
-        let closest = |selector: &str| element.closest(selector).ok().flatten();
-        let mask = match (closest(&self.mask), closest(&self.unmask)) {
-            // The nearer override wins; on the same element, masking does.
-            (Some(mask), Some(unmask)) => {
-                if !mask.is_same_node(Some(&unmask)) && mask.contains(Some(&unmask)) {
-                    Some(MaskOverride::Unmask)
-                } else {
-                    Some(MaskOverride::Mask)
-                }
+        let mut scope = Scope::default();
+        let mut current = Some(element.clone());
+        while let Some(element) = current {
+            let closest = |selector: &str| element.closest(selector).ok().flatten();
+            if scope.mask.is_none() {
+                scope.mask = match (closest(&self.mask), closest(&self.unmask)) {
+                    // The nearer override wins; on the same element, masking does.
+                    (Some(mask), Some(unmask)) => {
+                        if !mask.is_same_node(Some(&unmask)) && mask.contains(Some(&unmask)) {
+                            Some(MaskOverride::Unmask)
+                        } else {
+                            Some(MaskOverride::Mask)
+                        }
+                    }
+                    (Some(_), None) => Some(MaskOverride::Mask),
+                    (None, Some(_)) => Some(MaskOverride::Unmask),
+                    (None, None) => None,
+                };
             }
-            (Some(_), None) => Some(MaskOverride::Mask),
-            (None, Some(_)) => Some(MaskOverride::Unmask),
-            (None, None) => None,
-        };
-        Scope {
-            mask,
-            unblocked: closest(&self.unblock).is_some(),
+            scope.unblocked = scope.unblocked || closest(&self.unblock).is_some();
+            // `closest` stops at a shadow root: go on from its host.
+            current = element
+                .get_root_node()
+                .dyn_into::<ShadowRoot>()
+                .ok()
+                .map(|root| root.host());
         }
+        scope
     }
 
-    /// The context of the children of `parent`, an element or document already in the page.
+    /// The context of the children of `parent`, an element, shadow root or document already in
+    /// the page.
     pub(crate) fn context_of(&self, parent: &web_sys::Node) -> Context {
-        match parent.dyn_ref::<Element>() {
-            Some(element) => Context {
+        if let Some(element) = parent.dyn_ref::<Element>() {
+            return Context {
                 scope: self.scope_of(element),
                 text: text_role(&element.local_name()),
+            };
+        }
+        match parent.dyn_ref::<ShadowRoot>() {
+            Some(root) => Context {
+                scope: self.scope_of(&root.host()),
+                text: TextRole::Text,
             },
             None => Context::default(),
         }

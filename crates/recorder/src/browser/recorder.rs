@@ -6,16 +6,16 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, WeakMap};
-use sightline_protocol::v1::{EventData, NavigationKind, NodeId};
+use sightline_protocol::v1::{AddedNode, EventData, Mutation, NavigationKind, NodeId};
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, MutationObserver, MutationObserverInit, Window};
+use web_sys::{Document, Element, MutationObserver, MutationObserverInit, Window};
 
 use super::interaction;
 use super::listener::Listener;
 use super::mirror::Mirror;
 use super::mutations::mutation_from_records;
 use super::privacy::{Context, Privacy};
-use super::snapshot::serialize;
+use super::snapshot::{MAX_ELEMENT_DEPTH, depth_of, records_children, serialize, shadow_root};
 use super::upload::warn_once;
 use crate::breadcrumb::ConsoleBudget;
 use crate::dsn::Dsn;
@@ -102,12 +102,8 @@ impl Recorder {
             with_recorder(|recorder| recorder.record_mutations(&records));
         });
         let observer = MutationObserver::new(on_mutations.as_ref().unchecked_ref())?;
-        let options = MutationObserverInit::new();
-        options.set_child_list(true);
-        options.set_attributes(true);
-        options.set_character_data(true);
-        options.set_subtree(true);
-        observer.observe_with_options(&document, &options)?;
+        observer.observe_with_options(&document, &observer_options())?;
+        observe_shadow_roots(&observer, &mut mirror);
 
         let listeners = interaction::listeners(&window, &document)?;
         super::hooks::install(&window);
@@ -319,6 +315,45 @@ impl Recorder {
         if let Some(mutation) = mutation_from_records(&mut self.mirror, &self.privacy, records) {
             self.session.record(now(), EventData::Mutation(mutation));
         }
+        observe_shadow_roots(&self.observer, &mut self.mirror);
+    }
+
+    /// Records the open shadow root just attached to `host` as a new first child of the host,
+    /// and observes it.
+    pub(crate) fn record_attached_shadow(&mut self, host: &Element) {
+        let Some(root) = host.shadow_root() else {
+            return; // closed shadow roots stay private
+        };
+        let depth = depth_of(host);
+        let Some(host_id) = self.mirror.id_of(host) else {
+            return;
+        };
+        if self.mirror.id_of(&root).is_some()
+            || depth >= MAX_ELEMENT_DEPTH
+            || !records_children(&self.privacy, host)
+        {
+            return;
+        }
+        self.release_throttled();
+        self.take_pending_mutations();
+        let mut next_id = None;
+        let mut child = host.first_child();
+        while let (None, Some(current)) = (next_id, child) {
+            next_id = self.mirror.id_of(&current);
+            child = current.next_sibling();
+        }
+        let context = self.privacy.context_of(host);
+        let node = shadow_root(&mut self.mirror, &self.privacy, &root, depth + 1, context);
+        let mutation = Mutation {
+            adds: vec![AddedNode {
+                parent_id: host_id,
+                next_id,
+                node,
+            }],
+            ..Mutation::default()
+        };
+        self.session.record(now(), EventData::Mutation(mutation));
+        observe_shadow_roots(&self.observer, &mut self.mirror);
     }
 }
 
@@ -329,6 +364,29 @@ impl Drop for Recorder {
         if let Some(timer) = self.throttle_timer {
             self.window.clear_timeout_with_handle(timer);
         }
+    }
+}
+
+/// What the mutation observer watches: everything under its target.
+fn observer_options() -> MutationObserverInit {
+    let options = MutationObserverInit::new();
+    options.set_child_list(true);
+    options.set_attributes(true);
+    options.set_character_data(true);
+    options.set_subtree(true);
+    options
+}
+
+/// Observes the shadow roots recorded since the last call: a document's observer does not see
+/// into them.
+fn observe_shadow_roots(observer: &MutationObserver, mirror: &mut Mirror) {
+    let roots = mirror.take_new_shadow_roots();
+    if roots.is_empty() {
+        return;
+    }
+    let options = observer_options();
+    for root in roots {
+        let _ = observer.observe_with_options(&root, &options);
     }
 }
 

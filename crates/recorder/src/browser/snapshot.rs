@@ -3,10 +3,11 @@
 
 use sightline_protocol::v1::{Namespace, Node};
 use wasm_bindgen::JsCast;
-use web_sys::{DocumentType, Element};
+use web_sys::{DocumentType, Element, ShadowRoot};
 
 use super::mirror::Mirror;
 use super::privacy::{Context, Privacy};
+use crate::mask::TextRole;
 
 /// Deepest element recorded (the root `<html>` is depth 1). Deeper subtrees are clipped: the
 /// element at this depth is kept without children, which then have no ids and are ignored by the
@@ -33,7 +34,12 @@ pub(crate) fn serialize(
                 Vec::new()
             } else {
                 let inside = Privacy::inside(element, &policy);
-                children_of(mirror, privacy, node, depth + 1, inside)
+                let mut children = Vec::new();
+                if let Some(root) = element.shadow_root() {
+                    children.push(shadow_root(mirror, privacy, &root, depth + 1, inside));
+                }
+                children.extend(children_of(mirror, privacy, node, depth + 1, inside));
+                children
             };
             Node::Element {
                 id,
@@ -73,6 +79,25 @@ pub(crate) fn serialize(
     Some(serialized)
 }
 
+/// Serializes the open shadow root `root` of an element at depth `depth - 1`, whose content is
+/// in `context` (the host's inside).
+pub(crate) fn shadow_root(
+    mirror: &mut Mirror,
+    privacy: &Privacy,
+    root: &ShadowRoot,
+    depth: usize,
+    context: Context,
+) -> Node {
+    let context = Context {
+        text: TextRole::Text,
+        ..context
+    };
+    Node::ShadowRoot {
+        id: mirror.assign_shadow_root(root),
+        children: children_of(mirror, privacy, root, depth, context),
+    }
+}
+
 /// Whether the children of `element` are recorded. A `<script>`'s text is not: the viewer never
 /// runs it, so it would only cost bytes (the element itself is kept, empty). Nor is the content
 /// of a blocked element, which is recorded as an empty placeholder.
@@ -80,15 +105,22 @@ pub(crate) fn records_children(privacy: &Privacy, element: &Element) -> bool {
     element.local_name() != "script" && !privacy.is_blocked(element)
 }
 
-/// The element depth of `node`: 0 for the document, 1 for `<html>`.
+/// The element depth of `node`: 0 for the document, 1 for `<html>`. A shadow root counts as a
+/// child of its host.
 pub(crate) fn depth_of(node: &web_sys::Node) -> usize {
     let mut depth = 0;
-    let mut current = node.parent_node();
-    while let Some(parent) = current {
+    let mut current = node.clone();
+    loop {
+        let parent = match current.parent_node() {
+            Some(parent) => parent,
+            None => match current.dyn_ref::<ShadowRoot>() {
+                Some(root) => root.host().into(),
+                None => return depth,
+            },
+        };
         depth += 1;
-        current = parent.parent_node();
+        current = parent;
     }
-    depth
 }
 
 fn children_of(

@@ -22,6 +22,15 @@ pub(super) struct Live {
 
 impl Live {
     pub(super) fn start(html: &str, config: PrivacyConfig) -> Result<Self, JsValue> {
+        Self::start_prepared(html, config, || Ok(()))
+    }
+
+    /// Like [`Live::start`], running `prepare` once the page holds `html`, before recording.
+    pub(super) fn start_prepared(
+        html: &str,
+        config: PrivacyConfig,
+        prepare: impl FnOnce() -> Result<(), JsValue>,
+    ) -> Result<Self, JsValue> {
         drop(take_recorder());
         let document = document()?;
         let container = document.create_element("section")?;
@@ -30,6 +39,7 @@ impl Live {
             .body()
             .ok_or_else(|| JsValue::from_str("no body"))?
             .append_child(&container)?;
+        prepare()?;
         let transport = CapturingTransport::new();
         let dsn = Dsn::parse("http://key@127.0.0.1:9/1").map_err(|e| e.to_string())?;
         Recorder::start(&dsn, "", "test", config, Box::new(transport.clone()))?;

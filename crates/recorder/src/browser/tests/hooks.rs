@@ -21,11 +21,11 @@ fn a_wrapped_method_keeps_this_arguments_results_exceptions_and_identity() -> Te
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     for name in ["pay", "fail"] {
         let seen = seen.clone();
-        assert!(wrap_method(&target, name, move |arguments: &Array| {
+        assert!(wrap_method(&target, name, move |_, arguments: &Array| {
             seen.borrow_mut().push(arguments.length());
         }));
     }
-    assert!(!wrap_method(&target, "calls", |_| {}), "not a function");
+    assert!(!wrap_method(&target, "calls", |_, _| {}), "not a function");
     Reflect::set(&js_sys::global(), &"slTarget".into(), &target)?;
     let outcome = run("const t = slTarget;\
         const result = t.pay(5, undefined);\

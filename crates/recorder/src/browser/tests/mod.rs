@@ -15,6 +15,7 @@ mod hooks;
 mod interaction;
 mod privacy;
 mod replay;
+mod shadow;
 
 use js_sys::Function;
 use sightline_protocol::v1::{Mutation, Node, NodeId};
@@ -163,6 +164,7 @@ fn shape(node: &Node) -> String {
         }
         Node::Text { text, .. } => format!("T{text:?}"),
         Node::Comment { text, .. } => format!("C{text:?}"),
+        Node::ShadowRoot { children: kids, .. } => format!("#shadow({})", children(kids)),
         other => format!("{other:?}"),
     }
 }
@@ -172,7 +174,9 @@ fn find_mut(node: &mut Node, id: NodeId) -> Option<&mut Node> {
         return Some(node);
     }
     match node {
-        Node::Element { children, .. } | Node::Document { children, .. } => {
+        Node::Element { children, .. }
+        | Node::Document { children, .. }
+        | Node::ShadowRoot { children, .. } => {
             children.iter_mut().find_map(|child| find_mut(child, id))
         }
         _ => None,
@@ -181,7 +185,11 @@ fn find_mut(node: &mut Node, id: NodeId) -> Option<&mut Node> {
 
 fn children_of(tree: &mut Node, id: NodeId) -> Result<&mut Vec<Node>, String> {
     match find_mut(tree, id) {
-        Some(Node::Element { children, .. } | Node::Document { children, .. }) => Ok(children),
+        Some(
+            Node::Element { children, .. }
+            | Node::Document { children, .. }
+            | Node::ShadowRoot { children, .. },
+        ) => Ok(children),
         _ => Err(format!("node {id} is not a recorded parent")),
     }
 }
