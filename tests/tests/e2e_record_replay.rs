@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 use sightline_protocol::decode_segment;
-use sightline_protocol::v1::EventData;
+use sightline_protocol::v1::{EventData, MouseInteraction};
 use sightline_tests::browser::Browser;
 use sightline_tests::dom::CANONICAL_DOM_JS;
 use sightline_tests::server::{Server, project_root};
@@ -170,7 +170,10 @@ fn record_store_and_replay(privacy: Privacy) -> Result<String> {
             match &event.data {
                 EventData::FullSnapshot { .. } => snapshots += 1,
                 EventData::Mutation(_) => mutations += 1,
-                EventData::MouseInteraction { .. } => clicks += 1,
+                EventData::MouseInteraction {
+                    interaction: MouseInteraction::Click,
+                    ..
+                } => clicks += 1,
                 EventData::JsError(error) => error_message.clone_from(&error.message),
                 _ => {}
             }

@@ -23,22 +23,22 @@ pub fn run(extra: &[String]) -> Result<()> {
 /// How long the in-browser unit tests may take before they count as hung.
 const BROWSER_UNIT_TEST_LIMIT: Duration = Duration::from_secs(600);
 
-/// Runs the recorder's DOM unit tests (wasm-bindgen-test) in headless Chromium.
+/// The crates whose DOM unit tests (wasm-bindgen-test) run in headless Chromium.
+const BROWSER_TESTED: [&str; 2] = ["sightline-recorder", "sightline-viewer"];
+
+/// Runs the recorder's and the viewer's DOM unit tests (wasm-bindgen-test) in headless Chromium.
 ///
 /// `wasm-bindgen-test-runner`'s headless WebDriver mode was seen to hang with some Chromium builds
 /// ("Timed out receiving message from renderer"), so the run has a hard time limit and a hang fails
 /// the suite with that explanation rather than stalling CI.
 fn browser_unit_tests() -> Result<()> {
     let mut cargo = tool::cargo();
+    cargo.arg("test");
+    for package in BROWSER_TESTED {
+        cargo.args(["-p", package]);
+    }
     cargo
-        .args([
-            "test",
-            "-p",
-            "sightline-recorder",
-            "--lib",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
+        .args(["--lib", "--target", "wasm32-unknown-unknown"])
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
             "wasm-bindgen-test-runner",
@@ -54,14 +54,14 @@ fn browser_unit_tests() -> Result<()> {
     loop {
         if let Some(status) = child.try_wait()? {
             if !status.success() {
-                bail!("the recorder's in-browser unit tests failed with {status}");
+                bail!("the in-browser unit tests failed with {status}");
             }
             return Ok(());
         }
         if started.elapsed() > BROWSER_UNIT_TEST_LIMIT {
             let _ = child.kill();
             bail!(
-                "the recorder's in-browser unit tests did not finish in {BROWSER_UNIT_TEST_LIMIT:?}: \
+                "the in-browser unit tests did not finish in {BROWSER_UNIT_TEST_LIMIT:?}: \
                  wasm-bindgen-test-runner's headless mode may have hung on this Chromium"
             );
         }
