@@ -1,6 +1,7 @@
 //! Transparent wrappers around page functions: `history.pushState` / `replaceState` (single-page
-//! navigation), `Element.prototype.attachShadow` (shadow roots attached after the snapshot) and
-//! `console.debug/log/info/warn/error` (breadcrumbs).
+//! navigation), `Element.prototype.attachShadow` (shadow roots attached after the snapshot),
+//! `console.debug/log/info/warn/error` (breadcrumbs), and the CSSOM methods of
+//! [`stylesheets`](super::stylesheets).
 //!
 //! A wrapper is a `Proxy` of the original function whose `apply` trap calls the original with the
 //! very `this` and arguments it got, returns what the original returned and throws what it threw.
@@ -27,6 +28,7 @@ pub(crate) fn install(window: &Window) {
     if INSTALLED.with(|installed| installed.replace(true)) {
         return;
     }
+    super::stylesheets::install(window);
     if let Ok(history) = Reflect::get(window, &JsValue::from_str("history"))
         && let Ok(history) = history.dyn_into::<Object>()
     {

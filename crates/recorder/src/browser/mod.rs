@@ -17,6 +17,7 @@ mod mutations;
 mod privacy;
 mod recorder;
 mod snapshot;
+mod stylesheets;
 mod upload;
 
 #[cfg(test)]

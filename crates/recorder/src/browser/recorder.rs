@@ -5,8 +5,11 @@
 
 use std::cell::RefCell;
 
+use js_sys::Reflect;
 use js_sys::{Array, WeakMap};
-use sightline_protocol::v1::{AddedNode, EventData, Mutation, NavigationKind, NodeId};
+use sightline_protocol::v1::{
+    AddedNode, EventData, Mutation, NavigationKind, NodeId, StyleOp, StyleOpKind, StyleSheetRule,
+};
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, MutationObserver, MutationObserverInit, Window};
 
@@ -16,6 +19,7 @@ use super::mirror::Mirror;
 use super::mutations::mutation_from_records;
 use super::privacy::{Context, Privacy};
 use super::snapshot::{MAX_ELEMENT_DEPTH, depth_of, records_children, serialize, shadow_root};
+use super::stylesheets::{StyleSheets, css_text};
 use super::upload::warn_once;
 use crate::breadcrumb::ConsoleBudget;
 use crate::dsn::Dsn;
@@ -64,6 +68,7 @@ pub(crate) struct Recorder {
     _on_tick: Closure<dyn FnMut()>,
     throttle_timer: Option<i32>,
     on_throttle_timer: Closure<dyn FnMut()>,
+    style_sheets: StyleSheets,
 }
 
 impl Recorder {
@@ -103,7 +108,6 @@ impl Recorder {
         });
         let observer = MutationObserver::new(on_mutations.as_ref().unchecked_ref())?;
         observer.observe_with_options(&document, &observer_options())?;
-        observe_shadow_roots(&observer, &mut mirror);
 
         let listeners = interaction::listeners(&window, &document)?;
         super::hooks::install(&window);
@@ -141,7 +145,9 @@ impl Recorder {
             _on_tick: on_tick,
             throttle_timer: None,
             on_throttle_timer,
+            style_sheets: StyleSheets::new(),
         };
+        recorder.record_initial_styles();
         recorder.flush(Delivery::Background);
         RECORDER.with(|slot| {
             if let Ok(mut slot) = slot.try_borrow_mut() {
@@ -315,7 +321,7 @@ impl Recorder {
         if let Some(mutation) = mutation_from_records(&mut self.mirror, &self.privacy, records) {
             self.session.record(now(), EventData::Mutation(mutation));
         }
-        observe_shadow_roots(&self.observer, &mut self.mirror);
+        self.observe_shadow_roots();
     }
 
     /// Records the open shadow root just attached to `host` as a new first child of the host,
@@ -353,7 +359,99 @@ impl Recorder {
             ..Mutation::default()
         };
         self.session.record(now(), EventData::Mutation(mutation));
-        observe_shadow_roots(&self.observer, &mut self.mirror);
+        self.observe_shadow_roots();
+    }
+
+    /// Observes the shadow roots recorded since the last call (a document's observer does not
+    /// see into them) and records the stylesheets they adopted.
+    fn observe_shadow_roots(&mut self) {
+        let roots = self.mirror.take_new_shadow_roots();
+        if roots.is_empty() {
+            return;
+        }
+        let options = observer_options();
+        for root in roots {
+            let _ = self.observer.observe_with_options(&root, &options);
+            if let Some(id) = self.mirror.id_of(&root)
+                && let Some(adopted) = self.style_sheets.adopted(&root, id, true)
+            {
+                self.session
+                    .record(now(), EventData::AdoptedStyleSheets(adopted));
+            }
+        }
+    }
+
+    /// Records, after the snapshot, what the DOM does not show: the document's adopted
+    /// stylesheets, and the rules of `<style>` elements filled through the CSSOM only (as CSS-in-JS
+    /// libraries do in production).
+    fn record_initial_styles(&mut self) {
+        let time = now();
+        if let Some(id) = self.mirror.id_of(&self.document)
+            && let Some(adopted) = self.style_sheets.adopted(&self.document, id, true)
+        {
+            self.session
+                .record(time, EventData::AdoptedStyleSheets(adopted));
+        }
+        self.observe_shadow_roots();
+        let Ok(styles) = self.document.query_selector_all("style") else {
+            return;
+        };
+        for style in (0..styles.length()).filter_map(|index| styles.item(index)) {
+            let Some(id) = self.mirror.id_of(&style) else {
+                continue;
+            };
+            if !style.text_content().unwrap_or_default().trim().is_empty() {
+                continue;
+            }
+            let sheet = Reflect::get(&style, &JsValue::from_str("sheet")).unwrap_or_default();
+            if let Some(text) = css_text(&sheet).filter(|text| !text.is_empty()) {
+                let op = StyleOp {
+                    kind: StyleOpKind::Replace,
+                    path: Vec::new(),
+                    text,
+                };
+                let rule = StyleSheetRule {
+                    node_id: Some(id),
+                    style_id: None,
+                    ops: vec![op],
+                };
+                self.session.record(time, EventData::StyleSheetRule(rule));
+            }
+        }
+    }
+
+    /// Records a CSSOM change `op` of `sheet`: an element's sheet by the element's id, a
+    /// constructed sheet by its style id (a sheet never adopted is recorded whole when it is).
+    pub(crate) fn record_style_op(&mut self, sheet: &JsValue, op: StyleOp) {
+        let owner = Reflect::get(sheet, &JsValue::from_str("ownerNode")).unwrap_or_default();
+        let (node_id, style_id) = match owner.dyn_ref::<web_sys::Node>() {
+            Some(node) => (self.mirror.id_of(node), None),
+            None => (None, self.style_sheets.id_of(sheet)),
+        };
+        if node_id.is_none() && style_id.is_none() {
+            return;
+        }
+        self.record(EventData::StyleSheetRule(StyleSheetRule {
+            node_id,
+            style_id,
+            ops: vec![op],
+        }));
+    }
+
+    /// Records the adopted stylesheets `owner` (a document or shadow root) was just given.
+    pub(crate) fn record_adopted(&mut self, owner: &JsValue) {
+        let Some(id) = owner
+            .dyn_ref::<web_sys::Node>()
+            .and_then(|node| self.mirror.id_of(node))
+        else {
+            return;
+        };
+        self.release_throttled();
+        self.take_pending_mutations();
+        if let Some(adopted) = self.style_sheets.adopted(owner, id, false) {
+            self.session
+                .record(now(), EventData::AdoptedStyleSheets(adopted));
+        }
     }
 }
 
@@ -375,19 +473,6 @@ fn observer_options() -> MutationObserverInit {
     options.set_character_data(true);
     options.set_subtree(true);
     options
-}
-
-/// Observes the shadow roots recorded since the last call: a document's observer does not see
-/// into them.
-fn observe_shadow_roots(observer: &MutationObserver, mirror: &mut Mirror) {
-    let roots = mirror.take_new_shadow_roots();
-    if roots.is_empty() {
-        return;
-    }
-    let options = observer_options();
-    for root in roots {
-        let _ = observer.observe_with_options(&root, &options);
-    }
 }
 
 /// The meta event of the page as it is now.

@@ -16,6 +16,7 @@ mod interaction;
 mod privacy;
 mod replay;
 mod shadow;
+mod styles;
 
 use js_sys::Function;
 use sightline_protocol::v1::{Mutation, Node, NodeId};
