@@ -1,5 +1,8 @@
-//! Sightline's browser SDK: records a page as a DOM snapshot plus mutations, clicks and JS errors,
-//! and uploads the events as compact replay segments to a Sightline server.
+//! Sightline's browser SDK: records a page as a DOM snapshot (shadow roots included) plus
+//! mutations, CSSOM edits and adopted stylesheets, what the user does (inputs, clicks and other
+//! pointer, touch and focus interactions, mouse moves, scrolls, resizes, media playback),
+//! single-page navigations, console breadcrumbs and JS errors, and uploads the events as compact
+//! replay segments to a Sightline server.
 //!
 //! The crate compiles to WebAssembly and is loaded by `www/sdk/sightline.js` (a classic script) or
 //! imported as the ES module in `pkg/`. Its JavaScript API is `start({dsn, release, environment,
@@ -9,9 +12,12 @@
 //! anything is serialized, unless the page opts out ([`mask`]).
 //!
 //! Everything that needs no DOM is plain Rust and tested natively: parsing the [`dsn`], making
-//! [`ids`], the [`mask`] rules, parsing [`stack`] traces, cutting buffered events into numbered [`segmenter::Segment`]s
-//! and driving a [`session::Session`] over a [`transport::Transport`]. Only the `browser` module
-//! (compiled for `wasm32` alone) touches `web-sys`.
+//! [`ids`], the [`mask`] rules, sampling [`pointer`] moves, [`throttle`]d scrolls and resizes,
+//! console [`breadcrumb`]s, [`navigation`] kinds, parsing [`stack`] traces, cutting buffered
+//! events into numbered [`segmenter::Segment`]s and driving a [`session::Session`] over a
+//! [`transport::Transport`]. Only the `browser` module (compiled for `wasm32` alone) touches
+//! `web-sys`; it wraps page functions (`history`, `console`, CSSOM, `attachShadow`) with
+//! transparent proxies that return and throw exactly what the originals do.
 //!
 //! ```
 //! use sightline_protocol::decode_segment;

@@ -98,14 +98,18 @@ fn adopted_stylesheets_are_recorded_once_with_their_text_then_by_id() -> TestRes
         )
         .map(drop)
     })?;
-    run(
+    // The wrapped setters still set, and the edited sheets still change.
+    let applied = run(
         "const second = new CSSStyleSheet(); second.replaceSync('.second { color: blue; }');\
          const root = document.querySelector('#host').attachShadow({ mode: 'open' });\
          root.adoptedStyleSheets = [second, slFirst];\
          slFirst.insertRule('.more { margin: 0px; }', 1);\
          second.replaceSync('.again { padding: 0px; }');\
-         document.adoptedStyleSheets = [];",
+         document.adoptedStyleSheets = [];\
+         return [root.adoptedStyleSheets.length, document.adoptedStyleSheets.length,\
+                 slFirst.cssRules.length, second.cssRules[0].selectorText].join(',');",
     )?;
+    assert_eq!(applied.as_string().as_deref(), Some("2,0,2,.again"));
     let events = live.events()?;
     run("document.adoptedStyleSheets = [];")?;
     let document_id = with_recorder(|recorder| recorder.mirror().id_of(recorder.document()))
