@@ -28,12 +28,14 @@
 //! assert_eq!(player.duration(), 1_000);
 //! ```
 
+pub mod activity;
 pub mod api;
 pub mod markers;
 pub mod mirror;
 pub mod player;
 pub mod pointer;
 pub mod sanitize;
+pub mod shortcuts;
 pub mod timeline;
 pub mod token;
 

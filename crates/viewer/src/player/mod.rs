@@ -7,6 +7,7 @@
 
 use sightline_protocol::DecodedSegment;
 
+use crate::activity::{IdleRange, skip_target, timeline_idle_ranges};
 use crate::mirror::{Change, Mirror};
 use crate::timeline::Timeline;
 
@@ -78,6 +79,11 @@ pub struct Player {
     state: PlaybackState,
     speed: f64,
     checkpoints: Vec<Checkpoint>,
+    /// Jump over idle stretches while playing.
+    skip_inactivity: bool,
+    idle: Vec<IdleRange>,
+    /// Pause when the playhead reaches this offset while playing (an error from a deep link).
+    pause_at: Option<u64>,
 }
 
 impl Player {
@@ -93,7 +99,31 @@ impl Player {
             state: PlaybackState::Paused,
             speed: 1.0,
             checkpoints: Vec::new(),
+            skip_inactivity: false,
+            idle: Vec::new(),
+            pause_at: None,
         }
+    }
+
+    /// Whether idle stretches are jumped over while playing.
+    pub fn skip_inactivity(&self) -> bool {
+        self.skip_inactivity
+    }
+
+    /// Turns skipping of idle stretches (see [`crate::activity`]) on or off.
+    pub fn set_skip_inactivity(&mut self, skip: bool) {
+        self.skip_inactivity = skip;
+    }
+
+    /// The idle stretches of the timeline loaded so far.
+    pub fn idle_ranges(&self) -> &[IdleRange] {
+        &self.idle
+    }
+
+    /// Pauses the player once playing reaches `t` (clamped to it), as "open replay at error"
+    /// asks; `None` cancels it.
+    pub fn set_pause_at(&mut self, t: Option<u64>) {
+        self.pause_at = t;
     }
 
     /// The timeline being played.
@@ -169,7 +199,22 @@ impl Player {
             return Step::Nothing;
         }
         let duration = self.duration() as f64;
+        let before = self.playhead;
         self.playhead = (self.playhead + elapsed_ms * self.speed).min(duration);
+        if self.skip_inactivity
+            && let Some(target) = skip_target(&self.idle, self.time())
+        {
+            self.playhead = (target as f64).min(duration);
+        }
+        if let Some(stop) = self.pause_at
+            && before <= stop as f64
+            && self.playhead >= stop as f64
+        {
+            self.playhead = stop as f64;
+            self.pause_at = None;
+            self.state = PlaybackState::Paused;
+            return self.apply_until(stop);
+        }
         if self.playhead >= duration {
             self.state = PlaybackState::Ended;
         }
@@ -199,6 +244,7 @@ impl Player {
         let Some(earliest) = self.timeline.push_segment(segment) else {
             return Step::Nothing;
         };
+        self.idle = timeline_idle_ranges(&self.timeline);
         if self.state == PlaybackState::Ended && self.duration() > duration_before {
             self.state = PlaybackState::Playing;
         }

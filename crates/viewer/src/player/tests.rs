@@ -501,3 +501,61 @@ fn gap_in_the_middle_still_plays() {
     assert!(player.mirror().root().is_some());
     assert_eq!(player.timeline().gaps().len(), 1);
 }
+
+/// A 40 s page with clicks at 1 s and 30 s and nothing in between.
+fn idle_segment() -> sightline_protocol::DecodedSegment {
+    use sightline_protocol::v1::MouseInteraction;
+    let click = || EventData::MouseInteraction {
+        interaction: MouseInteraction::Click,
+        id: BODY,
+        x: 1,
+        y: 1,
+    };
+    sightline_protocol::DecodedSegment {
+        header: SegmentHeader::new(REPLAY, 0, 1, 0).with_end(40_000),
+        events: vec![
+            Event::new(0, EventData::FullSnapshot { root: page("a") }),
+            Event::new(1_000, click()),
+            Event::new(29_000, click()),
+        ],
+    }
+}
+
+#[test]
+fn skip_inactivity_jumps_idle_stretches_while_playing() {
+    let mut player = Player::new(Timeline::new(0));
+    player.set_skip_inactivity(true);
+    player.push_segment(&idle_segment());
+    assert_eq!(player.idle_ranges().len(), 2);
+    player.seek(2_000);
+    player.play();
+    player.advance(100.0);
+    // 1 s → 30 s is idle: the playhead lands 1 s before the next click.
+    assert_eq!(player.time(), 29_000);
+    player.advance(100.0);
+    assert_eq!(player.time(), 29_100);
+
+    let mut plain = Player::new(Timeline::new(0));
+    plain.push_segment(&idle_segment());
+    plain.seek(2_000);
+    plain.play();
+    plain.advance(100.0);
+    assert_eq!(plain.time(), 2_100);
+}
+
+#[test]
+fn pause_at_stops_on_the_error() {
+    let mut player = Player::new(timeline());
+    player.seek(100);
+    player.set_pause_at(Some(700));
+    player.play();
+    for _ in 0..100 {
+        player.advance(50.0);
+    }
+    assert_eq!(player.state(), PlaybackState::Paused);
+    assert_eq!(player.time(), 700);
+    // Playing on goes past it.
+    player.play();
+    player.advance(50.0);
+    assert_eq!(player.time(), 750);
+}
