@@ -12,7 +12,7 @@
 //! anything is serialized, unless the page opts out ([`mask`]).
 //!
 //! Everything that needs no DOM is plain Rust and tested natively: parsing the [`dsn`], making
-//! [`ids`], the [`mask`] rules, sampling [`pointer`] moves, [`throttle`]d scrolls and resizes,
+//! [`ids`], the [`mask`] rules, sampling [`pointer`](mod@pointer) moves, [`throttle`]d scrolls and resizes,
 //! console [`breadcrumb`]s, [`navigation`] kinds, parsing [`stack`] traces, cutting buffered
 //! events into numbered [`segmenter::Segment`]s and driving a [`session::Session`] over a
 //! [`transport::Transport`]. Only the `browser` module (compiled for `wasm32` alone) touches
