@@ -3,7 +3,7 @@
 //!
 //! Masking happens here, while a node is serialized: raw page text never reaches a protocol value.
 
-use js_sys::{Reflect, WeakSet};
+use js_sys::{Array, Reflect, WeakMap, WeakSet};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ShadowRoot};
 
@@ -64,6 +64,10 @@ pub(crate) struct Privacy {
     passwords: WeakSet,
     /// Elements recorded as placeholders; they stay blocked for the rest of the recording.
     blocked: WeakSet,
+    /// Placeholders blocked since the last [`Privacy::take_new_blocked`], to watch their size.
+    new_blocked: Array,
+    /// The style (with the size) last recorded for each placeholder.
+    sizes: WeakMap,
 }
 
 impl Privacy {
@@ -106,6 +110,8 @@ impl Privacy {
             origin,
             passwords: WeakSet::new(),
             blocked: WeakSet::new(),
+            new_blocked: Array::new(),
+            sizes: WeakMap::new(),
         }
     }
 
@@ -245,8 +251,40 @@ impl Privacy {
         let blocked = self.config.blocks(scope, matches_block, kind, cross_origin);
         if blocked {
             self.blocked.add(element);
+            self.new_blocked.push(element);
         }
         blocked
+    }
+
+    /// The placeholders blocked since the last call.
+    pub(crate) fn take_new_blocked(&self) -> Vec<Element> {
+        let elements = self
+            .new_blocked
+            .iter()
+            .map(JsCast::unchecked_into)
+            .collect();
+        self.new_blocked.set_length(0);
+        elements
+    }
+
+    /// The placeholder style of `element` when its size changed since it was last recorded.
+    pub(crate) fn resized_style(&self, element: &Element) -> Option<String> {
+        if !self.is_blocked(element) {
+            return None;
+        }
+        let recorded = self.sizes.get(element).as_string();
+        let style = element.get_attribute("style").unwrap_or_default();
+        let style = self.placeholder_style(element, &style);
+        (recorded.as_deref() != Some(style.as_str())).then_some(style)
+    }
+
+    /// The placeholder's style: the element's own `style`, then its current layout size. The
+    /// result is remembered so that a later resize is recorded once.
+    fn placeholder_style(&self, element: &Element, style: &str) -> String {
+        let rect = element.get_bounding_client_rect();
+        let style = blocked_style(style, rect.width(), rect.height());
+        self.sizes.set(element, &JsValue::from_str(&style));
+        style
     }
 
     /// The recorded content of a text, comment or CDATA node in `context`.
@@ -289,7 +327,7 @@ impl Privacy {
         }
         self.add_form_state(element, &tag, &input_type, policy.scope, &mut attributes);
         if policy.blocked {
-            attributes.push(("style".to_owned(), placeholder_style(element, &style)));
+            attributes.push(("style".to_owned(), self.placeholder_style(element, &style)));
             attributes.push((BLOCKED_MARKER.to_owned(), String::new()));
         }
         attributes
@@ -308,7 +346,7 @@ impl Privacy {
         if self.is_blocked(element) {
             if name == "style" {
                 let style = value.as_deref().unwrap_or_default();
-                return Some(Some(placeholder_style(element, style)));
+                return Some(Some(self.placeholder_style(element, style)));
             }
             if is_media_source(name) || name == BLOCKED_MARKER {
                 return None;
@@ -393,10 +431,4 @@ fn embed_url(element: &Element, tag: &str) -> String {
         .ok()
         .and_then(|url| url.as_string())
         .unwrap_or_default()
-}
-
-/// The placeholder's style: the element's own `style`, then its current layout size.
-fn placeholder_style(element: &Element, style: &str) -> String {
-    let rect = element.get_bounding_client_rect();
-    blocked_style(style, rect.width(), rect.height())
 }

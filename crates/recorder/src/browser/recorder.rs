@@ -8,10 +8,11 @@ use std::cell::RefCell;
 use js_sys::Reflect;
 use js_sys::{Array, WeakMap};
 use sightline_protocol::v1::{
-    AddedNode, EventData, Mutation, NavigationKind, NodeId, StyleOp, StyleOpKind, StyleSheetRule,
+    AddedNode, AttributeChange, EventData, Mutation, NavigationKind, NodeId, StyleOp, StyleOpKind,
+    StyleSheetRule,
 };
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element, MutationObserver, MutationObserverInit, Window};
+use web_sys::{Document, Element, MutationObserver, MutationObserverInit, ResizeObserver, Window};
 
 use super::interaction;
 use super::listener::Listener;
@@ -69,6 +70,9 @@ pub(crate) struct Recorder {
     throttle_timer: Option<i32>,
     on_throttle_timer: Closure<dyn FnMut()>,
     style_sheets: StyleSheets,
+    /// Watches the size of placeholders: an image that loads after it was recorded grows.
+    resize_observer: Option<ResizeObserver>,
+    _on_resize: Closure<dyn FnMut(Array)>,
 }
 
 impl Recorder {
@@ -128,6 +132,10 @@ impl Recorder {
                 recorder.release_due();
             });
         });
+        let on_resize = Closure::<dyn FnMut(Array)>::new(|entries: Array| {
+            with_recorder(|recorder| recorder.record_resized(&entries));
+        });
+        let resize_observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
         let mut recorder = Self {
             session,
             mirror,
@@ -146,6 +154,8 @@ impl Recorder {
             throttle_timer: None,
             on_throttle_timer,
             style_sheets: StyleSheets::new(),
+            resize_observer,
+            _on_resize: on_resize,
         };
         recorder.record_initial_styles();
         recorder.flush(Delivery::Background);
@@ -321,7 +331,7 @@ impl Recorder {
         if let Some(mutation) = mutation_from_records(&mut self.mirror, &self.privacy, records) {
             self.session.record(now(), EventData::Mutation(mutation));
         }
-        self.observe_shadow_roots();
+        self.observe_new_nodes();
     }
 
     /// Records the open shadow root just attached to `host` as a new first child of the host,
@@ -359,12 +369,46 @@ impl Recorder {
             ..Mutation::default()
         };
         self.session.record(now(), EventData::Mutation(mutation));
-        self.observe_shadow_roots();
+        self.observe_new_nodes();
     }
 
-    /// Observes the shadow roots recorded since the last call (a document's observer does not
-    /// see into them) and records the stylesheets they adopted.
-    fn observe_shadow_roots(&mut self) {
+    /// Records a size change of placeholders.
+    fn record_resized(&mut self, entries: &Array) {
+        let mut attributes = Vec::new();
+        for entry in entries.iter() {
+            let Ok(target) = Reflect::get(&entry, &JsValue::from_str("target")) else {
+                continue;
+            };
+            let Ok(element) = target.dyn_into::<Element>() else {
+                continue;
+            };
+            if let (Some(id), Some(style)) = (
+                self.mirror.id_of(&element),
+                self.privacy.resized_style(&element),
+            ) {
+                attributes.push(AttributeChange {
+                    id,
+                    name: "style".to_owned(),
+                    value: Some(style),
+                });
+            }
+        }
+        if !attributes.is_empty() {
+            self.record(EventData::Mutation(Mutation {
+                attributes,
+                ..Mutation::default()
+            }));
+        }
+    }
+
+    /// Watches what was recorded since the last call: placeholders' sizes, and shadow roots'
+    /// mutations (a document's observer does not see into them) and adopted stylesheets.
+    fn observe_new_nodes(&mut self) {
+        if let Some(observer) = &self.resize_observer {
+            for element in self.privacy.take_new_blocked() {
+                observer.observe(&element);
+            }
+        }
         let roots = self.mirror.take_new_shadow_roots();
         if roots.is_empty() {
             return;
@@ -392,7 +436,7 @@ impl Recorder {
             self.session
                 .record(time, EventData::AdoptedStyleSheets(adopted));
         }
-        self.observe_shadow_roots();
+        self.observe_new_nodes();
         let Ok(styles) = self.document.query_selector_all("style") else {
             return;
         };
@@ -461,6 +505,9 @@ impl Drop for Recorder {
         self.window.clear_interval_with_handle(self.interval);
         if let Some(timer) = self.throttle_timer {
             self.window.clear_timeout_with_handle(timer);
+        }
+        if let Some(observer) = &self.resize_observer {
+            observer.disconnect();
         }
     }
 }

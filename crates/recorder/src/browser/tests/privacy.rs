@@ -427,3 +427,39 @@ fn invalid_selectors_are_dropped_instead_of_breaking_the_recording() -> TestResu
     assert_absent(&bytes, &["Hidden words"]);
     Ok(())
 }
+
+#[wasm_bindgen_test]
+async fn placeholders_follow_the_size_of_what_they_hide() -> TestResult {
+    use super::capture::{Live, run, sleep};
+    let live = Live::start(
+        "<div id=\"frame\" style=\"--w: 100px\">\
+           <div id=\"ad\" class=\"sl-block\" style=\"width: var(--w); height: 20px\">Ad words</div>\
+         </div>",
+        PrivacyConfig::default(),
+    )?;
+    sleep(50).await?;
+    // The element's own attributes do not change: only the ResizeObserver can tell.
+    run("document.querySelector('#frame').style.setProperty('--w', '150px');")?;
+    sleep(100).await?;
+    let ad = live.id("#ad")?;
+    let styles: Vec<Option<String>> = live
+        .events()?
+        .into_iter()
+        .filter_map(|event| match event {
+            EventData::Mutation(mutation) => Some(mutation.attributes),
+            _ => None,
+        })
+        .flatten()
+        .filter(|change| change.id == ad && change.name == "style")
+        .map(|change| change.value)
+        .collect();
+    assert_eq!(
+        styles,
+        [Some(
+            "width: var(--w); height: 20px;box-sizing:border-box;width:150px;height:20px"
+                .to_owned()
+        )],
+        "one change, when the size changed"
+    );
+    Ok(())
+}
