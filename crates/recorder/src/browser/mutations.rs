@@ -24,7 +24,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord};
 
 use super::mirror::Mirror;
-use super::privacy::{Context, ElementPolicy, Privacy};
+use super::privacy::{Context, ElementName, ElementPolicy, Privacy};
 use super::snapshot::{MAX_ELEMENT_DEPTH, depth_of, records_children, serialize};
 use crate::mask::{Scope, is_media_source};
 
@@ -185,7 +185,7 @@ fn placeholder_attributes(
         scope: privacy.scope_of(element),
         blocked: true,
     };
-    for (name, value) in privacy.attributes(element, &policy) {
+    for (name, value) in privacy.attributes(element, &ElementName::of(element), &policy) {
         changes.push(AttributeChange {
             id,
             name,

@@ -4,6 +4,7 @@
 //! Masking happens here, while a node is serialized: raw page text never reaches a protocol value.
 
 use js_sys::{Array, Reflect, WeakMap, WeakSet};
+use sightline_protocol::v1::Namespace;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ShadowRoot};
 
@@ -16,8 +17,6 @@ use crate::stack::truncate;
 /// Longest attribute value or text recorded, in bytes; bigger ones (inline data URLs, huge styles)
 /// are cut so that one value can never make a segment undecodable.
 const MAX_VALUE_BYTES: usize = 1024 * 1024;
-
-const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
 
 /// The attribute that marks a blocked element's placeholder.
 pub(crate) const BLOCKED_MARKER: &str = "data-sl-blocked";
@@ -36,6 +35,24 @@ impl Default for Context {
         Self {
             scope: Scope::default(),
             text: TextRole::Text,
+        }
+    }
+}
+
+/// An element's local name and namespace, read from the DOM once per serialization.
+pub(crate) struct ElementName {
+    /// The local name (`div`, `linearGradient`).
+    pub(crate) tag: String,
+    /// The namespace.
+    pub(crate) namespace: Namespace,
+}
+
+impl ElementName {
+    /// Reads the name of `element`.
+    pub(crate) fn of(element: &Element) -> Self {
+        Self {
+            tag: element.local_name(),
+            namespace: Namespace::from_uri(element.namespace_uri().as_deref()),
         }
     }
 }
@@ -141,8 +158,14 @@ impl Privacy {
         (value, checked)
     }
 
-    /// The policy of `element` inside its parent's scope `outer`, for serializing top-down.
-    pub(crate) fn enter(&self, outer: Scope, element: &Element) -> ElementPolicy {
+    /// The policy of `element`, named `name`, inside its parent's scope `outer`, for
+    /// serializing top-down.
+    pub(crate) fn enter(
+        &self,
+        outer: Scope,
+        element: &Element,
+        name: &ElementName,
+    ) -> ElementPolicy {
         let matches = |selector: &str| element.matches(selector).unwrap_or(false);
         let (scope, matches_block) = if matches(&self.any) {
             let scope = outer.enter(
@@ -156,7 +179,7 @@ impl Privacy {
         };
         ElementPolicy {
             scope,
-            blocked: self.decide_block(element, scope, matches_block),
+            blocked: self.decide_block(element, name, scope, matches_block),
         }
     }
 
@@ -211,11 +234,11 @@ impl Privacy {
         }
     }
 
-    /// The context of the children of `element`, whose policy is `policy`.
-    pub(crate) fn inside(element: &Element, policy: &ElementPolicy) -> Context {
+    /// The context of the children of an element named `name` whose policy is `policy`.
+    pub(crate) fn inside(name: &ElementName, policy: &ElementPolicy) -> Context {
         Context {
             scope: policy.scope,
-            text: text_role(&element.local_name()),
+            text: text_role(&name.tag),
         }
     }
 
@@ -231,12 +254,19 @@ impl Privacy {
             return false;
         }
         let matches_block = element.matches(&self.block).unwrap_or(false);
-        self.decide_block(element, self.scope_of(element), matches_block)
+        let name = ElementName::of(element);
+        self.decide_block(element, &name, self.scope_of(element), matches_block)
     }
 
-    fn decide_block(&self, element: &Element, scope: Scope, matches_block: bool) -> bool {
-        let svg = element.namespace_uri().as_deref() == Some(SVG_NAMESPACE);
-        let tag = element.local_name();
+    fn decide_block(
+        &self,
+        element: &Element,
+        name: &ElementName,
+        scope: Scope,
+        matches_block: bool,
+    ) -> bool {
+        let svg = name.namespace == Namespace::Svg;
+        let tag = &name.tag;
         let parent_tag = if tag == "source" {
             element
                 .parent_element()
@@ -245,9 +275,9 @@ impl Privacy {
         } else {
             String::new()
         };
-        let kind = media_kind(&tag, svg, &parent_tag);
+        let kind = media_kind(tag, svg, &parent_tag);
         let cross_origin =
-            kind == MediaKind::CrossOrigin && !same_origin(&embed_url(element, &tag), &self.origin);
+            kind == MediaKind::CrossOrigin && !same_origin(&embed_url(element, tag), &self.origin);
         let blocked = self.config.blocks(scope, matches_block, kind, cross_origin);
         if blocked {
             self.blocked.add(element);
@@ -304,10 +334,11 @@ impl Privacy {
     pub(crate) fn attributes(
         &self,
         element: &Element,
+        name: &ElementName,
         policy: &ElementPolicy,
     ) -> Vec<(String, String)> {
-        let tag = element.local_name();
-        let input_type = self.input_type(element, &tag);
+        let tag = &name.tag;
+        let input_type = self.input_type(element, tag);
         let list = element.attributes();
         let mut attributes = Vec::with_capacity(list.length() as usize + 2);
         let mut style = String::new();
@@ -322,10 +353,10 @@ impl Privacy {
                     continue;
                 }
             }
-            let value = self.value(policy.scope, &tag, &input_type, &name, &attribute.value());
+            let value = self.value(policy.scope, tag, &input_type, &name, &attribute.value());
             attributes.push((name, value));
         }
-        self.add_form_state(element, &tag, &input_type, policy.scope, &mut attributes);
+        self.add_form_state(element, tag, &input_type, policy.scope, &mut attributes);
         if policy.blocked {
             attributes.push(("style".to_owned(), self.placeholder_style(element, &style)));
             attributes.push((BLOCKED_MARKER.to_owned(), String::new()));

@@ -1,12 +1,12 @@
 //! Serialization of live DOM nodes into protocol [`Node`] trees with fresh ids, masked as the
 //! [`Privacy`] rules say.
 
-use sightline_protocol::v1::{Namespace, Node};
+use sightline_protocol::v1::Node;
 use wasm_bindgen::JsCast;
 use web_sys::{DocumentType, Element, ShadowRoot};
 
 use super::mirror::Mirror;
-use super::privacy::{Context, Privacy};
+use super::privacy::{Context, ElementName, Privacy};
 use crate::mask::TextRole;
 
 /// Deepest element recorded (the root `<html>` is depth 1). Deeper subtrees are clipped: the
@@ -28,12 +28,14 @@ pub(crate) fn serialize(
         web_sys::Node::ELEMENT_NODE => {
             let element: &Element = node.unchecked_ref();
             let id = mirror.assign(node);
-            let policy = privacy.enter(context.scope, element);
-            let attributes = privacy.attributes(element, &policy);
-            let children = if depth >= MAX_ELEMENT_DEPTH || !records_children(privacy, element) {
+            let name = ElementName::of(element);
+            let policy = privacy.enter(context.scope, element, &name);
+            let attributes = privacy.attributes(element, &name, &policy);
+            let recorded = name.tag != "script" && !policy.blocked;
+            let children = if depth >= MAX_ELEMENT_DEPTH || !recorded {
                 Vec::new()
             } else {
-                let inside = Privacy::inside(element, &policy);
+                let inside = Privacy::inside(&name, &policy);
                 let mut children = Vec::new();
                 if let Some(root) = element.shadow_root() {
                     children.push(shadow_root(mirror, privacy, &root, depth + 1, inside));
@@ -43,10 +45,10 @@ pub(crate) fn serialize(
             };
             Node::Element {
                 id,
-                tag: element.local_name(),
+                tag: name.tag,
                 attributes,
                 children,
-                namespace: Namespace::from_uri(element.namespace_uri().as_deref()),
+                namespace: name.namespace,
             }
         }
         web_sys::Node::TEXT_NODE => Node::Text {
