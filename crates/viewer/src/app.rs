@@ -12,9 +12,19 @@ use crate::token::{STORAGE_KEY, take_from_query};
 #[derive(Debug, Clone, Copy)]
 pub struct Auth {
     token: RwSignal<Option<String>>,
+    /// Keep the token in local storage (the viewer's own pages, not an embedded player).
+    persist: bool,
 }
 
 impl Auth {
+    /// A token given by an embedding page: used as is, never stored.
+    pub fn fixed(token: Option<String>) -> Self {
+        Self {
+            token: RwSignal::new(token.filter(|t| !t.trim().is_empty())),
+            persist: false,
+        }
+    }
+
     /// The current token, tracked.
     pub fn token(&self) -> Option<String> {
         self.token.get()
@@ -27,7 +37,7 @@ impl Auth {
 
     /// Keeps a token typed into the form.
     pub fn set(&self, token: String) {
-        if let Some(storage) = local_storage() {
+        if let Some(storage) = local_storage().filter(|_| self.persist) {
             let _ = storage.set_item(STORAGE_KEY, &token);
         }
         self.token.set(Some(token));
@@ -35,7 +45,7 @@ impl Auth {
 
     /// Forgets a token the server refused, which brings up the token form.
     pub fn reject(&self) {
-        if let Some(storage) = local_storage() {
+        if let Some(storage) = local_storage().filter(|_| self.persist) {
             let _ = storage.remove_item(STORAGE_KEY);
         }
         self.token.set(None);
@@ -78,6 +88,7 @@ pub fn adopt_token_from_url() -> Option<String> {
 pub fn App() -> impl IntoView {
     let auth = Auth {
         token: RwSignal::new(adopt_token_from_url()),
+        persist: true,
     };
     provide_context(auth);
     view! {

@@ -40,15 +40,27 @@ pub mod timeline;
 pub mod token;
 
 pub mod app;
+pub mod embed;
 pub mod http;
 pub mod player_view;
 pub mod render;
 pub mod replay_list;
 
-/// Mounts the viewer on `document.body`; runs when the wasm module is instantiated (not in the
-/// crate's own browser tests, which bring their own page).
+/// The attribute on the viewer page's `<body>` (`www/viewer/index.html`) that asks for the app.
+pub const APP_MARKER: &str = "data-sl-viewer-app";
+
+/// Runs when the wasm module is instantiated (not in the crate's own browser tests, which bring
+/// their own page): mounts the viewer on `document.body` when the page is the viewer's own
+/// (its body carries [`APP_MARKER`]). A page embedding players loads the same module and calls
+/// [`embed::mount`] instead.
 #[cfg_attr(not(test), wasm_bindgen::prelude::wasm_bindgen(start))]
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    let is_app = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+        .is_some_and(|body| body.has_attribute(APP_MARKER));
+    if is_app {
+        leptos::mount::mount_to_body(app::App);
+    }
 }

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::activity::{ACTIVITY_BUCKETS, IdleRange, activity, normalized};
 use crate::markers::{Crumb, Marker};
 use crate::player::{PlaybackState, Player};
 use crate::pointer::PointerSample;
@@ -30,6 +31,12 @@ pub(super) struct Controls {
     /// The click whose ripple shows at the playhead.
     pub ripple: RwSignal<Option<PointerSample>>,
     pub skipped: RwSignal<usize>,
+    /// Skip inactivity is on.
+    pub skip: RwSignal<bool>,
+    /// The idle stretches shaded on the timeline.
+    pub idle: RwSignal<Vec<IdleRange>>,
+    /// Bar heights (0–100) of the activity graph.
+    pub activity: RwSignal<Vec<u8>>,
 }
 
 impl Controls {
@@ -48,6 +55,9 @@ impl Controls {
             pointer: RwSignal::new(None),
             ripple: RwSignal::new(None),
             skipped: RwSignal::new(0),
+            skip: RwSignal::new(true),
+            idle: RwSignal::new(Vec::new()),
+            activity: RwSignal::new(Vec::new()),
         }
     }
 
@@ -74,6 +84,9 @@ impl Controls {
             set_if_changed(self.markers, timeline.markers().to_vec());
             set_if_changed(self.crumbs, timeline.crumbs().to_vec());
             set_if_changed(self.gaps, timeline.gaps().to_vec());
+            set_if_changed(self.idle, player.idle_ranges().to_vec());
+            let counts = activity(timeline.events(), player.duration(), ACTIVITY_BUCKETS);
+            set_if_changed(self.activity, normalized(&counts));
         }
     }
 }

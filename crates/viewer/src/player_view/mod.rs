@@ -8,6 +8,7 @@
 mod controls;
 mod panels;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -16,12 +17,13 @@ use sightline_protocol::decode_segment;
 use wasm_bindgen::JsCast;
 
 use self::controls::Controls;
-use self::panels::{ConsolePanel, ErrorsPanel, Markers, PointerLayer};
+use self::panels::{ActivityGraph, ConsolePanel, ErrorsPanel, Markers, PointerLayer};
 use crate::api::{ReplaySummary, format_clock, format_started, replay_path, segment_path};
 use crate::app::{Auth, TokenGate};
 use crate::http::{FetchError, get_bytes, get_json};
 use crate::player::{PlaybackState, Player, SPEEDS, Step};
 use crate::render::Renderer;
+use crate::shortcuts::{Shortcut, is_text_field, seek_by};
 use crate::timeline::Timeline;
 
 /// How often the playhead moves while playing.
@@ -42,15 +44,59 @@ pub fn PlayerPage() -> impl IntoView {
         .get_untracked()
         .get("t")
         .and_then(|t| t.trim().parse::<u64>().ok());
+    let focus_event = StoredValue::new(query.get_untracked().get("event"));
     view! {
         <TokenGate>
             {move || {
                 params
                     .with(|p| p.get("id"))
-                    .map(|id| view! { <ReplayPlayer id=id start_at=start_at /> })
+                    .map(|id| {
+                        view! {
+                            <ReplayPlayer
+                                id=id
+                                start_at=start_at
+                                focus_event=focus_event.get_value()
+                                options=PlayerOptions {
+                                    page: true,
+                                    ..PlayerOptions::default()
+                                }
+                            />
+                        }
+                    })
             }}
         </TokenGate>
     }
+}
+
+/// What another page asks of an embedded player (see [`crate::embed`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Command {
+    /// Start playing.
+    Play,
+    /// Stop the playhead.
+    Pause,
+    /// Move the playhead to this many ms from the replay's start.
+    Seek(u64),
+}
+
+/// Commands waiting for the player's next tick.
+pub type CommandQueue = Arc<Mutex<Vec<Command>>>;
+
+/// How a player is embedded: where its API is and who listens to it.
+#[derive(Clone, Default)]
+pub struct PlayerOptions {
+    /// Prefix of every API URL (`https://sightline.example`), empty for the viewer's own origin.
+    pub base: String,
+    /// Told the playhead whenever it moves.
+    pub on_time: Option<Callback<u64>>,
+    /// Told an error marker's offset and title when it is clicked.
+    pub on_error_click: Option<Callback<(u64, String)>>,
+    /// Commands from the embedding page.
+    pub commands: Option<CommandQueue>,
+    /// The viewer's own page: a heading and side panels, the stage fits the window, and the
+    /// keyboard shortcuts also work when nothing has the focus. An embedded player is just the
+    /// player, as wide as its container.
+    pub page: bool,
 }
 
 /// What lives outside the reactive graph: the engine and the DOM it renders into.
@@ -62,9 +108,21 @@ struct Session {
 
 /// The player for one replay.
 #[component]
-fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
+pub fn ReplayPlayer(
+    /// The replay id.
+    id: String,
+    /// Open paused at this offset (ms).
+    start_at: Option<u64>,
+    /// Play from `start_at` and pause on this JS error (its event id).
+    focus_event: Option<String>,
+    /// Embedding options.
+    #[prop(optional)]
+    options: PlayerOptions,
+) -> impl IntoView {
     let auth = expect_context::<Auth>();
     let controls = Controls::new();
+    let base = options.base.clone();
+    let focus_pending = StoredValue::new(focus_event.clone());
     let summary = RwSignal::new(None::<ReplaySummary>);
     let failure = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(0u32);
@@ -98,6 +156,23 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                     }
                 }
             }
+            if full && let Some(event) = focus_pending.get_value() {
+                let offset = player
+                    .timeline()
+                    .errors()
+                    .iter()
+                    .find(|e| e.event_id == event)
+                    .map(|e| e.offset);
+                if let Some(offset) = offset {
+                    focus_pending.set_value(None);
+                    if player.time() <= offset {
+                        player.set_pause_at(Some(offset));
+                    } else {
+                        player.seek(offset);
+                        player.pause();
+                    }
+                }
+            }
             controls.sync(player, full);
         });
     };
@@ -108,7 +183,8 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
         let Some(token) = auth.token_untracked() else {
             return;
         };
-        let replay = match get_json::<ReplaySummary>(&replay_path(&load_id), &token).await {
+        let url = format!("{base}{}", replay_path(&load_id));
+        let replay = match get_json::<ReplaySummary>(&url, &token).await {
             Ok(replay) => replay,
             Err(FetchError::Unauthorized) => return auth.reject(),
             Err(error) => {
@@ -124,7 +200,8 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
         }
         let mut early_gaps: Vec<(u32, String)> = Vec::new();
         for index in 0..count {
-            let bytes = get_bytes(&segment_path(&load_id, index), &token).await;
+            let url = format!("{base}{}", segment_path(&load_id, index));
+            let bytes = get_bytes(&url, &token).await;
             let segment = match bytes {
                 Err(FetchError::Unauthorized) => return auth.reject(),
                 Err(error) => Err(error.to_string()),
@@ -151,10 +228,14 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                     for (gap, reason) in early_gaps.drain(..) {
                         player.record_gap(gap, reason);
                     }
+                    player.set_skip_inactivity(controls.skip.get_untracked());
                     player.push_segment(&segment);
                     match start_at {
                         Some(t) => {
                             player.seek(t);
+                            if focus_event.is_some() {
+                                player.play();
+                            }
                         }
                         None => {
                             player.play();
@@ -184,9 +265,27 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
         }
     });
 
-    // Move the playhead while playing.
+    // Move the playhead while playing; run what the embedding page asked for.
+    let commands = options.commands.clone();
     let interval = set_interval_with_handle(
         move || {
+            let pending = commands
+                .as_ref()
+                .and_then(|queue| queue.lock().ok().map(|mut q| std::mem::take(&mut *q)))
+                .unwrap_or_default();
+            for command in pending {
+                match command {
+                    Command::Play => drive(&Player::play, false),
+                    Command::Pause => drive(
+                        &|p| {
+                            p.pause();
+                            Step::Nothing
+                        },
+                        false,
+                    ),
+                    Command::Seek(t) => drive(&move |p| p.seek(t), false),
+                }
+            }
             let now = js_sys::Date::now();
             let elapsed = session
                 .try_update_value(|s| {
@@ -202,6 +301,7 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
         TICK,
     )
     .ok();
+    let page = options.page;
     let measure = move || {
         if let Some(el) = stage.get_untracked() {
             stage_width.set(f64::from(el.client_width()));
@@ -212,7 +312,9 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                 .and_then(|h| h.as_f64())
                 .unwrap_or(0.0);
             let top = el.get_bounding_client_rect().top() + window().scroll_y().unwrap_or(0.0);
-            stage_max_height.set((window_height - top - CONTROLS_HEIGHT).max(MIN_STAGE_HEIGHT));
+            if page {
+                stage_max_height.set((window_height - top - CONTROLS_HEIGHT).max(MIN_STAGE_HEIGHT));
+            }
         }
     };
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
@@ -230,6 +332,86 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
 
     let toggle = move |_| drive(&Player::toggle, false);
     let seek = move |t: u64| drive(&move |p| p.seek(t), false);
+    let set_speed = move |speed: f64| {
+        controls.speed.set(speed);
+        drive(
+            &move |p| {
+                p.set_speed(speed);
+                Step::Nothing
+            },
+            false,
+        );
+    };
+    let toggle_skip = move |_| {
+        let skip = !controls.skip.get_untracked();
+        controls.skip.set(skip);
+        drive(
+            &move |p| {
+                p.set_skip_inactivity(skip);
+                Step::Nothing
+            },
+            false,
+        );
+    };
+    let player_root = NodeRef::<leptos::html::Div>::new();
+    let fullscreen = move |_| {
+        let document = document();
+        if document.fullscreen_element().is_some() {
+            document.exit_fullscreen();
+        } else if let Some(root) = player_root.get_untracked() {
+            let _ = root.request_fullscreen();
+        }
+    };
+    // Space, arrows and 1–5; `true` when the key was a shortcut.
+    let on_key = move |ev: &web_sys::KeyboardEvent| -> bool {
+        let in_field = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            .is_some_and(|el| is_text_field(&el.tag_name(), el.is_content_editable()));
+        let modified = ev.ctrl_key() || ev.meta_key() || ev.alt_key();
+        let Some(shortcut) = Shortcut::for_key(&ev.key(), modified, in_field) else {
+            return false;
+        };
+        ev.prevent_default();
+        match shortcut {
+            Shortcut::TogglePlay => drive(&Player::toggle, false),
+            Shortcut::SeekBy(by) => drive(
+                &move |p| {
+                    let t = seek_by(p.time(), by, p.duration());
+                    p.seek(t)
+                },
+                false,
+            ),
+            Shortcut::Speed(speed) => set_speed(speed),
+        }
+        true
+    };
+    let on_player_key = move |ev: leptos::ev::KeyboardEvent| {
+        if on_key(&ev) {
+            ev.stop_propagation();
+        }
+    };
+    let global_keys = options.page.then(|| {
+        window_event_listener(leptos::ev::keydown, move |ev| {
+            // Only when nothing else has the focus: the player handles its own keys.
+            let on_body = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                .is_some_and(|el| el.tag_name().eq_ignore_ascii_case("body"));
+            if on_body {
+                on_key(&ev);
+            }
+        })
+    });
+    on_cleanup(move || {
+        if let Some(handle) = global_keys {
+            handle.remove();
+        }
+    });
+    if let Some(on_time) = options.on_time {
+        Effect::new(move || on_time.run(controls.time.get()));
+    }
+    let on_error_click = options.on_error_click;
     let on_scrub = move |ev: leptos::ev::Event| {
         let value = ev
             .target()
@@ -245,14 +427,7 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
             .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
             .and_then(|select| select.value().parse::<f64>().ok());
         if let Some(speed) = value {
-            controls.speed.set(speed);
-            drive(
-                &move |p| {
-                    p.set_speed(speed);
-                    Step::Nothing
-                },
-                false,
-            );
+            set_speed(speed);
         }
     };
 
@@ -307,12 +482,15 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
 
     view! {
         <section class="replay">
-            <h1>"Replay " <code>{id}</code></h1>
+            {page.then(|| view! { <h1>"Replay " <code>{id}</code></h1> })}
             {header}
             {move || failure.get().map(|message| view! { <p class="error">{message}</p> })}
             <div
                 class="player"
                 data-sl-player=""
+                tabindex="0"
+                node_ref=player_root
+                on:keydown=on_player_key
                 data-sl-state=move || controls.state.get().as_str()
                 data-sl-time=move || controls.time.get().to_string()
             >
@@ -349,7 +527,8 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                             prop:value=move || controls.time.get().to_string()
                             on:input=on_scrub
                         />
-                        <Markers controls=controls on_seek=on_seek />
+                        <ActivityGraph controls=controls />
+                        <Markers controls=controls on_seek=on_seek on_error=on_error_click />
                     </div>
                     <span class="clock" data-sl-clock="">
                         {move || format_clock(controls.time.get())}
@@ -372,11 +551,32 @@ fn ReplayPlayer(id: String, start_at: Option<u64>) -> impl IntoView {
                             })
                             .collect_view()}
                     </select>
+                    <button
+                        class="toggle"
+                        data-sl-action="skip-inactivity"
+                        aria-pressed=move || controls.skip.get().to_string()
+                        title="Jump over stretches of more than 5 s without user activity"
+                        on:click=toggle_skip
+                    >
+                        "Skip inactivity"
+                    </button>
+                    <button
+                        data-sl-action="fullscreen"
+                        title="Fullscreen"
+                        on:click=fullscreen
+                    >
+                        "Fullscreen"
+                    </button>
                 </div>
                 <p class="muted">{progress}</p>
             </div>
-            <ConsolePanel controls=controls on_seek=on_seek />
-            <ErrorsPanel controls=controls on_seek=on_seek />
+            {page
+                .then(|| {
+                    view! {
+                        <ConsolePanel controls=controls on_seek=on_seek />
+                        <ErrorsPanel controls=controls on_seek=on_seek />
+                    }
+                })}
         </section>
     }
 }

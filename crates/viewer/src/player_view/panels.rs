@@ -10,7 +10,11 @@ use crate::markers::{MarkerKind, level_name};
 
 /// The markers along the scrubber: errors, clicks, navigations, failed requests.
 #[component]
-pub(super) fn Markers(controls: Controls, on_seek: Callback<u64>) -> impl IntoView {
+pub(super) fn Markers(
+    controls: Controls,
+    on_seek: Callback<u64>,
+    on_error: Option<Callback<(u64, String)>>,
+) -> impl IntoView {
     let percent = move |offset: u64| {
         let duration = controls.duration.get().max(1);
         (offset.min(duration) as f64) * 100.0 / duration as f64
@@ -23,6 +27,14 @@ pub(super) fn Markers(controls: Controls, on_seek: Callback<u64>) -> impl IntoVi
             .into_iter()
             .map(|marker| {
                 let offset = marker.offset;
+                let is_error = marker.kind == MarkerKind::Error;
+                let label = marker.label.clone();
+                let click = move |_| {
+                    on_seek.run(offset);
+                    if let Some(on_error) = on_error.filter(|_| is_error) {
+                        on_error.run((offset, label.clone()));
+                    }
+                };
                 view! {
                     <button
                         class=format!("marker {}", marker.kind.as_str())
@@ -30,13 +42,66 @@ pub(super) fn Markers(controls: Controls, on_seek: Callback<u64>) -> impl IntoVi
                         data-sl-offset=offset.to_string()
                         title=marker.label.clone()
                         style=move || format!("left:{:.3}%", percent(offset))
-                        on:click=move |_| on_seek.run(offset)
+                        on:click=click
                     ></button>
                 }
             })
             .collect_view()
     };
     view! { <div class="markers">{markers}</div> }
+}
+
+/// The activity graph under the scrubber (events per slice of the replay) and the idle
+/// stretches that skip inactivity jumps over, shaded.
+#[component]
+pub(super) fn ActivityGraph(controls: Controls) -> impl IntoView {
+    let percent = move |offset: u64| {
+        let duration = controls.duration.get().max(1);
+        (offset.min(duration) as f64) * 100.0 / duration as f64
+    };
+    let bars = move || {
+        let heights = controls.activity.get();
+        let width = 100.0 / heights.len().max(1) as f64;
+        heights
+            .into_iter()
+            .enumerate()
+            .filter(|(_, h)| *h > 0)
+            .map(|(i, h)| {
+                let style = format!(
+                    "left:{:.3}%;width:{width:.3}%;height:{h}%",
+                    i as f64 * width
+                );
+                view! { <span class="bar" style=style></span> }
+            })
+            .collect_view()
+    };
+    let idle = move || {
+        controls
+            .idle
+            .get()
+            .into_iter()
+            .map(|range| {
+                let style = move || {
+                    let left = percent(range.start);
+                    format!("left:{left:.3}%;width:{:.3}%", percent(range.end) - left)
+                };
+                view! {
+                    <span
+                        class="idle"
+                        data-sl-idle=format!("{}-{}", range.start, range.end)
+                        title="No user activity"
+                        style=style
+                    ></span>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="activity" data-sl-activity="" aria-hidden="true">
+            {bars}
+            {idle}
+        </div>
+    }
 }
 
 /// The recorded mouse pointer over the page, and a ripple where the user clicked. It lies in

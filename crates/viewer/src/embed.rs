@@ -1,0 +1,292 @@
+//! The player embedded in other pages: [`mount`] renders one replay's player (the same engine
+//! and renderer as the viewer's own page, without its routes) into any element, with the API at
+//! an absolute server URL, and returns a [`PlayerHandle`] to drive it. `www/player/sightline-player.js`
+//! wraps it in the `<sightline-player>` custom element.
+//!
+//! The player tells the page what happens with DOM `CustomEvent`s dispatched on the element
+//! (bubbling and composed, so that they leave a shadow root): `timeupdate` (detail `{time}`, ms
+//! from the replay's start) and `error-marker-click` (detail `{time, title}`).
+
+use std::sync::{Arc, Mutex};
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use crate::app::Auth;
+use crate::player_view::{Command, CommandQueue, PlayerOptions, ReplayPlayer};
+
+/// The embedded player's styles; every rule is scoped under `.sl-embed`, the container [`mount`]
+/// creates, so that nothing leaks into the page even outside a shadow root.
+pub const EMBED_CSS: &str = include_str!("embed.css");
+
+/// What [`mount`] takes, as a JS object.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MountOptions {
+    /// The Sightline server's origin, such as `https://sightline.example` (empty: this page's).
+    #[serde(default)]
+    pub server: String,
+    /// The replay id.
+    pub replay: String,
+    /// Open paused at this offset (ms); without it the replay plays from the start.
+    #[serde(default)]
+    pub t: Option<f64>,
+    /// The admin token sent as `Authorization: Bearer`.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Play from `t` and pause on this JS error (its event id).
+    #[serde(default)]
+    pub event: Option<String>,
+}
+
+/// Why [`mount`] refused its options.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MountError {
+    /// The options were not an object with a `replay` string.
+    #[error("invalid player options: {0}")]
+    Options(String),
+    /// `server` was not an http(s) origin.
+    #[error("`server` must be an http(s) URL, got {0:?}")]
+    Server(String),
+    /// `replay` was empty.
+    #[error("`replay` must be a replay id")]
+    Replay,
+}
+
+impl MountOptions {
+    /// The prefix of every API URL: `server` without its trailing slashes.
+    ///
+    /// # Errors
+    /// [`MountError::Server`] when `server` is neither empty nor an http(s) URL.
+    pub fn api_base(&self) -> Result<String, MountError> {
+        let server = self.server.trim().trim_end_matches('/');
+        let lower = server.to_ascii_lowercase();
+        if server.is_empty() || lower.starts_with("http://") || lower.starts_with("https://") {
+            Ok(server.to_owned())
+        } else {
+            Err(MountError::Server(self.server.clone()))
+        }
+    }
+
+    /// The start offset in whole ms, when given as a finite non-negative number.
+    pub fn start_at(&self) -> Option<u64> {
+        self.t
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .map(|t| t.floor() as u64)
+    }
+}
+
+/// A player mounted by [`mount`]: `play()`, `pause()`, `seek(ms)` and `destroy()` from JS.
+#[wasm_bindgen]
+pub struct PlayerHandle {
+    commands: CommandQueue,
+    mounted: Option<Box<dyn std::any::Any>>,
+}
+
+#[wasm_bindgen]
+impl PlayerHandle {
+    /// Starts playing.
+    pub fn play(&self) {
+        self.push(Command::Play);
+    }
+
+    /// Pauses the player.
+    pub fn pause(&self) {
+        self.push(Command::Pause);
+    }
+
+    /// Moves the playhead to `ms` from the replay's start (negative or invalid: the start).
+    pub fn seek(&self, ms: f64) {
+        let ms = if ms.is_finite() && ms > 0.0 {
+            ms.floor() as u64
+        } else {
+            0
+        };
+        self.push(Command::Seek(ms));
+    }
+
+    /// Removes the player from its element and stops it; the handle does nothing afterwards.
+    pub fn destroy(&mut self) {
+        self.mounted = None;
+    }
+}
+
+impl PlayerHandle {
+    fn push(&self, command: Command) {
+        if self.mounted.is_some()
+            && let Ok(mut queue) = self.commands.lock()
+        {
+            queue.push(command);
+        }
+    }
+}
+
+/// Renders the player of `options.replay` into `element` and returns its handle.
+///
+/// # Errors
+/// When the options are not `{server, replay, t?, token?, event?}` or `server` is not an
+/// http(s) URL.
+#[wasm_bindgen]
+pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<PlayerHandle, JsError> {
+    console_error_panic_hook::set_once();
+    let options: MountOptions = serde_wasm_bindgen::from_value(options)
+        .map_err(|e| JsError::from(MountError::Options(e.to_string())))?;
+    let base = options.api_base().map_err(JsError::from)?;
+    let replay = options.replay.trim().to_owned();
+    if replay.is_empty() {
+        return Err(MountError::Replay.into());
+    }
+    let commands: CommandQueue = Arc::new(Mutex::new(Vec::new()));
+    let target = SendWrapper::new(element.clone());
+    let on_time = {
+        let target = target.clone();
+        Callback::new(move |time: u64| {
+            dispatch(
+                &target,
+                "timeupdate",
+                &[("time", JsValue::from(time as f64))],
+            );
+        })
+    };
+    let on_error_click = Callback::new(move |(time, title): (u64, String)| {
+        dispatch(
+            &target,
+            "error-marker-click",
+            &[
+                ("time", JsValue::from(time as f64)),
+                ("title", JsValue::from(title)),
+            ],
+        );
+    });
+    let player_options = PlayerOptions {
+        base,
+        on_time: Some(on_time),
+        on_error_click: Some(on_error_click),
+        commands: Some(commands.clone()),
+        page: false,
+    };
+    let start_at = options.start_at();
+    let focus_event = options.event.clone();
+    let token = options.token.clone();
+    let mounted = leptos::mount::mount_to(element, move || {
+        let auth = Auth::fixed(token);
+        provide_context(auth);
+        let props = StoredValue::new((replay, start_at, focus_event, player_options));
+        let player = move || {
+            auth.token().is_some().then(|| {
+                let (id, start_at, focus_event, options) = props.get_value();
+                view! {
+                    <ReplayPlayer
+                        id=id
+                        start_at=start_at
+                        focus_event=focus_event
+                        options=options
+                    />
+                }
+            })
+        };
+        let refused = move || {
+            auth.token().is_none().then(|| {
+                view! {
+                    <p class="error" data-sl-embed-error="">
+                        "This player needs a valid Sightline token."
+                    </p>
+                }
+            })
+        };
+        view! {
+            <div class="sl-embed">
+                <style>{EMBED_CSS}</style>
+                {refused}
+                {player}
+            </div>
+        }
+    });
+    Ok(PlayerHandle {
+        commands,
+        mounted: Some(Box::new(mounted)),
+    })
+}
+
+/// Dispatches a bubbling, composed `CustomEvent` named `name` with `detail` built from `fields`.
+fn dispatch(target: &web_sys::HtmlElement, name: &str, fields: &[(&str, JsValue)]) {
+    let detail = js_sys::Object::new();
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&detail, &JsValue::from_str(key), value);
+    }
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&detail);
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = target.dispatch_event(&event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(server: &str, t: Option<f64>) -> MountOptions {
+        MountOptions {
+            server: server.into(),
+            replay: "abc".into(),
+            t,
+            token: None,
+            event: None,
+        }
+    }
+
+    #[test]
+    fn api_urls_are_absolute_on_the_given_server() {
+        assert_eq!(
+            options("https://sightline.example/", None).api_base(),
+            Ok("https://sightline.example".into())
+        );
+        assert_eq!(
+            options("http://127.0.0.1:8080", None).api_base(),
+            Ok("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(options("", None).api_base(), Ok(String::new()));
+        assert!(matches!(
+            options("javascript:alert(1)", None).api_base(),
+            Err(MountError::Server(_))
+        ));
+    }
+
+    #[test]
+    fn start_offsets_are_whole_non_negative_ms() {
+        assert_eq!(options("", Some(1_500.7)).start_at(), Some(1_500));
+        assert_eq!(options("", Some(-3.0)).start_at(), None);
+        assert_eq!(options("", Some(f64::NAN)).start_at(), None);
+        assert_eq!(options("", None).start_at(), None);
+    }
+
+    #[test]
+    fn the_styles_are_scoped_to_the_embed() {
+        // Every rule's selectors start with `.sl-embed` (or are inside @keyframes).
+        let mut depth = 0usize;
+        let mut in_keyframes = false;
+        for line in EMBED_CSS.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with("/*") {
+                continue;
+            }
+            if depth == 0 && line.ends_with('{') {
+                in_keyframes = line.starts_with("@keyframes");
+                if !in_keyframes {
+                    for selector in line.trim_end_matches('{').split(',') {
+                        assert!(
+                            selector.trim().starts_with(".sl-embed"),
+                            "unscoped selector {selector:?}"
+                        );
+                    }
+                }
+            }
+            depth += line.matches('{').count();
+            depth -= line.matches('}').count().min(depth);
+        }
+        assert!(!in_keyframes || depth == 0);
+    }
+}
