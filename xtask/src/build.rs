@@ -154,7 +154,8 @@ fn write_package_json(pkg: &Path) -> Result<()> {
             "sightline_recorder.js",
             "sightline_recorder.d.ts",
             "sightline_recorder_bg.wasm",
-            "sightline_recorder_bg.wasm.d.ts"
+            "sightline_recorder_bg.wasm.d.ts",
+            "snippets/"
         ],
         "sideEffects": false
     });
