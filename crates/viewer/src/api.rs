@@ -74,7 +74,7 @@ pub fn segment_path(id: &str, index: u32) -> String {
 
 /// Percent-encodes everything but unreserved characters, so that an id from the address bar
 /// cannot reach another path.
-fn encode_segment_path(value: &str) -> String {
+pub(crate) fn encode_segment_path(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::event_page::EventPage;
 use crate::player_view::PlayerPage;
 use crate::replay_list::ReplayList;
 use crate::token::{STORAGE_KEY, take_from_query};
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/replays" /> } />
                     <Route path=path!("/replays") view=ReplayList />
                     <Route path=path!("/replays/:id") view=PlayerPage />
+                    <Route path=path!("/events/:id") view=EventPage />
                 </Routes>
             </main>
         </Router>

@@ -30,6 +30,7 @@
 
 pub mod activity;
 pub mod api;
+pub mod deep_link;
 pub mod markers;
 pub mod mirror;
 pub mod player;
@@ -41,6 +42,7 @@ pub mod token;
 
 pub mod app;
 pub mod embed;
+pub mod event_page;
 pub mod http;
 pub mod player_view;
 pub mod render;
