@@ -290,3 +290,117 @@ mod tests {
         assert!(!in_keyframes || depth == 0);
     }
 }
+
+/// Browser tests of [`mount`]: what the embedding page sees without a server.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::mount;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn container() -> Result<web_sys::HtmlElement, JsValue> {
+        let document = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or("no document")?;
+        let element: web_sys::HtmlElement = document.create_element("div")?.dyn_into()?;
+        document.body().ok_or("no body")?.append_child(&element)?;
+        Ok(element)
+    }
+
+    fn options(pairs: &[(&str, &str)]) -> Result<JsValue, JsValue> {
+        let object = js_sys::Object::new();
+        for (key, value) in pairs {
+            js_sys::Reflect::set(&object, &(*key).into(), &(*value).into())?;
+        }
+        Ok(object.into())
+    }
+
+    #[wasm_bindgen_test]
+    fn without_a_token_the_player_says_so_and_destroy_removes_it() -> Result<(), JsValue> {
+        let element = container()?;
+        let mut handle = mount(
+            element.clone(),
+            options(&[("server", "http://127.0.0.1:9"), ("replay", "abc")])?,
+        )?;
+        let message = element
+            .query_selector("[data-sl-embed-error]")?
+            .ok_or("no message")?;
+        assert!(message.text_content().unwrap_or_default().contains("token"));
+        // The styles live inside the container, scoped.
+        let style = element.query_selector("style")?.ok_or("no style")?;
+        assert!(
+            style
+                .text_content()
+                .unwrap_or_default()
+                .contains(".sl-embed")
+        );
+        handle.destroy();
+        assert_eq!(element.child_element_count(), 0);
+        // A destroyed handle ignores further calls.
+        handle.play();
+        handle.seek(10.0);
+        element.remove();
+        Ok(())
+    }
+
+    #[wasm_bindgen_test]
+    fn with_a_token_the_player_renders_in_the_element_with_the_data_attributes()
+    -> Result<(), JsValue> {
+        let element = container()?;
+        let mut handle = mount(
+            element.clone(),
+            options(&[
+                ("server", "http://127.0.0.1:9/"),
+                ("replay", "abc"),
+                ("token", "t0k"),
+            ])?,
+        )?;
+        let player = element
+            .query_selector("[data-sl-player]")?
+            .ok_or("no player")?;
+        assert_eq!(
+            player.get_attribute("data-sl-state").as_deref(),
+            Some("loading")
+        );
+        assert!(
+            element
+                .query_selector("iframe[sandbox='allow-same-origin']")?
+                .is_some()
+        );
+        assert!(
+            element
+                .query_selector("[data-sl-action='skip-inactivity'][aria-pressed='true']")?
+                .is_some()
+        );
+        assert!(
+            element
+                .query_selector("[data-sl-action='fullscreen']")?
+                .is_some()
+        );
+        assert!(element.query_selector("input[data-sl-scrubber]")?.is_some());
+        handle.destroy();
+        assert!(element.query_selector("[data-sl-player]")?.is_none());
+        element.remove();
+        Ok(())
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_options_are_refused() -> Result<(), JsValue> {
+        let element = container()?;
+        assert!(
+            mount(
+                element.clone(),
+                options(&[("server", "ftp://x"), ("replay", "a")])?
+            )
+            .is_err()
+        );
+        assert!(mount(element.clone(), options(&[("replay", " ")])?).is_err());
+        assert!(mount(element.clone(), JsValue::from(3)).is_err());
+        assert_eq!(element.child_element_count(), 0);
+        element.remove();
+        Ok(())
+    }
+}
