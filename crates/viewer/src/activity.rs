@@ -57,9 +57,15 @@ pub fn idle_ranges(events: &[TimedEvent], duration: u64, threshold: u64) -> Vec<
     ranges
 }
 
-/// The idle stretches of a timeline with the default threshold.
+/// The idle stretches of a timeline with the default threshold, up to its last loaded event:
+/// while later segments are still loading, the time after it is unknown, not idle.
 pub fn timeline_idle_ranges(timeline: &Timeline) -> Vec<IdleRange> {
-    idle_ranges(timeline.events(), timeline.duration(), IDLE_THRESHOLD_MS)
+    let loaded_to = timeline
+        .events()
+        .last()
+        .map_or(0, |e| e.offset)
+        .min(timeline.duration());
+    idle_ranges(timeline.events(), loaded_to, IDLE_THRESHOLD_MS)
 }
 
 /// Where a playhead at `t` must jump to when skipping inactivity: the end of the idle range
@@ -180,6 +186,36 @@ mod tests {
         assert_eq!(skip_target(&ranges, 10_000), Some(19_000));
         assert_eq!(skip_target(&ranges, 19_000), None);
         assert_eq!(skip_target(&ranges, 25_000), None);
+    }
+
+    #[test]
+    fn time_not_loaded_yet_is_not_idle() {
+        // The replay lasts 45 s but only its first segment (up to 3 s) has arrived.
+        let mut timeline = Timeline::new(0).with_known_duration(45_000);
+        let segment = sightline_protocol::DecodedSegment {
+            header: sightline_protocol::v1::SegmentHeader::new(
+                "0123456789abcdef0123456789abcdef",
+                0,
+                1,
+                0,
+            )
+            .with_end(3_000),
+            events: vec![
+                sightline_protocol::v1::Event::new(
+                    1_000,
+                    EventData::MouseInteraction {
+                        interaction: MouseInteraction::Click,
+                        id: 1,
+                        x: 0,
+                        y: 0,
+                    },
+                ),
+                sightline_protocol::v1::Event::new(2_000, EventData::Mutation(Mutation::default())),
+            ],
+        };
+        timeline.push_segment(&segment);
+        assert_eq!(timeline.duration(), 45_000);
+        assert!(timeline_idle_ranges(&timeline).is_empty());
     }
 
     #[test]
