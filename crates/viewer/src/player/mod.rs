@@ -126,6 +126,25 @@ impl Player {
         self.pause_at = t;
     }
 
+    /// "Open replay at error": once the JS error `event_id` is on the timeline, plays up to it
+    /// and pauses there (or, when the playhead is already past it, goes back and pauses on it).
+    /// Returns `None` while the error is not loaded yet, else what the renderer must do.
+    pub fn focus_error(&mut self, event_id: &str) -> Option<Step> {
+        let offset = self
+            .timeline
+            .errors()
+            .iter()
+            .find(|e| e.event_id == event_id)?
+            .offset;
+        if self.time() <= offset && self.state == PlaybackState::Playing {
+            self.set_pause_at(Some(offset));
+            Some(Step::Nothing)
+        } else {
+            self.pause();
+            Some(self.seek(offset))
+        }
+    }
+
     /// The timeline being played.
     pub fn timeline(&self) -> &Timeline {
         &self.timeline

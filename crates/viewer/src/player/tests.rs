@@ -559,3 +559,50 @@ fn pause_at_stops_on_the_error() {
     player.advance(50.0);
     assert_eq!(player.time(), 750);
 }
+
+/// The idle page with a JS error at 20 s.
+fn error_segment() -> sightline_protocol::DecodedSegment {
+    let mut segment = idle_segment();
+    segment.events.insert(
+        2,
+        Event::new(
+            19_000,
+            EventData::JsError(sightline_protocol::v1::JsError {
+                event_id: "e1".into(),
+                error_type: "TypeError".into(),
+                message: "boom".into(),
+                frames: vec![],
+                release: String::new(),
+            }),
+        ),
+    );
+    // The click that followed was 29 s after the start: now 10 s after the error.
+    segment.events[3] = Event::new(10_000, segment.events[3].data.clone());
+    segment
+}
+
+#[test]
+fn open_at_error_plays_from_five_seconds_before_and_pauses_on_it() {
+    let mut player = Player::new(Timeline::new(0));
+    player.push_segment(&error_segment());
+    player.seek(15_000);
+    player.play();
+    assert_eq!(player.focus_error("unknown"), None);
+    assert_eq!(player.focus_error("e1"), Some(Step::Nothing));
+    for _ in 0..200 {
+        player.advance(50.0);
+    }
+    assert_eq!(player.state(), PlaybackState::Paused);
+    assert_eq!(player.time(), 20_000);
+}
+
+#[test]
+fn open_at_error_after_it_goes_back_and_pauses() {
+    let mut player = Player::new(Timeline::new(0));
+    player.push_segment(&error_segment());
+    player.seek(25_000);
+    player.play();
+    assert!(player.focus_error("e1").is_some());
+    assert_eq!(player.state(), PlaybackState::Paused);
+    assert_eq!(player.time(), 20_000);
+}

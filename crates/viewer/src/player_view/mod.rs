@@ -156,21 +156,13 @@ pub fn ReplayPlayer(
                     }
                 }
             }
-            if full && let Some(event) = focus_pending.get_value() {
-                let offset = player
-                    .timeline()
-                    .errors()
-                    .iter()
-                    .find(|e| e.event_id == event)
-                    .map(|e| e.offset);
-                if let Some(offset) = offset {
-                    focus_pending.set_value(None);
-                    if player.time() <= offset {
-                        player.set_pause_at(Some(offset));
-                    } else {
-                        player.seek(offset);
-                        player.pause();
-                    }
+            if full
+                && let Some(event) = focus_pending.get_value()
+                && let Some(step) = player.focus_error(&event)
+            {
+                focus_pending.set_value(None);
+                if let Some(renderer) = session.renderer.as_mut() {
+                    renderer.update(player.mirror(), &step);
                 }
             }
             controls.sync(player, full);
