@@ -46,13 +46,18 @@ pub fn seek_by(time: u64, by: i64, duration: u64) -> u64 {
     moved.min(duration)
 }
 
-/// Whether an element with this tag name (any case) takes typed text, so that its keys are not
-/// shortcuts.
-pub fn is_text_field(tag: &str, content_editable: bool) -> bool {
-    content_editable
-        || ["input", "textarea", "select"]
-            .iter()
-            .any(|t| tag.eq_ignore_ascii_case(t))
+/// Whether an element with this tag name (any case; `input_type` for `<input>`) takes typed
+/// text or arrow keys itself, so that its keys are not shortcuts. The player's own scrubber
+/// (a range input), buttons and checkboxes leave the keys to the player.
+pub fn is_text_field(tag: &str, input_type: &str, content_editable: bool) -> bool {
+    if content_editable {
+        return true;
+    }
+    if tag.eq_ignore_ascii_case("input") {
+        const NOT_TEXT: [&str; 6] = ["range", "button", "checkbox", "radio", "submit", "reset"];
+        return !NOT_TEXT.iter().any(|t| input_type.eq_ignore_ascii_case(t));
+    }
+    tag.eq_ignore_ascii_case("textarea") || tag.eq_ignore_ascii_case("select")
 }
 
 #[cfg(test)]
@@ -90,10 +95,13 @@ mod tests {
     fn typing_and_modified_keys_are_not_shortcuts() {
         assert_eq!(Shortcut::for_key(" ", false, true), None);
         assert_eq!(Shortcut::for_key("1", true, false), None);
-        assert!(is_text_field("INPUT", false));
-        assert!(is_text_field("textarea", false));
-        assert!(is_text_field("div", true));
-        assert!(!is_text_field("button", false));
+        assert!(is_text_field("INPUT", "text", false));
+        assert!(is_text_field("input", "", false));
+        assert!(is_text_field("textarea", "", false));
+        assert!(is_text_field("SELECT", "", false));
+        assert!(is_text_field("div", "", true));
+        assert!(!is_text_field("button", "", false));
+        assert!(!is_text_field("input", "range", false));
     }
 
     #[test]

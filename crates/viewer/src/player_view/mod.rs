@@ -304,17 +304,25 @@ pub fn ReplayPlayer(
                 .and_then(|h| h.as_f64())
                 .unwrap_or(0.0);
             let top = el.get_bounding_client_rect().top() + window().scroll_y().unwrap_or(0.0);
-            if page {
+            // A full-screen player fits the screen; an embedded one is as wide as its container.
+            if document().fullscreen_element().is_some() {
+                stage_max_height.set((window_height - 2.0 * CONTROLS_HEIGHT).max(MIN_STAGE_HEIGHT));
+            } else if page {
                 stage_max_height.set((window_height - top - CONTROLS_HEIGHT).max(MIN_STAGE_HEIGHT));
+            } else {
+                stage_max_height.set(0.0);
             }
         }
     };
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    // Fired at the full-screen element; it bubbles up to the window.
+    let fullscreen_change = window_event_listener_untyped("fullscreenchange", move |_| measure());
     on_cleanup(move || {
         if let Some(handle) = interval {
             handle.clear();
         }
         resize.remove();
+        fullscreen_change.remove();
     });
     Effect::new(move || {
         if stage.get().is_some() {
@@ -359,7 +367,10 @@ pub fn ReplayPlayer(
         let in_field = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-            .is_some_and(|el| is_text_field(&el.tag_name(), el.is_content_editable()));
+            .is_some_and(|el| {
+                let input_type = el.get_attribute("type").unwrap_or_default();
+                is_text_field(&el.tag_name(), &input_type, el.is_content_editable())
+            });
         let modified = ev.ctrl_key() || ev.meta_key() || ev.alt_key();
         let Some(shortcut) = Shortcut::for_key(&ev.key(), modified, in_field) else {
             return false;
