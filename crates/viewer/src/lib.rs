@@ -5,8 +5,15 @@
 //! decoded segment (and collects the [`markers`], breadcrumbs and [`pointer`](mod@pointer) track the player's
 //! chrome shows), [`mirror`] keeps the recorded page as an id → node map with the state besides
 //! it (form values, scroll, media, stylesheets), [`sanitize`] decides what of it may reach the
-//! browser, and [`player`] moves a playhead over the timeline. Only the renderer (which builds the
-//! page in a sandboxed `<iframe>`) and the Leptos UI are browser-only.
+//! browser, and [`player`] moves a playhead over the timeline (skipping the idle stretches
+//! [`activity`] finds, pausing on a deep link's error). [`shortcuts`] maps keys to player
+//! actions and [`deep_link`] turns an event into "open replay at error". Only the renderer (which
+//! builds the page in a sandboxed `<iframe>`) and the Leptos UI are browser-only.
+//!
+//! The same module serves two kinds of pages: the viewer's own (`www/viewer/index.html`, whose
+//! `<body data-sl-viewer-app>` makes [`start`] mount the app with its routes), and any page
+//! embedding players through [`embed::mount`] or the `<sightline-player>` custom element of
+//! `www/player/sightline-player.js`.
 //!
 //! ```
 //! use sightline_protocol::v1::{Event, EventData, Node, SegmentHeader};
