@@ -403,4 +403,195 @@ mod browser_tests {
         element.remove();
         Ok(())
     }
+
+    /// Waits up to 5 s for `condition`.
+    async fn wait_for(mut condition: impl FnMut() -> bool, what: &str) -> Result<(), JsValue> {
+        for _ in 0..100 {
+            if condition() {
+                return Ok(());
+            }
+            let sleep = js_sys::Promise::new(&mut |resolve, _| {
+                if let Some(window) = web_sys::window() {
+                    let _ =
+                        window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50);
+                }
+            });
+            wasm_bindgen_futures::JsFuture::from(sleep).await?;
+        }
+        Err(format!("timed out waiting for {what}").into())
+    }
+
+    /// A one-segment replay: a page, a click at 2 s and a JS error at 6 s, 10 s long.
+    fn replay_bytes() -> Result<Vec<u8>, JsValue> {
+        use sightline_protocol::v1::{
+            Compression, Event, EventData, JsError, MouseInteraction, Node, SegmentHeader,
+        };
+        let page = Node::Document {
+            id: 1,
+            children: vec![Node::element(
+                2,
+                "html",
+                vec![],
+                vec![Node::element(
+                    3,
+                    "body",
+                    vec![],
+                    vec![Node::text(4, "shop")],
+                )],
+            )],
+        };
+        let events = vec![
+            Event::new(
+                0,
+                EventData::Meta {
+                    href: "https://shop.example/".into(),
+                    width: 800,
+                    height: 600,
+                    user_agent: String::new(),
+                },
+            ),
+            Event::new(0, EventData::FullSnapshot { root: page }),
+            Event::new(
+                2_000,
+                EventData::MouseInteraction {
+                    interaction: MouseInteraction::Click,
+                    id: 3,
+                    x: 10,
+                    y: 10,
+                },
+            ),
+            Event::new(
+                4_000,
+                EventData::JsError(JsError {
+                    event_id: "e1".into(),
+                    error_type: "TypeError".into(),
+                    message: "boom".into(),
+                    frames: vec![],
+                    release: String::new(),
+                }),
+            ),
+        ];
+        let header =
+            SegmentHeader::new("0123456789abcdef0123456789abcdef", 0, 1, 1_000).with_end(11_000);
+        sightline_protocol::encode_segment(&header, &events, Compression::None)
+            .map_err(|e| JsValue::from(e.to_string()))
+    }
+
+    /// Replaces `window.fetch` with a fake Sightline server at `http://sl.test` that wants the
+    /// token `t0k`; returns the real `fetch`.
+    fn fake_server(segment: &[u8]) -> Result<JsValue, JsValue> {
+        let window = web_sys::window().ok_or("no window")?;
+        let real = js_sys::Reflect::get(&window, &"fetch".into())?;
+        let install = js_sys::Function::new_with_args(
+            "segment",
+            r#"
+            window.fetch = async (request) => {
+                if (request.headers.get("Authorization") !== "Bearer t0k") {
+                    return new Response('{"error":"unauthorized"}', { status: 401 });
+                }
+                const id = "0123456789abcdef0123456789abcdef";
+                if (request.url === `http://sl.test/api/0/replays/${id}/`) {
+                    return new Response(JSON.stringify({
+                        id, segment_count: 1, duration_ms: 10000, started_at_ms: 1000,
+                        urls: ["https://shop.example/"],
+                    }));
+                }
+                if (request.url === `http://sl.test/api/0/replays/${id}/segments/0`) {
+                    return new Response(segment);
+                }
+                return new Response('{"error":"not found"}', { status: 404 });
+            };
+            "#,
+        );
+        install.call1(&JsValue::NULL, &js_sys::Uint8Array::from(segment).into())?;
+        Ok(real)
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_handle_drives_the_player_and_the_element_hears_its_events() -> Result<(), JsValue>
+    {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use wasm_bindgen::closure::Closure;
+
+        let real_fetch = fake_server(&replay_bytes()?)?;
+        let element = container()?;
+        let times = Rc::new(RefCell::new(Vec::<f64>::new()));
+        let clicks = Rc::new(RefCell::new(Vec::<(f64, String)>::new()));
+        let on_time = {
+            let times = times.clone();
+            Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+                let time = js_sys::Reflect::get(&e.detail(), &"time".into())
+                    .ok()
+                    .and_then(|t| t.as_f64());
+                times.borrow_mut().extend(time);
+            })
+        };
+        let on_error = {
+            let clicks = clicks.clone();
+            Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+                let detail = e.detail();
+                let time = js_sys::Reflect::get(&detail, &"time".into()).ok();
+                let title = js_sys::Reflect::get(&detail, &"title".into()).ok();
+                if let (Some(time), Some(title)) = (
+                    time.and_then(|t| t.as_f64()),
+                    title.and_then(|t| t.as_string()),
+                ) {
+                    clicks.borrow_mut().push((time, title));
+                }
+            })
+        };
+        element.add_event_listener_with_callback("timeupdate", on_time.as_ref().unchecked_ref())?;
+        element.add_event_listener_with_callback(
+            "error-marker-click",
+            on_error.as_ref().unchecked_ref(),
+        )?;
+
+        let opts = options(&[
+            ("server", "http://sl.test"),
+            ("replay", "0123456789abcdef0123456789abcdef"),
+            ("token", "t0k"),
+        ])?;
+        js_sys::Reflect::set(&opts, &"t".into(), &JsValue::from(1_000))?;
+        let mut handle = mount(element.clone(), opts)?;
+        let attr = |name: &str| {
+            element
+                .query_selector("[data-sl-player]")
+                .ok()
+                .flatten()
+                .and_then(|p| p.get_attribute(name))
+                .unwrap_or_default()
+        };
+        wait_for(
+            || attr("data-sl-state") == "paused" && attr("data-sl-time") == "1000",
+            "paused at t=1000",
+        )
+        .await?;
+        assert!(times.borrow().contains(&1_000.0));
+
+        handle.seek(3_000.0);
+        wait_for(|| attr("data-sl-time") == "3000", "seek to 3000").await?;
+        assert_eq!(times.borrow().last(), Some(&3_000.0));
+
+        let marker: web_sys::HtmlElement = element
+            .query_selector("[data-sl-marker='error']")?
+            .ok_or("no error marker")?
+            .dyn_into()?;
+        marker.click();
+        wait_for(|| !clicks.borrow().is_empty(), "error-marker-click").await?;
+        assert_eq!(clicks.borrow()[0], (6_000.0, "TypeError: boom".to_owned()));
+        wait_for(|| attr("data-sl-time") == "6000", "seek to the error").await?;
+
+        handle.play();
+        wait_for(|| attr("data-sl-state") == "playing", "playing").await?;
+        handle.pause();
+        wait_for(|| attr("data-sl-state") == "paused", "paused").await?;
+
+        handle.destroy();
+        assert!(element.query_selector("[data-sl-player]")?.is_none());
+        element.remove();
+        let window = web_sys::window().ok_or("no window")?;
+        js_sys::Reflect::set(&window, &"fetch".into(), &real_fetch)?;
+        Ok(())
+    }
 }
