@@ -594,4 +594,56 @@ mod browser_tests {
         js_sys::Reflect::set(&window, &"fetch".into(), &real_fetch)?;
         Ok(())
     }
+
+    #[wasm_bindgen_test]
+    async fn keyboard_shortcuts_play_seek_and_change_speed() -> Result<(), JsValue> {
+        let real_fetch = fake_server(&replay_bytes()?)?;
+        let element = container()?;
+        let opts = options(&[
+            ("server", "http://sl.test"),
+            ("replay", "0123456789abcdef0123456789abcdef"),
+            ("token", "t0k"),
+        ])?;
+        js_sys::Reflect::set(&opts, &"t".into(), &JsValue::from(1_000))?;
+        let mut handle = mount(element.clone(), opts)?;
+        let player: web_sys::HtmlElement = element
+            .query_selector("[data-sl-player]")?
+            .ok_or("no player")?
+            .dyn_into()?;
+        let attr = |name: &str| player.get_attribute(name).unwrap_or_default();
+        wait_for(|| attr("data-sl-state") == "paused", "paused").await?;
+        let press = |key: &str| -> Result<bool, JsValue> {
+            let init = web_sys::KeyboardEventInit::new();
+            init.set_key(key);
+            init.set_bubbles(true);
+            init.set_cancelable(true);
+            let event =
+                web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)?;
+            player.dispatch_event(&event)
+        };
+        // A shortcut's default action (scrolling, for space) is prevented.
+        assert!(!press("ArrowRight")?);
+        wait_for(|| attr("data-sl-time") == "6000", "→ moves 5 s on").await?;
+        press("ArrowLeft")?;
+        press("ArrowLeft")?;
+        wait_for(|| attr("data-sl-time") == "0", "← twice stops at the start").await?;
+        press("4")?;
+        let speed: web_sys::HtmlSelectElement = element
+            .query_selector("select.speed")?
+            .ok_or("no speed")?
+            .dyn_into()?;
+        wait_for(|| speed.value() == "8", "4 plays at 8×").await?;
+        press(" ")?;
+        wait_for(|| attr("data-sl-state") == "playing", "space plays").await?;
+        press(" ")?;
+        wait_for(|| attr("data-sl-state") == "paused", "space pauses").await?;
+        // Other keys are left alone.
+        assert!(press("a")?);
+
+        handle.destroy();
+        element.remove();
+        let window = web_sys::window().ok_or("no window")?;
+        js_sys::Reflect::set(&window, &"fetch".into(), &real_fetch)?;
+        Ok(())
+    }
 }
