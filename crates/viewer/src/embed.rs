@@ -405,8 +405,17 @@ mod browser_tests {
     }
 
     /// Waits up to 5 s for `condition`.
-    async fn wait_for(mut condition: impl FnMut() -> bool, what: &str) -> Result<(), JsValue> {
-        for _ in 0..100 {
+    async fn wait_for(condition: impl FnMut() -> bool, what: &str) -> Result<(), JsValue> {
+        wait_within(5_000, condition, what).await
+    }
+
+    /// Waits up to `ms` for `condition`.
+    async fn wait_within(
+        ms: u32,
+        mut condition: impl FnMut() -> bool,
+        what: &str,
+    ) -> Result<(), JsValue> {
+        for _ in 0..ms.div_ceil(50) {
             if condition() {
                 return Ok(());
             }
@@ -421,7 +430,8 @@ mod browser_tests {
         Err(format!("timed out waiting for {what}").into())
     }
 
-    /// A one-segment replay: a page, a click at 2 s and a JS error at 6 s, 10 s long.
+    /// A one-segment replay: a page, a click at the start and a JS error at 6 s (the user idle
+    /// in between), 10 s long.
     fn replay_bytes() -> Result<Vec<u8>, JsValue> {
         use sightline_protocol::v1::{
             Compression, Event, EventData, JsError, MouseInteraction, Node, SegmentHeader,
@@ -452,7 +462,7 @@ mod browser_tests {
             ),
             Event::new(0, EventData::FullSnapshot { root: page }),
             Event::new(
-                2_000,
+                0,
                 EventData::MouseInteraction {
                     interaction: MouseInteraction::Click,
                     id: 3,
@@ -461,7 +471,7 @@ mod browser_tests {
                 },
             ),
             Event::new(
-                4_000,
+                6_000,
                 EventData::JsError(JsError {
                     event_id: "e1".into(),
                     error_type: "TypeError".into(),
@@ -633,12 +643,56 @@ mod browser_tests {
             .ok_or("no speed")?
             .dyn_into()?;
         wait_for(|| speed.value() == "8", "4 plays at 8×").await?;
+        press("1")?;
+        wait_for(|| speed.value() == "1", "1 plays at 1×").await?;
+        // 0–6 s without user activity is shaded and skipped: playing at 1× from 0 is at 5 s
+        // (1 s before the error) at once.
+        assert!(element.query_selector("[data-sl-idle='0-6000']")?.is_some());
         press(" ")?;
         wait_for(|| attr("data-sl-state") == "playing", "space plays").await?;
+        wait_within(
+            1_000,
+            || attr("data-sl-time").parse::<u64>().unwrap_or(0) >= 5_000,
+            "skip inactivity",
+        )
+        .await?;
         press(" ")?;
         wait_for(|| attr("data-sl-state") == "paused", "space pauses").await?;
         // Other keys are left alone.
         assert!(press("a")?);
+
+        handle.destroy();
+        element.remove();
+        let window = web_sys::window().ok_or("no window")?;
+        js_sys::Reflect::set(&window, &"fetch".into(), &real_fetch)?;
+        Ok(())
+    }
+
+    #[wasm_bindgen_test]
+    async fn opened_at_an_error_it_plays_up_to_the_error_and_pauses_on_it() -> Result<(), JsValue> {
+        let real_fetch = fake_server(&replay_bytes()?)?;
+        let element = container()?;
+        // What `/events/e1` links to: 5 s before the error at 6 s.
+        let opts = options(&[
+            ("server", "http://sl.test"),
+            ("replay", "0123456789abcdef0123456789abcdef"),
+            ("token", "t0k"),
+            ("event", "e1"),
+        ])?;
+        js_sys::Reflect::set(&opts, &"t".into(), &JsValue::from(1_000))?;
+        let mut handle = mount(element.clone(), opts)?;
+        let player = element
+            .query_selector("[data-sl-player]")?
+            .ok_or("no player")?;
+        let attr = |name: &str| player.get_attribute(name).unwrap_or_default();
+        wait_for(|| attr("data-sl-state") == "playing", "playing from t").await?;
+        wait_within(
+            8_000,
+            || attr("data-sl-state") == "paused",
+            "paused at the error",
+        )
+        .await?;
+        assert_eq!(attr("data-sl-time"), "6000");
 
         handle.destroy();
         element.remove();

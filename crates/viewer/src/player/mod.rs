@@ -220,7 +220,9 @@ impl Player {
         let duration = self.duration() as f64;
         let before = self.playhead;
         self.playhead = (self.playhead + elapsed_ms * self.speed).min(duration);
+        // On the way to a deep link's error, every moment before it is shown.
         if self.skip_inactivity
+            && self.pause_at.is_none()
             && let Some(target) = skip_target(&self.idle, self.time())
         {
             self.playhead = (target as f64).min(duration);

@@ -584,11 +584,15 @@ fn error_segment() -> sightline_protocol::DecodedSegment {
 #[test]
 fn open_at_error_plays_from_five_seconds_before_and_pauses_on_it() {
     let mut player = Player::new(Timeline::new(0));
+    player.set_skip_inactivity(true);
     player.push_segment(&error_segment());
     player.seek(15_000);
     player.play();
     assert_eq!(player.focus_error("unknown"), None);
     assert_eq!(player.focus_error("e1"), Some(Step::Nothing));
+    // The lead-in is idle, but it is shown, not skipped.
+    player.advance(100.0);
+    assert_eq!(player.time(), 15_100);
     for _ in 0..200 {
         player.advance(50.0);
     }
