@@ -2,12 +2,14 @@
 //! body `{"error": "<message>"}`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use sightline_protocol::DecodeError;
 use thiserror::Error;
 
+use crate::envelope::EnvelopeError;
 use crate::store::StoreError;
 
 /// Why a request failed; the variant decides the status code, the message is sent to the client.
@@ -30,6 +32,30 @@ pub enum AppError {
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
+    },
+    /// A named size limit was exceeded (413); the message names the limit.
+    #[error("{what} is larger than {limit_name} ({limit} bytes)")]
+    LimitExceeded {
+        /// What was too large, such as "decompressed body".
+        what: &'static str,
+        /// The limit's name in [`crate::limits`].
+        limit_name: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body's `Content-Encoding` is not one the server decodes (415).
+    #[error("unsupported Content-Encoding {0:?}: send identity, gzip, deflate, br or zstd")]
+    UnsupportedEncoding(String),
+    /// The envelope is malformed (400) or breaks a size limit (413).
+    #[error("invalid envelope: {0}")]
+    InvalidEnvelope(#[from] EnvelopeError),
+    /// The project sent more than its rate limit allows (429).
+    #[error("rate limit of project {project_id} exceeded; retry after {retry_after_secs} s")]
+    RateLimited {
+        /// The project.
+        project_id: u64,
+        /// Seconds until the next request may succeed.
+        retry_after_secs: u64,
     },
     /// The uploaded segment could not be decoded (400).
     #[error("{0}")]
@@ -57,8 +83,15 @@ impl AppError {
         match self {
             Self::MissingKey | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidSegment(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } | Self::LimitExceeded { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::InvalidEnvelope(error) if error.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::InvalidSegment(_) | Self::InvalidEnvelope(_) | Self::BadRequest(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -71,7 +104,11 @@ impl AppError {
             Self::MissingKey => "missing_key",
             Self::Forbidden(_) => "forbidden",
             Self::Unauthorized(_) => "unauthorized",
-            Self::PayloadTooLarge { .. } => "too_large",
+            Self::PayloadTooLarge { .. } | Self::LimitExceeded { .. } => "too_large",
+            Self::InvalidEnvelope(error) if error.is_too_large() => "too_large",
+            Self::UnsupportedEncoding(_) => "unsupported_encoding",
+            Self::InvalidEnvelope(_) => "invalid_envelope",
+            Self::RateLimited { .. } => "rate_limited",
             Self::InvalidSegment(_) => "invalid_segment",
             Self::BadRequest(_) => "bad_request",
             Self::Conflict(_) => "conflict",
@@ -106,7 +143,21 @@ impl IntoResponse for AppError {
         } else {
             self.to_string()
         };
-        (status, Json(json!({ "error": message }))).into_response()
+        let mut response = (status, Json(json!({ "error": message }))).into_response();
+        if let Self::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            let headers = response.headers_mut();
+            headers.insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            // `retry_after:categories:scope:reason`; no categories means every category.
+            if let Ok(value) =
+                HeaderValue::from_str(&format!("{retry_after_secs}::project:project_quota"))
+            {
+                headers.insert("x-sentry-rate-limits", value);
+            }
+        }
+        response
     }
 }
 
@@ -122,6 +173,30 @@ mod tests {
         let error = AppError::from(DecodeError::BadMagic);
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
         assert!(error.to_string().contains("magic"));
+    }
+
+    #[test]
+    fn rate_limits_tell_sdks_when_to_retry() {
+        let response = AppError::RateLimited {
+            project_id: 1,
+            retry_after_secs: 7,
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()["retry-after"], "7");
+        assert_eq!(
+            response.headers()["x-sentry-rate-limits"],
+            "7::project:project_quota"
+        );
+    }
+
+    #[test]
+    fn envelope_errors_are_400_or_413() {
+        let error = AppError::from(EnvelopeError::Empty);
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+        let error = AppError::from(EnvelopeError::TooManyItems);
+        assert_eq!(error.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(error.to_string().contains("MAX_ENVELOPE_ITEMS"));
     }
 
     #[test]

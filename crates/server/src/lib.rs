@@ -23,6 +23,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod encoding;
 pub mod endpoints;
 pub mod envelope;
 pub mod error;

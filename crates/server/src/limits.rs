@@ -1,8 +1,8 @@
 //! Named limits of the Sentry-compatible ingest. A rejected payload names the limit it broke, so
 //! an SDK author (or an operator reading the log) knows which one to look up here.
 
-/// Largest request body accepted on the wire, before decompression (bytes).
-pub const MAX_COMPRESSED_BODY_BYTES: usize = 20 * 1024 * 1024;
+/// Largest request body as sent on the wire, before any decompression (bytes).
+pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 
 /// Largest envelope after decompression (bytes). A small compressed body can inflate a thousand
 /// times; decoding stops as soon as this many bytes came out.
