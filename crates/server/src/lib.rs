@@ -29,6 +29,8 @@ pub mod envelope;
 pub mod error;
 pub mod event_id;
 pub mod limits;
+pub mod link;
+pub mod normalize;
 pub mod project;
 pub mod rejection;
 pub mod startup;
