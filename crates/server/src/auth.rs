@@ -30,6 +30,23 @@ pub fn dsn_key(query: Option<&str>, headers: &HeaderMap) -> Option<String> {
     })
 }
 
+/// The public key and project id of a DSN such as `https://KEY@host/path/42` (a legacy
+/// `KEY:SECRET@` user part is accepted; the secret is ignored).
+pub fn parse_dsn(dsn: &str) -> Option<(String, u64)> {
+    let (_, rest) = dsn.trim().split_once("://")?;
+    let (user, location) = rest.split_once('@')?;
+    let key = user.split(':').next()?.trim();
+    let project = location
+        .split(['?', '#'])
+        .next()?
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()?
+        .parse()
+        .ok()?;
+    (!key.is_empty() && location.contains('/')).then(|| (key.to_owned(), project))
+}
+
 /// The `sentry_key` of a `Sentry sentry_key=KEY, sentry_version=7, …` header value.
 fn sentry_auth_key(value: &str) -> Option<String> {
     let value = value.trim();
@@ -125,6 +142,22 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer def"));
         assert_eq!(dsn_key(None, &headers), None);
+    }
+
+    #[test]
+    fn dsns_yield_key_and_project() {
+        assert_eq!(
+            parse_dsn("http://abc@127.0.0.1:8080/1"),
+            Some(("abc".into(), 1))
+        );
+        assert_eq!(
+            parse_dsn("https://abc:secret@sentry.example/prefix/42/"),
+            Some(("abc".into(), 42))
+        );
+        assert_eq!(parse_dsn("http://127.0.0.1:8080/1"), None);
+        assert_eq!(parse_dsn("http://abc@host"), None);
+        assert_eq!(parse_dsn("http://abc@host/x"), None);
+        assert_eq!(parse_dsn("nonsense"), None);
     }
 
     #[test]

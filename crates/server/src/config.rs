@@ -19,6 +19,9 @@ pub struct Config {
     pub assets_dir: PathBuf,
     /// Whether to serve the demo shop under `/demo/`.
     pub demo: bool,
+    /// Sustained Sentry-ingest requests per second per project (bursts of ten seconds' worth);
+    /// `None` for [`RateLimit::DEFAULT`](crate::rate_limit::RateLimit::DEFAULT).
+    pub rate_limit: Option<u32>,
 }
 
 impl Default for Config {
@@ -28,6 +31,7 @@ impl Default for Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             assets_dir: PathBuf::from("."),
             demo: false,
+            rate_limit: None,
         }
     }
 }

@@ -1,5 +1,10 @@
-//! The Sightline server: replay ingest, durable storage, the JSON read API, and the SDK, viewer
-//! and demo assets, all behind one [`axum::Router`].
+//! The Sightline server: replay ingest, Sentry-compatible event ingest, durable storage, the
+//! JSON read API, and the SDK, viewer and demo assets, all behind one [`axum::Router`].
+//!
+//! Backend services running an official Sentry SDK point their DSN at the server; their error
+//! events go through [`encoding`] (bounded decompression), [`envelope`] (bounded parsing), a
+//! durable inbox, the [`processor`] ([`normalize`], then [`link`] to the session replay whose
+//! request caused them) into the [`store`].
 //!
 //! [`app`] builds the router from an [`AppState`], so tests drive it in-process; the `sightline`
 //! binary only parses its command line and calls [`startup::serve`].
@@ -28,10 +33,14 @@ pub mod endpoints;
 pub mod envelope;
 pub mod error;
 pub mod event_id;
+pub mod ingest;
 pub mod limits;
 pub mod link;
 pub mod normalize;
+pub mod outcomes;
+pub mod processor;
 pub mod project;
+pub mod rate_limit;
 pub mod rejection;
 pub mod startup;
 pub mod store;
@@ -40,11 +49,16 @@ pub mod timestamp;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
+use tokio::sync::Notify;
 
 pub use crate::config::Config;
 pub use crate::error::AppError;
+use crate::outcomes::DroppedItems;
+use crate::processor::ProcessReport;
+use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::rejection::Rejections;
 use crate::store::{Store, StoreError};
 
@@ -56,6 +70,11 @@ pub struct AppState {
     public_host: Arc<str>,
     demo: bool,
     rejections: Arc<Rejections>,
+    dropped_items: Arc<DroppedItems>,
+    rate_limiter: Arc<RateLimiter>,
+    inbox_signal: Arc<Notify>,
+    processor_started: Arc<AtomicBool>,
+    background_processing: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,6 +83,7 @@ impl std::fmt::Debug for AppState {
             .field("assets_dir", &self.assets_dir)
             .field("public_host", &self.public_host)
             .field("demo", &self.demo)
+            .field("rate_limit", &self.rate_limiter.limit())
             .finish_non_exhaustive()
     }
 }
@@ -78,7 +98,28 @@ impl AppState {
             public_host: Arc::from(config::DEFAULT_ADDR),
             demo: false,
             rejections: Arc::default(),
+            dropped_items: Arc::default(),
+            rate_limiter: Arc::default(),
+            inbox_signal: Arc::default(),
+            processor_started: Arc::default(),
+            background_processing: true,
         }
+    }
+
+    /// Turns the background inbox processor that [`app`] starts on (the default) or off; with
+    /// it off, accepted envelopes wait until [`AppState::process_inbox`] is called.
+    #[must_use]
+    pub fn with_background_processing(mut self, enabled: bool) -> Self {
+        self.background_processing = enabled;
+        self
+    }
+
+    /// Sets the per-project rate limit of Sentry-compatible ingest (default
+    /// [`RateLimit::DEFAULT`]).
+    #[must_use]
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limiter = Arc::new(RateLimiter::new(limit));
+        self
     }
 
     /// Turns the demo shop under `/demo/` on or off.
@@ -115,6 +156,40 @@ impl AppState {
         &self.rejections
     }
 
+    /// Totals of envelope items accepted but not kept.
+    pub fn dropped_items(&self) -> &DroppedItems {
+        &self.dropped_items
+    }
+
+    /// The per-project rate limiter of Sentry-compatible ingest.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.rate_limiter
+    }
+
+    /// Woken whenever ingest writes to the inbox.
+    pub(crate) fn inbox_signal(&self) -> &Notify {
+        &self.inbox_signal
+    }
+
+    /// Processes the whole inbox now, on the blocking pool; the background processor does the
+    /// same on its own, so this is for tests and tools that need the result at once.
+    ///
+    /// # Errors
+    /// The store's error as an [`AppError`].
+    pub async fn process_inbox(&self) -> Result<ProcessReport, AppError> {
+        self.run_store(processor::process_inbox_once).await
+    }
+
+    /// Starts the background processor unless it runs already (needs a Tokio runtime).
+    fn start_processor(&self) {
+        if self.background_processing
+            && tokio::runtime::Handle::try_current().is_ok()
+            && !self.processor_started.swap(true, Ordering::SeqCst)
+        {
+            processor::spawn(self.clone());
+        }
+    }
+
     /// Runs blocking work on the store off the async runtime.
     ///
     /// # Errors
@@ -143,6 +218,10 @@ impl AppState {
 }
 
 /// The whole HTTP surface: ingest, read API, SDK and viewer assets, and the demo when enabled.
+///
+/// Called inside a Tokio runtime, it also starts the inbox processor (once per state), which
+/// turns accepted Sentry envelopes into stored, linked events.
 pub fn app(state: AppState) -> Router {
+    state.start_processor();
     endpoints::router(state)
 }

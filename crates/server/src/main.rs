@@ -39,6 +39,10 @@ struct ServeArgs {
     /// Also serve the demo shop under /demo/.
     #[arg(long)]
     demo: bool,
+    /// Sentry-ingest requests per second allowed per project (bursts of ten seconds' worth);
+    /// default 100/s with bursts of 1000.
+    #[arg(long, value_name = "PER_SECOND")]
+    rate_limit: Option<u32>,
 }
 
 #[tokio::main]
@@ -56,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: args.data,
         assets_dir: args.assets,
         demo: args.demo,
+        rate_limit: args.rate_limit,
     };
     sightline_server::startup::serve(config, &mut std::io::stdout(), shutdown_signal()).await?;
     Ok(())

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::project::{dsn, ensure_default_project};
+use crate::rate_limit::RateLimit;
 use crate::store::{SqliteStore, StoreError};
 use crate::{AppState, app};
 
@@ -87,9 +88,13 @@ pub async fn serve(
         "sightline serving"
     );
 
+    let rate_limit = config.rate_limit.map_or(RateLimit::DEFAULT, |per_second| {
+        RateLimit::per_second(f64::from(per_second))
+    });
     let state = AppState::new(Arc::new(store), config.assets_dir)
         .with_demo(config.demo)
-        .with_public_host(&bound);
+        .with_public_host(&bound)
+        .with_rate_limit(rate_limit);
     let (stop, mut stopped) = watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;

@@ -2,14 +2,18 @@
 
 pub mod assets;
 pub mod demo;
+pub mod envelope_ingest;
+pub mod events;
+pub mod replay_events;
 pub mod replay_ingest;
 pub mod replays;
 pub mod segments;
+pub mod store_ingest;
 
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderName, Method, Uri};
 use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
@@ -28,6 +32,16 @@ pub fn router(state: AppState) -> Router {
             "/api/{project_id}/replay",
             post(replay_ingest::ingest_replay),
         )
+        .route(
+            "/api/{project_id}/envelope/",
+            post(envelope_ingest::ingest_envelope),
+        )
+        .route(
+            "/api/{project_id}/envelope",
+            post(envelope_ingest::ingest_envelope),
+        )
+        .route("/api/{project_id}/store/", post(store_ingest::ingest_store))
+        .route("/api/{project_id}/store", post(store_ingest::ingest_store))
         .layer(ingest_cors());
 
     let api = Router::new()
@@ -43,7 +57,17 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/0/replays/{id}/segments/{index}",
             get(segments::segment_bytes),
-        );
+        )
+        .route(
+            "/api/0/replays/{id}/events/",
+            get(replay_events::list_replay_events),
+        )
+        .route(
+            "/api/0/replays/{id}/events",
+            get(replay_events::list_replay_events),
+        )
+        .route("/api/0/events/{event_id}/", get(events::get_event))
+        .route("/api/0/events/{event_id}", get(events::get_event));
 
     let mut router = ingest.merge(api).merge(assets::router());
     if state.demo() {
@@ -52,16 +76,19 @@ pub fn router(state: AppState) -> Router {
     router.fallback(no_route).with_state(state)
 }
 
-/// CORS for ingest: any origin may upload, with the headers Sentry SDKs send.
+/// CORS for ingest: any origin may upload, with the headers Sentry SDKs send, and may read the
+/// rate-limit headers that browser SDKs obey.
 fn ingest_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::POST, Method::OPTIONS])
         .allow_headers([
             CONTENT_TYPE,
+            CONTENT_ENCODING,
             AUTHORIZATION,
             HeaderName::from_static("x-sentry-auth"),
         ])
+        .expose_headers([RETRY_AFTER, HeaderName::from_static("x-sentry-rate-limits")])
         .max_age(Duration::from_secs(24 * 60 * 60))
 }
 

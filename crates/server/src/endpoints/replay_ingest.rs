@@ -19,6 +19,8 @@ use sightline_protocol::limits::MAX_SEGMENT_BYTES;
 use crate::AppState;
 use crate::auth::dsn_key;
 use crate::error::AppError;
+use crate::ingest;
+use crate::link::traced_requests;
 use crate::store::{InsertOutcome, NewSegment};
 use crate::summary::SegmentSummary;
 
@@ -47,18 +49,7 @@ async fn accept_segment(
     body: Body,
 ) -> Result<(String, u32), AppError> {
     let key = dsn_key(query, headers).ok_or(AppError::MissingKey)?;
-    let project_id: u64 = project_id
-        .parse()
-        .map_err(|_| AppError::Forbidden("unknown project".into()))?;
-    let project = state
-        .run_store(move |store| store.project(project_id))
-        .await?
-        .ok_or_else(|| AppError::Forbidden(format!("unknown project {project_id}")))?;
-    if project.public_key != key {
-        return Err(AppError::Forbidden(format!(
-            "DSN key is not valid for project {project_id}"
-        )));
-    }
+    let project_id = ingest::authenticate(state, project_id, &key).await?;
 
     let bytes = read_body(headers, body, MAX_SEGMENT_BYTES).await?;
     let (replay_id, index, outcome) = state
@@ -77,6 +68,7 @@ async fn accept_segment(
                 project_id,
                 summary,
                 bytes: bytes.to_vec(),
+                requests: traced_requests(&segment),
             })?;
             Ok((replay_id, index, outcome))
         })

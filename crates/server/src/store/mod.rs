@@ -1,13 +1,22 @@
 //! Storage: the [`Store`] trait and its embedded SQLite implementation, [`SqliteStore`].
 //!
+//! Replays and their segments come from the recorder; events, transactions and the inbox they
+//! pass through come from Sentry-compatible ingest (see [`events`]).
+//!
 //! Methods are blocking; async callers run them on the blocking thread pool
 //! (see [`AppState::run_store`](crate::AppState::run_store)).
 
+pub mod events;
 mod sqlite;
 
+pub use events::{
+    CompleteOutcome, InboxEntry, NewEvent, NewInboxEntry, NewTransaction, ProcessedEnvelope,
+    StoredEvent, StoredLink,
+};
 pub use sqlite::SqliteStore;
 use thiserror::Error;
 
+use crate::link::TracedRequest;
 use crate::summary::{ReplaySummary, SegmentSummary};
 
 /// A project: the unit a DSN points at.
@@ -28,6 +37,8 @@ pub struct NewSegment {
     pub summary: SegmentSummary,
     /// The segment exactly as uploaded.
     pub bytes: Vec<u8>,
+    /// Its traced network requests, which backend events are linked to.
+    pub requests: Vec<TracedRequest>,
 }
 
 /// What [`Store::insert_segment`] did.
@@ -102,14 +113,16 @@ pub trait Store: Send + Sync + 'static {
     /// Any [`StoreError`] from the backend.
     fn has_admin_token(&self, token_sha256: &str) -> Result<bool, StoreError>;
 
-    /// Stores a segment and updates its replay's summary in one transaction.
+    /// Stores a segment and updates its replay's summary in one transaction; in the same
+    /// transaction, links the stored events that were waiting for one of its requests.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] if different bytes are stored under the same replay and index,
     /// or the replay belongs to another project; nothing is written then.
     fn insert_segment(&self, segment: &NewSegment) -> Result<InsertOutcome, StoreError>;
 
-    /// All replays, newest start first.
+    /// All replays, newest start first. `error_ids` lists the JS errors, then the linked
+    /// backend events in request order.
     ///
     /// # Errors
     /// Any [`StoreError`] from the backend.
@@ -132,4 +145,46 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// Any [`StoreError`] from the backend.
     fn segment_bytes(&self, replay_id: &str, index: u32) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Writes an accepted envelope to the inbox; durable when it returns.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn enqueue(&self, entry: &NewInboxEntry) -> Result<i64, StoreError>;
+
+    /// The oldest inbox entries, at most `limit`.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn inbox(&self, limit: usize) -> Result<Vec<InboxEntry>, StoreError>;
+
+    /// Number of inbox entries waiting.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn inbox_len(&self) -> Result<u64, StoreError>;
+
+    /// In one transaction: stores what inbox entry `id` turned into (an event or transaction
+    /// id stored before is left as it is), links new events to replays, and deletes the entry.
+    /// Completing an entry that is already gone only stores what is new.
+    ///
+    /// # Errors
+    /// Any [`StoreError`]; nothing is written then and the entry stays in the inbox.
+    fn complete_inbox_entry(
+        &self,
+        id: i64,
+        processed: &ProcessedEnvelope,
+    ) -> Result<CompleteOutcome, StoreError>;
+
+    /// One event by id (32 hex).
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn event(&self, id: &str) -> Result<Option<StoredEvent>, StoreError>;
+
+    /// The events linked to a replay, in the order of their requests.
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn replay_events(&self, replay_id: &str) -> Result<Vec<StoredEvent>, StoreError>;
 }

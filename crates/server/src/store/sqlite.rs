@@ -1,12 +1,18 @@
 //! [`SqliteStore`]: the embedded default store, one SQLite file in the data directory.
 
+mod event_rows;
+mod migrate;
+
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{InsertOutcome, NewSegment, Project, SegmentInfo, Store, StoreError};
+use super::{
+    CompleteOutcome, InboxEntry, InsertOutcome, NewInboxEntry, NewSegment, ProcessedEnvelope,
+    Project, SegmentInfo, Store, StoreError, StoredEvent,
+};
 use crate::summary::{ReplaySummary, SegmentSummary};
 
 /// File name of the database inside the data directory.
@@ -53,7 +59,9 @@ impl SqliteStore {
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: u32 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         connection.execute_batch(SCHEMA)?;
+        migrate::from_version(&connection, version)?;
         Ok(Self {
             connection: Mutex::new(connection),
         })
@@ -179,6 +187,15 @@ impl Store for SqliteStore {
                 now_ms(),
             ],
         )?;
+        event_rows::insert_requests(&tx, &segment.requests)?;
+        let relinked = event_rows::relink_for_segment(&tx, &summary.replay_id, &segment.requests)?;
+        if relinked > 0 {
+            tracing::info!(
+                replay_id = %summary.replay_id,
+                relinked,
+                "linked waiting backend events to a new segment"
+            );
+        }
         let summaries = {
             let mut statement = tx.prepare(
                 "SELECT replay_id, segment_index, start_ms, end_ms, event_count, release, \
@@ -221,18 +238,26 @@ impl Store for SqliteStore {
             "SELECT {REPLAY_COLUMNS} FROM replays ORDER BY started_at_ms DESC, id"
         ))?;
         let rows = statement.query_map([], replay_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let mut replays = rows.collect::<Result<Vec<_>, _>>()?;
+        for replay in &mut replays {
+            append_backend_errors(&connection, replay)?;
+        }
+        Ok(replays)
     }
 
     fn replay(&self, id: &str) -> Result<Option<ReplaySummary>, StoreError> {
         let connection = self.connection();
-        Ok(connection
+        let mut replay = connection
             .query_row(
                 &format!("SELECT {REPLAY_COLUMNS} FROM replays WHERE id = ?1"),
                 [id],
                 replay_row,
             )
-            .optional()?)
+            .optional()?;
+        if let Some(replay) = &mut replay {
+            append_backend_errors(&connection, replay)?;
+        }
+        Ok(replay)
     }
 
     fn segments(&self, replay_id: &str) -> Result<Vec<SegmentInfo>, StoreError> {
@@ -263,6 +288,86 @@ impl Store for SqliteStore {
             )
             .optional()?)
     }
+
+    fn enqueue(&self, entry: &NewInboxEntry) -> Result<i64, StoreError> {
+        let connection = self.connection();
+        connection.execute(
+            "INSERT INTO inbox (project_id, event_id, received_at_ms, payload) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                entry.project_id,
+                entry.event_id,
+                entry.received_at_ms,
+                entry.payload
+            ],
+        )?;
+        Ok(connection.last_insert_rowid())
+    }
+
+    fn inbox(&self, limit: usize) -> Result<Vec<InboxEntry>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT id, project_id, event_id, received_at_ms, payload FROM inbox \
+             ORDER BY id LIMIT ?1",
+        )?;
+        let rows = statement.query_map([limit], event_rows::inbox_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn inbox_len(&self) -> Result<u64, StoreError> {
+        let connection = self.connection();
+        Ok(connection.query_row("SELECT COUNT(*) FROM inbox", [], |row| row.get(0))?)
+    }
+
+    fn complete_inbox_entry(
+        &self,
+        id: i64,
+        processed: &ProcessedEnvelope,
+    ) -> Result<CompleteOutcome, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut outcome = CompleteOutcome::default();
+        for event in &processed.events {
+            match event_rows::insert_event(&tx, event)? {
+                Some(linked) => {
+                    outcome.stored += 1;
+                    outcome.linked += usize::from(linked);
+                }
+                None => outcome.duplicates += 1,
+            }
+        }
+        for transaction in &processed.transactions {
+            if event_rows::insert_transaction(&tx, transaction)? {
+                outcome.stored += 1;
+            } else {
+                outcome.duplicates += 1;
+            }
+        }
+        tx.execute("DELETE FROM inbox WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn event(&self, id: &str) -> Result<Option<StoredEvent>, StoreError> {
+        event_rows::event(&self.connection(), id)
+    }
+
+    fn replay_events(&self, replay_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        event_rows::replay_events(&self.connection(), replay_id)
+    }
+}
+
+/// Appends the linked backend events to a replay's `error_ids`, after its JS errors.
+fn append_backend_errors(
+    connection: &Connection,
+    replay: &mut ReplaySummary,
+) -> Result<(), StoreError> {
+    for id in event_rows::linked_event_ids(connection, &replay.id)? {
+        if !replay.error_ids.contains(&id) {
+            replay.error_ids.push(id);
+        }
+    }
+    Ok(())
 }
 
 fn replay_row(row: &Row<'_>) -> rusqlite::Result<ReplaySummary> {
@@ -351,6 +456,7 @@ mod tests {
             project_id: 1,
             summary: summary(0, 1_000),
             bytes: vec![1, 2, 3],
+            requests: Vec::new(),
         };
         assert_eq!(
             store.insert_segment(&segment).unwrap(),
@@ -384,6 +490,7 @@ mod tests {
                 project_id: 1,
                 summary: summary(index, start),
                 bytes: vec![u8::try_from(index).unwrap()],
+                requests: Vec::new(),
             };
             store.insert_segment(&segment).unwrap();
         }
@@ -416,12 +523,14 @@ mod tests {
             project_id: 1,
             summary: summary(0, 1_000),
             bytes: vec![1],
+            requests: Vec::new(),
         };
         store.insert_segment(&first).unwrap();
         let second = NewSegment {
             project_id: 2,
             summary: summary(1, 2_000),
             bytes: vec![2],
+            requests: Vec::new(),
         };
         assert!(matches!(
             store.insert_segment(&second),

@@ -99,6 +99,42 @@ impl TestServer {
         json_response(self.send(request).await).await
     }
 
+    /// `POST path` with `headers` and `body`; the status, JSON body and response headers.
+    pub async fn post(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> (StatusCode, Value, axum::http::HeaderMap) {
+        let mut request = Request::post(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self.send(request.body(body.into()).unwrap()).await;
+        let headers = response.headers().clone();
+        let (status, body) = json_response(response).await;
+        (status, body, headers)
+    }
+
+    /// Posts an envelope to project 1 with the key in `X-Sentry-Auth`, then processes the
+    /// inbox; the status and JSON answer.
+    pub async fn envelope(&self, body: impl Into<Body>) -> (StatusCode, Value) {
+        let auth = self.sentry_auth();
+        let (status, body, _) = self
+            .post("/api/1/envelope/", &[("x-sentry-auth", &auth)], body)
+            .await;
+        self.state.process_inbox().await.unwrap();
+        (status, body)
+    }
+
+    /// The `X-Sentry-Auth` header value an SDK sends.
+    pub fn sentry_auth(&self) -> String {
+        format!(
+            "Sentry sentry_key={}, sentry_version=7, sentry_client=test/1.0",
+            self.key
+        )
+    }
+
     /// `GET path` with the admin token.
     pub async fn get(&self, path: &str) -> Response<Body> {
         let request = Request::get(path)
@@ -138,6 +174,71 @@ pub fn error_message(body: &Value) -> &str {
     body["error"]
         .as_str()
         .unwrap_or_else(|| panic!("no error message in {body}"))
+}
+
+/// An envelope of one event item; `header` is the envelope header's JSON.
+pub fn envelope(header: &Value, event: &Value) -> Vec<u8> {
+    let payload = serde_json::to_vec(event).unwrap();
+    let mut bytes = format!(
+        "{header}\n{{\"type\":\"event\",\"length\":{}}}\n",
+        payload.len()
+    )
+    .into_bytes();
+    bytes.extend(payload);
+    bytes.push(b'\n');
+    bytes
+}
+
+/// A Python-shaped exception event with `id`, and trace context `trace`/`parent_span`.
+pub fn python_event(id: &str, trace: &str, parent_span: Option<&str>) -> Value {
+    serde_json::json!({
+        "event_id": id,
+        "level": "error",
+        "platform": "python",
+        "timestamp": "2026-11-26T06:09:00.500Z",
+        "release": "shop-backend@2.0.0",
+        "environment": "production",
+        "server_name": "api-1",
+        "transaction": "POST /api/checkout",
+        "tags": {"http.status_code": "500"},
+        "exception": {"values": [{
+            "type": "ZeroDivisionError",
+            "value": "division by zero",
+            "mechanism": {"type": "wsgi", "handled": false},
+            "stacktrace": {"frames": [
+                {"filename": "shop/app.py", "abs_path": "/srv/shop/app.py", "module": "shop.app",
+                 "function": "checkout", "lineno": 40, "context_line": "    total = pay(cart)",
+                 "pre_context": ["def checkout(cart):"], "post_context": ["    return total"],
+                 "in_app": true, "vars": {"cart": "[]"}},
+                {"filename": "shop/pay.py", "abs_path": "/srv/shop/pay.py", "module": "shop.pay",
+                 "function": "pay", "lineno": 7, "context_line": "    return total / len(cart)",
+                 "pre_context": ["def pay(cart):", "    total = 0"], "post_context": [""],
+                 "in_app": true, "vars": {"total": "0"}}
+            ]}
+        }]},
+        "contexts": {"trace": {
+            "trace_id": trace,
+            "span_id": "cccccccccccccccc",
+            "parent_span_id": parent_span,
+            "op": "http.server"
+        }}
+    })
+}
+
+/// A network event with the given trace and span ids, `dt` ms after the previous event.
+pub fn traced_request(dt: u32, status: u16, trace_id: &str, span_id: &str) -> Event {
+    Event::new(
+        dt,
+        EventData::NetworkRequest(NetworkRequest {
+            method: "POST".into(),
+            url: "https://shop.example/api/checkout".into(),
+            status,
+            duration: 80,
+            trace_id: trace_id.into(),
+            span_id: span_id.into(),
+            response_size: None,
+        }),
+    )
 }
 
 /// A replay id made of one repeated hex digit.
@@ -217,4 +318,16 @@ pub fn simple_segment(replay: &str, index: u32, start: u64) -> Vec<u8> {
         &[meta(0, &format!("https://shop.example/{index}"))],
         Compression::None,
     )
+}
+
+/// Test-only views of the server state.
+pub trait StateExt {
+    /// Number of accepted envelopes waiting for the processor.
+    async fn inbox_len_for_tests(&self) -> u64;
+}
+
+impl StateExt for AppState {
+    async fn inbox_len_for_tests(&self) -> u64 {
+        self.run_store(|store| store.inbox_len()).await.unwrap()
+    }
 }

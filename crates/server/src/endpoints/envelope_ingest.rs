@@ -1,0 +1,121 @@
+//! `POST /api/{project_id}/envelope/`: Sentry envelopes from official SDKs.
+//!
+//! Order of checks: the DSN key from `?sentry_key=`, `X-Sentry-Auth` or `Authorization:
+//! Sentry …` (403 unknown key or project; then the project's rate limit, 429), the body read
+//! and decompressed within [`MAX_BODY_BYTES`] and [`MAX_DECOMPRESSED_BODY_BYTES`] (413, 415 for
+//! an unknown encoding), the envelope parsed (400 malformed or truncated, 413 over a limit such
+//! as [`MAX_EVENT_BYTES`](crate::limits::MAX_EVENT_BYTES)). Without a key in the request, the
+//! envelope header's `dsn` authenticates (401 when there is none either). Every `event` and
+//! `transaction` payload must be a JSON object with a valid `event_id`, if any (400).
+//!
+//! Items of other types (sessions, client reports, check-ins, profiles, spans, logs,
+//! attachments, unknown types) are accepted and dropped, counted by reason. An envelope with an
+//! event or transaction is written to the durable inbox before the answer,
+//! `200 {"id": "<event id>"}`; the processor stores and links it afterwards. The same event id
+//! sent again is answered 200 and stored once.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use crate::AppState;
+use crate::auth::{dsn_key, parse_dsn};
+use crate::encoding::{BodyLimits, read_body};
+use crate::envelope::{Envelope, ItemType};
+use crate::error::AppError;
+use crate::event_id::EventId;
+use crate::ingest;
+use crate::limits::{MAX_BODY_BYTES, MAX_DECOMPRESSED_BODY_BYTES};
+
+/// Caps on an envelope body.
+pub const ENVELOPE_LIMITS: BodyLimits = BodyLimits {
+    sent: ("MAX_BODY_BYTES", MAX_BODY_BYTES),
+    decoded: ("MAX_DECOMPRESSED_BODY_BYTES", MAX_DECOMPRESSED_BODY_BYTES),
+};
+
+/// Handles one envelope; answers `{"id": event_id}`, or `{}` for envelopes without an event.
+pub async fn ingest_envelope(
+    State(state): State<AppState>,
+    Path(project_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = accept_envelope(&state, &project_id, query.as_deref(), &headers, body).await;
+    ingest::respond(&state, "envelope", result)
+}
+
+async fn accept_envelope(
+    state: &AppState,
+    path_project: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Option<EventId>, AppError> {
+    let mut project_id = None;
+    if let Some(key) = dsn_key(query, headers) {
+        let id = ingest::authenticate(state, path_project, &key).await?;
+        ingest::check_rate_limit(state, id)?;
+        project_id = Some(id);
+    }
+    let (bytes, encoding) = read_body(headers, body, ENVELOPE_LIMITS).await?;
+    let envelope = Envelope::parse(&bytes)?;
+    let project_id = match project_id {
+        Some(id) => id,
+        None => {
+            let dsn = envelope.dsn().ok_or(AppError::MissingKey)?;
+            let (key, dsn_project) = parse_dsn(dsn).ok_or_else(|| {
+                AppError::Forbidden("the envelope header's dsn is not a valid DSN".into())
+            })?;
+            let id = ingest::authenticate(state, path_project, &key).await?;
+            if dsn_project != id {
+                return Err(AppError::Forbidden(format!(
+                    "the envelope header's dsn names project {dsn_project}, not {id}"
+                )));
+            }
+            ingest::check_rate_limit(state, id)?;
+            id
+        }
+    };
+
+    let mut first_event = None;
+    let mut first_transaction = None;
+    for (index, item) in envelope.items.iter().enumerate() {
+        if let Some(reason) = item.item_type.drop_reason() {
+            state.dropped_items().record(&item.type_name, reason);
+            continue;
+        }
+        let what = format!("item {index} ({})", item.type_name);
+        let id = ingest::payload_event_id(&what, item.payload)?;
+        let slot = if item.item_type == ItemType::Event {
+            &mut first_event
+        } else {
+            &mut first_transaction
+        };
+        if slot.is_none() {
+            *slot = Some(id);
+        }
+    }
+    let kept = first_event.is_some() || first_transaction.is_some();
+    let event_id = envelope
+        .event_id
+        .clone()
+        .or_else(|| first_event.clone().flatten())
+        .or_else(|| first_transaction.clone().flatten());
+    tracing::info!(
+        project_id,
+        content_encoding = encoding.name(),
+        size = bytes.len(),
+        items = envelope.items.len(),
+        event_id = event_id.as_ref().map(EventId::as_str),
+        kept,
+        "accepted envelope"
+    );
+    if !kept {
+        return Ok(event_id);
+    }
+    let event_id = event_id.unwrap_or_else(EventId::random);
+    ingest::enqueue(state, project_id, &event_id, bytes).await?;
+    Ok(Some(event_id))
+}

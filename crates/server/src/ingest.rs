@@ -1,0 +1,130 @@
+//! The steps ingest endpoints share: authenticate the DSN key against the project, apply the
+//! project's rate limit, write an accepted payload to the durable inbox, and answer.
+//!
+//! Ingest does no slow work: the processor does the rest after the answer.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::event_id::EventId;
+use crate::store::NewInboxEntry;
+
+/// Checks that project `project_id` (the URL's path segment) exists and `key` is its DSN key;
+/// returns the project id.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for an unknown project or a key of another project.
+pub async fn authenticate(state: &AppState, project_id: &str, key: &str) -> Result<u64, AppError> {
+    let project_id: u64 = project_id
+        .parse()
+        .map_err(|_| AppError::Forbidden("unknown project".into()))?;
+    let project = state
+        .run_store(move |store| store.project(project_id))
+        .await?
+        .ok_or_else(|| AppError::Forbidden(format!("unknown project {project_id}")))?;
+    if project.public_key != key {
+        return Err(AppError::Forbidden(format!(
+            "DSN key is not valid for project {project_id}"
+        )));
+    }
+    Ok(project_id)
+}
+
+/// Takes one request from the project's rate limit.
+///
+/// # Errors
+/// [`AppError::RateLimited`] (429) with the whole seconds to wait (at least 1).
+pub fn check_rate_limit(state: &AppState, project_id: u64) -> Result<(), AppError> {
+    state
+        .rate_limiter()
+        .check(project_id, Instant::now())
+        .map_err(|wait| {
+            let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            AppError::RateLimited {
+                project_id,
+                retry_after_secs: retry_after_secs.max(1),
+            }
+        })
+}
+
+/// Writes an accepted envelope to the inbox (durable when this returns) and wakes the
+/// processor.
+///
+/// # Errors
+/// The store's error as an [`AppError`].
+pub async fn enqueue(
+    state: &AppState,
+    project_id: u64,
+    event_id: &EventId,
+    envelope: Vec<u8>,
+) -> Result<(), AppError> {
+    let entry = NewInboxEntry {
+        project_id,
+        event_id: event_id.to_string(),
+        received_at_ms: now_ms(),
+        payload: envelope,
+    };
+    state.run_store(move |store| store.enqueue(&entry)).await?;
+    state.inbox_signal().notify_one();
+    Ok(())
+}
+
+/// Answers an ingest request as Sentry does: `200 {"id": "<event id>"}` (`{}` when the
+/// payload had no event), or the error, counted by reason.
+pub fn respond(
+    state: &AppState,
+    what: &str,
+    result: Result<Option<EventId>, AppError>,
+) -> Response {
+    match result {
+        Ok(Some(id)) => Json(json!({ "id": id.as_str() })).into_response(),
+        Ok(None) => Json(json!({})).into_response(),
+        Err(error) => {
+            state.rejections().record(what, &error);
+            error.into_response()
+        }
+    }
+}
+
+/// The current time in ms since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// The only field ingest reads from an event payload; parsing into it still checks that the
+/// whole payload is one well-formed JSON object.
+#[derive(serde::Deserialize)]
+struct EventIdOnly {
+    #[serde(default)]
+    event_id: Option<serde_json::Value>,
+}
+
+/// Checks that an event or transaction payload is a JSON object and returns its `event_id`.
+///
+/// # Errors
+/// [`AppError::BadRequest`] naming `what` when the payload is not a JSON object or its
+/// `event_id` is neither 32 hex digits nor a UUID.
+pub fn payload_event_id(what: &str, payload: &[u8]) -> Result<Option<EventId>, AppError> {
+    let parsed: EventIdOnly = serde_json::from_slice(payload)
+        .map_err(|error| AppError::BadRequest(format!("{what} is not a JSON object: {error}")))?;
+    match parsed.event_id {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(id)) => EventId::parse(&id).map(Some).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "{what} has an invalid event_id {id:?}: expected 32 hex digits or a UUID"
+            ))
+        }),
+        Some(other) => Err(AppError::BadRequest(format!(
+            "{what} has an invalid event_id {other}"
+        ))),
+    }
+}

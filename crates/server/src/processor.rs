@@ -1,0 +1,239 @@
+//! The processor: drains the inbox that ingest fills. For each accepted envelope it decodes the
+//! items, normalizes events, and hands them to the store, which stores them, links them to
+//! replays and deletes the inbox entry in one transaction — so a crash at any point loses
+//! nothing and stores nothing twice.
+//!
+//! [`app`](crate::app) starts it as a background task woken by every ingest;
+//! [`process_inbox_once`] runs it synchronously, for tests and tools.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::AppState;
+use crate::envelope::{Envelope, EnvelopeError, ItemType};
+use crate::event_id::EventId;
+use crate::limits::PROCESSOR_BATCH;
+use crate::link::LinkHints;
+use crate::normalize::{NormalizeContext, normalize_event};
+use crate::store::{InboxEntry, NewEvent, NewTransaction, ProcessedEnvelope, Store, StoreError};
+
+/// How often an idle processor looks at the inbox even without being woken (entries left by a
+/// crash, or written by another process).
+pub const IDLE_POLL: Duration = Duration::from_secs(5);
+
+/// What one run over the inbox did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProcessReport {
+    /// Inbox entries completed.
+    pub entries: usize,
+    /// Events and transactions stored.
+    pub stored: usize,
+    /// Events and transactions that were already stored.
+    pub duplicates: usize,
+    /// New events linked to a replay.
+    pub linked: usize,
+    /// Entries or items that could not be decoded (dropped, and logged).
+    pub failed: usize,
+}
+
+/// Processes inbox entries until the inbox is empty.
+///
+/// # Errors
+/// The first [`StoreError`]; entries completed before it stay completed, the failing one stays
+/// in the inbox for the next run.
+pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError> {
+    let mut report = ProcessReport::default();
+    loop {
+        let batch = store.inbox(PROCESSOR_BATCH)?;
+        if batch.is_empty() {
+            return Ok(report);
+        }
+        for entry in batch {
+            let processed = match process_entry(&entry) {
+                Ok((processed, failed_items)) => {
+                    report.failed += failed_items;
+                    processed
+                }
+                Err(error) => {
+                    // Ingest validated the envelope, so this is a bug or a damaged row; keeping
+                    // it would block the inbox forever.
+                    tracing::error!(entry = entry.id, %error, "dropping undecodable inbox entry");
+                    report.failed += 1;
+                    ProcessedEnvelope::default()
+                }
+            };
+            let outcome = store.complete_inbox_entry(entry.id, &processed)?;
+            report.entries += 1;
+            report.stored += outcome.stored;
+            report.duplicates += outcome.duplicates;
+            report.linked += outcome.linked;
+            for event in &processed.events {
+                tracing::info!(
+                    event_id = %event.event.event_id,
+                    title = %event.event.title,
+                    replay_hint = ?event.hints.replay_id,
+                    trace_id = ?event.hints.trace_id,
+                    "processed event"
+                );
+            }
+        }
+    }
+}
+
+/// Decodes one inbox entry into what it stores, and the number of items that failed to decode.
+///
+/// The first event takes the id that ingest answered (`entry.event_id`); others keep their own
+/// or get a random one.
+///
+/// # Errors
+/// [`EnvelopeError`] when the stored envelope does not parse.
+pub fn process_entry(entry: &InboxEntry) -> Result<(ProcessedEnvelope, usize), EnvelopeError> {
+    let envelope = Envelope::parse(&entry.payload)?;
+    let replay_hint = envelope.trace_field("replay_id");
+    let mut processed = ProcessedEnvelope::default();
+    let mut failed = 0;
+    for (index, item) in envelope.items.iter().enumerate() {
+        if !matches!(item.item_type, ItemType::Event | ItemType::Transaction) {
+            continue;
+        }
+        let payload: Value = match serde_json::from_slice(item.payload) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::warn!(entry = entry.id, index, %error, "item is not JSON; dropped");
+                failed += 1;
+                continue;
+            }
+        };
+        let own_id = payload
+            .get("event_id")
+            .and_then(Value::as_str)
+            .and_then(EventId::parse);
+        if item.item_type == ItemType::Event {
+            let first = processed.events.is_empty();
+            let id = if first {
+                EventId::parse(&entry.event_id)
+            } else {
+                own_id
+            }
+            .unwrap_or_else(EventId::random);
+            let context = NormalizeContext {
+                event_id: id.clone(),
+                received_ms: entry.received_at_ms,
+            };
+            let mut event = normalize_event(&payload, &context);
+            event.event_id = id.to_string();
+            let hints = LinkHints::from_event(&event, replay_hint);
+            processed.events.push(NewEvent {
+                project_id: entry.project_id,
+                event,
+                hints,
+            });
+        } else {
+            let id = own_id
+                .or_else(|| envelope.event_id.clone())
+                .unwrap_or_else(EventId::random);
+            let trace_id = payload
+                .pointer("/contexts/trace/trace_id")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase);
+            processed.transactions.push(NewTransaction {
+                project_id: entry.project_id,
+                event_id: id.to_string(),
+                trace_id,
+                received_at_ms: entry.received_at_ms,
+                payload: item.payload.to_vec(),
+            });
+        }
+    }
+    Ok((processed, failed))
+}
+
+/// Runs the processor until the runtime shuts down: a pass over the inbox, then sleep until
+/// ingest signals new work or [`IDLE_POLL`] passes.
+pub(crate) fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            let result = state
+                .blocking(|store| process_inbox_once(store).map_err(Into::into))
+                .await;
+            match result {
+                Ok(report) if report.entries > 0 => tracing::info!(
+                    entries = report.entries,
+                    stored = report.stored,
+                    duplicates = report.duplicates,
+                    linked = report.linked,
+                    failed = report.failed,
+                    "processed the inbox"
+                ),
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "processing the inbox failed; will retry"),
+            }
+            tokio::select! {
+                () = state.inbox_signal().notified() => {}
+                () = tokio::time::sleep(IDLE_POLL) => {}
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "78b08263fc50486c99adf1be127f7b19";
+
+    fn entry(payload: &str) -> InboxEntry {
+        InboxEntry {
+            id: 1,
+            project_id: 1,
+            event_id: ID.into(),
+            received_at_ms: 1_000,
+            payload: payload.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn events_and_transactions_are_decoded_and_the_rest_skipped() {
+        let payload = format!(
+            "{{\"event_id\":\"{ID}\",\"trace\":{{\"replay_id\":\"{replay}\"}}}}\n\
+             {{\"type\":\"event\"}}\n{{\"exception\":[{{\"type\":\"E\",\"value\":\"v\"}}]}}\n\
+             {{\"type\":\"transaction\"}}\n{{\"contexts\":{{\"trace\":{{\"trace_id\":\"AB\"}}}}}}\n\
+             {{\"type\":\"session\"}}\n{{}}\n",
+            replay = "f".repeat(32)
+        );
+        let (processed, failed) = process_entry(&entry(&payload)).unwrap();
+        assert_eq!(failed, 0);
+        assert_eq!(processed.events.len(), 1);
+        let event = &processed.events[0];
+        assert_eq!(event.event.event_id, ID);
+        assert_eq!(event.event.title, "E: v");
+        assert_eq!(event.event.timestamp_ms, 1_000);
+        assert_eq!(event.hints.replay_id, Some("f".repeat(32)));
+        assert_eq!(processed.transactions.len(), 1);
+        assert_eq!(processed.transactions[0].trace_id.as_deref(), Some("ab"));
+        assert_eq!(processed.transactions[0].event_id, ID);
+    }
+
+    #[test]
+    fn the_first_event_takes_the_answered_id() {
+        let payload = "{}\n{\"type\":\"event\"}\n{\"message\":\"a\"}\n\
+                       {\"type\":\"event\"}\n{\"message\":\"b\",\"event_id\":\"00000000000000000000000000000002\"}\n";
+        let (processed, _) = process_entry(&entry(payload)).unwrap();
+        assert_eq!(processed.events[0].event.event_id, ID);
+        assert_eq!(
+            processed.events[1].event.event_id,
+            "00000000000000000000000000000002"
+        );
+    }
+
+    #[test]
+    fn items_that_are_not_json_are_counted_as_failed() {
+        let (processed, failed) =
+            process_entry(&entry("{}\n{\"type\":\"event\"}\nnot json\n")).unwrap();
+        assert!(processed.events.is_empty());
+        assert_eq!(failed, 1);
+        assert!(process_entry(&entry("not an envelope")).is_err());
+    }
+}

@@ -1,0 +1,49 @@
+//! Data migrations that the idempotent schema cannot express: filling new tables from what an
+//! older version stored.
+
+use rusqlite::Connection;
+use sightline_protocol::decode_segment;
+
+use super::event_rows;
+use crate::link::traced_requests;
+use crate::store::StoreError;
+
+/// Brings the data of a database opened at schema `version` (0 for a new file) up to date;
+/// the schema itself has already been applied.
+pub(super) fn from_version(connection: &Connection, version: u32) -> Result<(), StoreError> {
+    if version == 1 {
+        backfill_network_requests(connection)?;
+    }
+    Ok(())
+}
+
+/// Version 2 indexes traced requests at ingest; index those of segments stored before.
+fn backfill_network_requests(connection: &Connection) -> Result<(), StoreError> {
+    let tx = connection.unchecked_transaction()?;
+    let mut indexed = 0_usize;
+    {
+        let mut statement = tx.prepare("SELECT replay_id, segment_index, bytes FROM segments")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let replay_id: String = row.get(0)?;
+            let index: u32 = row.get(1)?;
+            let bytes: Vec<u8> = row.get(2)?;
+            match decode_segment(&bytes) {
+                Ok(segment) => {
+                    let requests = traced_requests(&segment);
+                    event_rows::insert_requests(&tx, &requests)?;
+                    indexed += requests.len();
+                }
+                Err(error) => tracing::warn!(
+                    %replay_id,
+                    index,
+                    %error,
+                    "stored segment does not decode; its requests are not indexed"
+                ),
+            }
+        }
+    }
+    tx.commit()?;
+    tracing::info!(indexed, "indexed the traced requests of stored segments");
+    Ok(())
+}
