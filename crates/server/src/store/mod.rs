@@ -13,7 +13,7 @@ pub use events::{
     CompleteOutcome, InboxEntry, NewEvent, NewInboxEntry, NewTransaction, ProcessedEnvelope,
     StoredEvent, StoredLink,
 };
-pub use sqlite::SqliteStore;
+pub use sqlite::{DATABASE_FILE, SqliteStore};
 use thiserror::Error;
 
 use crate::link::TracedRequest;
