@@ -3,6 +3,9 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod python;
+pub mod running;
+
 use std::path::Path;
 use std::sync::Arc;
 
