@@ -18,7 +18,8 @@ const BROWSER: [(&str, &str); 2] = [
 ];
 
 /// Installs the wasm32 target, the pinned `wasm-bindgen-cli` and `wasm-opt` (binaryen from npm,
-/// under `target/tools/`); with `browser`, also Debian's Chromium and ChromeDriver.
+/// under `target/tools/`); with `browser` (the test setup), also Debian's Chromium and ChromeDriver
+/// and Python's `venv`.
 ///
 /// # Errors
 /// When an install step fails.
@@ -29,11 +30,16 @@ pub fn install(browser: bool) -> Result<()> {
     if !browser {
         return Ok(());
     }
-    let packages: Vec<&str> = BROWSER
+    let mut packages: Vec<&str> = BROWSER
         .iter()
         .filter(|(program, _)| !tool::exists(program))
         .map(|(_, package)| *package)
         .collect();
+    // The SDK compatibility tests create virtual environments and pip-install the official
+    // Python SDK into them.
+    if tool::output("python3", &["-m", "venv", "--help"]).is_none() {
+        packages.extend(["python3", "python3-venv", "python3-pip"]);
+    }
     apt_install(&packages)
 }
 
