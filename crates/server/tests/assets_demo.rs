@@ -215,3 +215,71 @@ async fn demo_backend_lists_products_and_fails_checkout() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body, json!({ "error": "payment provider timeout" }));
 }
+
+#[tokio::test]
+async fn player_and_viewer_files_and_the_read_api_can_be_used_from_other_origins() {
+    let server = TestServer::new();
+    build_assets(&server);
+    write(
+        &server.assets().join("www/player/sightline-player.js"),
+        "customElements.define('sightline-player', class extends HTMLElement {});",
+    );
+    for (path, content_type) in [
+        ("/player/sightline-player.js", "text/javascript"),
+        ("/viewer/sightline_viewer.js", "text/javascript"),
+    ] {
+        let response = get(&server, path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "*",
+            "{path}"
+        );
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(content_type),
+            "{path}"
+        );
+    }
+    let missing = get(&server, "/player/nope.js").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&server, "/player/../secret.txt")
+            .await
+            .status()
+            .as_u16()
+            / 100,
+        4
+    );
+
+    // A dashboard elsewhere asks before sending the bearer token, and can read a 401.
+    let preflight = server
+        .send(
+            Request::options("/api/0/replays/")
+                .header("origin", "https://dashboard.example")
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "authorization")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("authorization"), "{allowed}");
+    let unauthorized = server
+        .send(
+            Request::get("/api/0/replays/")
+                .header("origin", "https://dashboard.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unauthorized.headers()["access-control-allow-origin"], "*");
+}

@@ -1,8 +1,10 @@
 //! Static files: the SDK loader and recorder package under `/sdk/`, the viewer under `/viewer/`,
-//! and the viewer's `index.html` for its client-side routes.
+//! the embeddable player element under `/player/`, and the viewer's `index.html` for its
+//! client-side routes. Everything but `index.html` may be loaded from any origin (CORS `*`), so
+//! pages elsewhere can record and dashboards elsewhere can embed the player.
 //!
-//! Files are read from the project root given by `--assets`: `www/sdk/sightline.js`, `pkg/…` and
-//! `target/viewer/…`. The latter two are built by `cargo xtask build`; a missing file answers 404
+//! Files are read from the project root given by `--assets`: `www/sdk/sightline.js`, `pkg/…`,
+//! `www/player/…` and `target/viewer/…`. The latter two are built by `cargo xtask build`; a missing file answers 404
 //! saying so.
 
 use std::path::{Path, PathBuf};
@@ -22,7 +24,8 @@ pub(crate) fn router() -> Router<AppState> {
     let mut router = Router::new()
         .route("/sdk/sightline.js", get(sdk_loader))
         .route("/sdk/{*path}", get(sdk_file))
-        .route("/viewer/{*path}", get(viewer_file));
+        .route("/viewer/{*path}", get(viewer_file))
+        .route("/player/{*path}", get(player_file));
     for route in [
         "/",
         "/replays",
@@ -54,13 +57,29 @@ pub async fn sdk_file(State(state): State<AppState>, UrlPath(path): UrlPath<Stri
     })
 }
 
-/// `GET /viewer/{path}`: the built viewer from `target/viewer/`.
+/// `GET /viewer/{path}`: the built viewer from `target/viewer/`, loadable from any origin (the
+/// embedded player imports its module and wasm from here).
 pub async fn viewer_file(
     State(state): State<AppState>,
     UrlPath(path): UrlPath<String>,
-) -> Result<Response, AppError> {
-    let relative = relative_path(&path)?;
-    serve_file(&viewer_dir(&state), &relative).await
+) -> Response {
+    with_cors(match relative_path(&path) {
+        Ok(relative) => serve_file(&viewer_dir(&state), &relative).await,
+        Err(error) => Err(error),
+    })
+}
+
+/// `GET /player/{path}`: the `<sightline-player>` element and its demo dashboard from
+/// `www/player/`.
+pub async fn player_file(
+    State(state): State<AppState>,
+    UrlPath(path): UrlPath<String>,
+) -> Response {
+    let dir = state.assets_dir().join("www").join("player");
+    with_cors(match relative_path(&path) {
+        Ok(relative) => serve_file(&dir, &relative).await,
+        Err(error) => Err(error),
+    })
 }
 
 /// The viewer's `index.html`, for every client-side route of the viewer.

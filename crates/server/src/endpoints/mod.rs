@@ -67,7 +67,8 @@ pub fn router(state: AppState) -> Router {
             get(replay_events::list_replay_events),
         )
         .route("/api/0/events/{event_id}/", get(events::get_event))
-        .route("/api/0/events/{event_id}", get(events::get_event));
+        .route("/api/0/events/{event_id}", get(events::get_event))
+        .layer(read_api_cors());
 
     let mut router = ingest.merge(api).merge(assets::router());
     if state.demo() {
@@ -90,6 +91,16 @@ fn ingest_cors() -> CorsLayer {
         ])
         .expose_headers([RETRY_AFTER, HeaderName::from_static("x-sentry-rate-limits")])
         .max_age(Duration::from_secs(24 * 60 * 60))
+}
+
+/// CORS for the read API: dashboards on other origins embed the player, which calls the API with
+/// a bearer token (no cookies, so allowing any origin exposes nothing without the token).
+fn read_api_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::OPTIONS])
+        .allow_headers([AUTHORIZATION])
+        .max_age(Duration::from_secs(10 * 60))
 }
 
 async fn no_route(method: Method, uri: Uri) -> AppError {
