@@ -487,9 +487,23 @@ mod browser_tests {
             .map_err(|e| JsValue::from(e.to_string()))
     }
 
+    /// Puts the page's real `fetch` back when dropped, also when a test fails half-way, so one
+    /// failing test cannot leave its fake server to the tests after it.
+    struct FakeServer {
+        real_fetch: JsValue,
+    }
+
+    impl Drop for FakeServer {
+        fn drop(&mut self) {
+            if let Some(window) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&window, &"fetch".into(), &self.real_fetch);
+            }
+        }
+    }
+
     /// Replaces `window.fetch` with a fake Sightline server at `http://sl.test` that wants the
-    /// token `t0k`; returns the real `fetch`.
-    fn fake_server(segment: &[u8]) -> Result<JsValue, JsValue> {
+    /// token `t0k`, until the returned guard is dropped.
+    fn fake_server(segment: &[u8]) -> Result<FakeServer, JsValue> {
         let window = web_sys::window().ok_or("no window")?;
         let real = js_sys::Reflect::get(&window, &"fetch".into())?;
         let install = js_sys::Function::new_with_args(
@@ -514,7 +528,7 @@ mod browser_tests {
             "#,
         );
         install.call1(&JsValue::NULL, &js_sys::Uint8Array::from(segment).into())?;
-        Ok(real)
+        Ok(FakeServer { real_fetch: real })
     }
 
     #[wasm_bindgen_test]
@@ -524,7 +538,7 @@ mod browser_tests {
         use std::rc::Rc;
         use wasm_bindgen::closure::Closure;
 
-        let real_fetch = fake_server(&replay_bytes()?)?;
+        let _server = fake_server(&replay_bytes()?)?;
         let element = container()?;
         let times = Rc::new(RefCell::new(Vec::<f64>::new()));
         let clicks = Rc::new(RefCell::new(Vec::<(f64, String)>::new()));
@@ -600,14 +614,12 @@ mod browser_tests {
         handle.destroy();
         assert!(element.query_selector("[data-sl-player]")?.is_none());
         element.remove();
-        let window = web_sys::window().ok_or("no window")?;
-        js_sys::Reflect::set(&window, &"fetch".into(), &real_fetch)?;
         Ok(())
     }
 
     #[wasm_bindgen_test]
     async fn keyboard_shortcuts_play_seek_and_change_speed() -> Result<(), JsValue> {
-        let real_fetch = fake_server(&replay_bytes()?)?;
+        let _server = fake_server(&replay_bytes()?)?;
         let element = container()?;
         let opts = options(&[
             ("server", "http://sl.test"),
@@ -663,14 +675,12 @@ mod browser_tests {
 
         handle.destroy();
         element.remove();
-        let window = web_sys::window().ok_or("no window")?;
-        js_sys::Reflect::set(&window, &"fetch".into(), &real_fetch)?;
         Ok(())
     }
 
     #[wasm_bindgen_test]
     async fn opened_at_an_error_it_plays_up_to_the_error_and_pauses_on_it() -> Result<(), JsValue> {
-        let real_fetch = fake_server(&replay_bytes()?)?;
+        let _server = fake_server(&replay_bytes()?)?;
         let element = container()?;
         // What `/events/e1` links to: 5 s before the error at 6 s.
         let opts = options(&[
@@ -696,8 +706,6 @@ mod browser_tests {
 
         handle.destroy();
         element.remove();
-        let window = web_sys::window().ok_or("no window")?;
-        js_sys::Reflect::set(&window, &"fetch".into(), &real_fetch)?;
         Ok(())
     }
 }
