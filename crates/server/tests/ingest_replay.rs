@@ -35,12 +35,7 @@ async fn segments_in_both_compressions_are_stored_and_acknowledged() {
         let (status, body) = server.upload(bytes.clone()).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body, json!({ "id": replay, "index": index }));
-        let stored = body_bytes(
-            server
-                .get(&format!("/api/0/replays/{replay}/segments/{index}"))
-                .await,
-        )
-        .await;
+        let stored = server.stored_segment(&replay, index).await;
         assert_eq!(stored.as_ref(), bytes.as_slice());
     }
     let (_, replay_json) = server.get_json(&format!("/api/0/replays/{replay}/")).await;
@@ -118,12 +113,7 @@ async fn assert_rejected(bad: Vec<u8>, status: StatusCode, needle: &str) {
         .collect();
     assert_eq!(indexes, [0, 1], "only the good segments are stored");
     for (index, bytes) in [(0, before), (1, after)] {
-        let stored = body_bytes(
-            server
-                .get(&format!("/api/0/replays/{replay}/segments/{index}"))
-                .await,
-        )
-        .await;
+        let stored = server.stored_segment(&replay, index).await;
         assert_eq!(stored.as_ref(), bytes.as_slice());
     }
     let (_, replay_json) = server.get_json(&format!("/api/0/replays/{replay}/")).await;

@@ -151,6 +151,15 @@ impl TestServer {
     pub async fn get_json(&self, path: &str) -> (StatusCode, Value) {
         json_response(self.get(path).await).await
     }
+
+    /// The bytes the read API returns for segment `index` of `replay`.
+    pub async fn stored_segment(&self, replay: &str, index: u32) -> Bytes {
+        body_bytes(
+            self.get(&format!("/api/0/replays/{replay}/segments/{index}"))
+                .await,
+        )
+        .await
+    }
 }
 
 fn open(data: &Path) -> (AppState, String, Option<String>) {
