@@ -10,6 +10,7 @@
 
 pub mod browser;
 pub mod dom;
+pub mod python;
 pub mod server;
 
 use std::time::{Duration, Instant};

@@ -12,70 +12,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::channel;
-
 use serde_json::Value;
 use sightline_protocol::v1::Compression;
-use support::python::{sdk_python, skipped};
-use support::running::{RunningServer, TIMEOUT};
+use sightline_tests::python::{Backend, sdk_python, skipped};
+use support::running::RunningServer;
 use support::{T0, meta, replay_id, segment, traced_request};
-
-/// The Python backend, killed when dropped.
-struct Backend {
-    child: Child,
-    port: u16,
-}
-
-impl Backend {
-    fn start(python: &std::path::Path, dsn: &str) -> Self {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/backend.py");
-        // A clean environment: the SDK sends local variables, and the WSGI environ holds them.
-        let mut child = Command::new(python)
-            .arg(script)
-            .env_clear()
-            .env("SENTRY_DSN", dsn)
-            .stdout(Stdio::piped())
-            // wsgiref prints each 500's traceback; run the script by hand to see them.
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = sender.send(line);
-            }
-        });
-        let line = lines.recv_timeout(TIMEOUT).expect("the backend started");
-        let port = line
-            .strip_prefix("LISTENING ")
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected backend line {line:?}"));
-        Self { child, port }
-    }
-
-    /// `POST path` with headers as the recorder sends them; the status.
-    fn post(&self, path: &str, headers: &[(&str, String)]) -> u16 {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut request = agent.post(format!("http://127.0.0.1:{}{path}", self.port));
-        for (name, value) in headers {
-            request = request.header(*name, value);
-        }
-        request.send_empty().unwrap().status().as_u16()
-    }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A recorded page view: the browser's request to the backend, with its trace and span ids.
 struct PageView {
@@ -128,20 +69,27 @@ impl PageView {
 
 /// Runs the whole story with the venv `venv`; returns the encodings the server saw.
 fn backend_errors_link_to_their_replays(venv: &str, brotli: bool) -> Vec<String> {
-    let python = sdk_python(venv, brotli);
+    let python = sdk_python(venv, brotli).unwrap();
     let server = RunningServer::start();
-    let backend = Backend::start(&python, &server.dsn);
+    let backend = Backend::start(&python, &server.dsn, &[]).unwrap();
 
     let by_replay_id = PageView::new('a');
     let by_trace = PageView::new('b');
     server.upload_segment(&by_replay_id.segment());
     // This one's segment arrives after the backend event.
     assert_eq!(
-        backend.post("/api/checkout", &by_replay_id.headers(true)),
+        backend
+            .post("/api/checkout", &by_replay_id.headers(true))
+            .unwrap(),
         500
     );
-    assert_eq!(backend.post("/api/checkout", &by_trace.headers(false)), 500);
-    assert_eq!(backend.post("/flush", &[]), 200);
+    assert_eq!(
+        backend
+            .post("/api/checkout", &by_trace.headers(false))
+            .unwrap(),
+        500
+    );
+    backend.flush().unwrap();
     server.upload_segment(&by_trace.segment());
 
     for (page, source) in [(&by_replay_id, "replay_id"), (&by_trace, "trace_and_span")] {

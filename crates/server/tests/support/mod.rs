@@ -3,7 +3,6 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-pub mod python;
 pub mod running;
 
 use std::path::Path;
