@@ -37,15 +37,21 @@
 
 pub mod activity;
 pub mod api;
+pub mod backend;
 pub mod deep_link;
+pub mod error_list;
 pub mod markers;
+pub mod metadata;
 pub mod mirror;
+pub mod network;
 pub mod player;
 pub mod pointer;
 pub mod sanitize;
 pub mod shortcuts;
+pub mod stack;
 pub mod timeline;
 pub mod token;
+pub mod user_agent;
 
 pub mod app;
 pub mod embed;

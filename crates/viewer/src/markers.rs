@@ -1,7 +1,10 @@
 //! What the player's timeline points out: errors, clicks, navigations and failed requests as
-//! [`Marker`]s, and the console and application breadcrumbs as [`Crumb`]s.
+//! [`Marker`]s, the backend errors the session caused as [`BackendMarker`]s, and the console and
+//! application breadcrumbs as [`Crumb`]s.
 
 use sightline_protocol::v1::{EventData, Level, MouseInteraction, NetworkRequest};
+
+use crate::network::PlacedEvent;
 
 /// The kinds of timeline markers; [`MarkerKind::as_str`] is what `data-sl-marker` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,6 +90,77 @@ pub fn request_label(request: &NetworkRequest) -> String {
         "{} {} → {outcome} ({} ms)",
         request.method, request.url, request.duration
     )
+}
+
+/// A backend error on the timeline, at the failing request's client time, with what its
+/// hover card says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendMarker {
+    /// Milliseconds since the replay's start.
+    pub offset: u64,
+    /// The event id.
+    pub event_id: String,
+    /// The event's title.
+    pub title: String,
+    /// `service · transaction`, when known.
+    pub service: Option<String>,
+    /// The service's release, when known.
+    pub release: Option<String>,
+    /// The HTTP status, when known.
+    pub status: Option<u16>,
+    /// The viewer page of the event, `/events/{id}`.
+    pub link: String,
+}
+
+impl BackendMarker {
+    /// The marker of a placed event; `None` when it has no place on the timeline.
+    pub fn new(placed: &PlacedEvent) -> Option<Self> {
+        let event = &placed.event;
+        Some(Self {
+            offset: placed.offset?,
+            event_id: event.id.clone(),
+            title: non_empty_or(&event.title, "Backend error"),
+            service: event.service_label(),
+            release: event.release.clone().filter(|r| !r.is_empty()),
+            status: event.status(),
+            link: event.page_path(),
+        })
+    }
+
+    /// `service · release · HTTP 500`, as much as is known.
+    pub fn details(&self) -> String {
+        let status = self.status.map(|s| format!("HTTP {s}"));
+        [self.service.clone(), self.release.clone(), status]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// The tooltip: `Backend error: title — details`.
+    pub fn label(&self) -> String {
+        let details = self.details();
+        if details.is_empty() {
+            format!("Backend error: {}", self.title)
+        } else {
+            format!("Backend error: {} — {details}", self.title)
+        }
+    }
+}
+
+/// The markers of the events that have a place on the timeline, in time order.
+pub fn backend_markers(placed: &[PlacedEvent]) -> Vec<BackendMarker> {
+    let mut markers: Vec<BackendMarker> = placed.iter().filter_map(BackendMarker::new).collect();
+    markers.sort_by_key(|m| m.offset);
+    markers
+}
+
+fn non_empty_or(text: &str, fallback: &str) -> String {
+    if text.trim().is_empty() {
+        fallback.to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 /// A breadcrumb on the timeline: a console message or an application's trail entry.
@@ -188,6 +262,39 @@ mod tests {
                 "Navigated to https://shop.example/cart".into()
             ))
         );
+    }
+
+    #[test]
+    fn a_backend_marker_tells_title_service_release_and_status() {
+        use crate::backend::BackendEvent;
+        let placed = |offset, event: BackendEvent| PlacedEvent {
+            event,
+            offset,
+            row: None,
+        };
+        let event = BackendEvent {
+            id: "ee01".into(),
+            title: "ZeroDivisionError: division by zero".into(),
+            service: Some("checkout-api".into()),
+            transaction: Some("POST /api/checkout".into()),
+            release: Some("shop@1.4.2".into()),
+            status_code: Some(500),
+            ..BackendEvent::default()
+        };
+        let markers = backend_markers(&[
+            placed(Some(9_000), BackendEvent::default()),
+            placed(None, event.clone()),
+            placed(Some(6_000), event),
+        ]);
+        assert_eq!(markers.len(), 2);
+        assert_eq!(markers[0].offset, 6_000);
+        assert_eq!(markers[0].link, "/events/ee01");
+        assert_eq!(
+            markers[0].label(),
+            "Backend error: ZeroDivisionError: division by zero — \
+             checkout-api · POST /api/checkout · shop@1.4.2 · HTTP 500"
+        );
+        assert_eq!(markers[1].label(), "Backend error: Backend error");
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! and records a [`Gap`] for every segment that could not be loaded instead of failing the replay.
 
 use sightline_protocol::DecodedSegment;
-use sightline_protocol::v1::{EventData, JsError};
+use sightline_protocol::v1::{EventData, JsError, StackFrame};
 
 use crate::markers::{Crumb, Marker};
+use crate::network::NetworkRow;
 use crate::pointer::PointerTrack;
 
 /// One event placed on the timeline.
@@ -32,6 +33,10 @@ pub struct ErrorMarker {
     pub error_type: String,
     /// The error message.
     pub message: String,
+    /// Its stack, innermost frame first.
+    pub frames: Vec<StackFrame>,
+    /// The page's release when it happened.
+    pub release: String,
 }
 
 impl ErrorMarker {
@@ -41,6 +46,8 @@ impl ErrorMarker {
             event_id: error.event_id.clone(),
             error_type: error.error_type.clone(),
             message: error.message.clone(),
+            frames: error.frames.clone(),
+            release: error.release.clone(),
         }
     }
 
@@ -72,6 +79,8 @@ pub struct PageMeta {
     pub width: u32,
     /// Viewport height in CSS pixels.
     pub height: u32,
+    /// The browser's user agent string.
+    pub user_agent: String,
 }
 
 /// All events of a replay in time order, plus what the player's chrome needs (duration,
@@ -85,6 +94,7 @@ pub struct Timeline {
     errors: Vec<ErrorMarker>,
     markers: Vec<Marker>,
     crumbs: Vec<Crumb>,
+    requests: Vec<NetworkRow>,
     pointer: PointerTrack,
     gaps: Vec<Gap>,
     loaded: Vec<u32>,
@@ -103,6 +113,7 @@ impl Timeline {
             errors: Vec::new(),
             markers: Vec::new(),
             crumbs: Vec::new(),
+            requests: Vec::new(),
             pointer: PointerTrack::new(),
             gaps: Vec::new(),
             loaded: Vec::new(),
@@ -152,6 +163,10 @@ impl Timeline {
             if let Some(marker) = Marker::for_event(offset, &event.data) {
                 let at = self.markers.partition_point(|m| m.offset <= offset);
                 self.markers.insert(at, marker);
+            }
+            if let EventData::NetworkRequest(request) = &event.data {
+                let at = self.requests.partition_point(|r| r.offset <= offset);
+                self.requests.insert(at, NetworkRow::new(offset, request));
             }
             if let Some(crumb) = Crumb::for_event(offset, &event.data) {
                 let at = self.crumbs.partition_point(|c| c.offset <= offset);
@@ -215,6 +230,11 @@ impl Timeline {
         &self.crumbs
     }
 
+    /// Every request the page made, in time order (by when its response came in).
+    pub fn requests(&self) -> &[NetworkRow] {
+        &self.requests
+    }
+
     /// The recorded mouse pointer.
     pub fn pointer(&self) -> &PointerTrack {
         &self.pointer
@@ -239,11 +259,12 @@ impl Timeline {
                 href,
                 width,
                 height,
-                ..
+                user_agent,
             } => Some(PageMeta {
                 href: href.clone(),
                 width: *width,
                 height: *height,
+                user_agent: user_agent.clone(),
             }),
             _ => None,
         })
@@ -382,6 +403,34 @@ mod tests {
         assert_eq!(timeline.crumbs().len(), 1);
         assert_eq!(timeline.crumbs()[0].offset, 1_010);
         assert_eq!(timeline.pointer().position_at(600), Some((30.0, 40.0)));
+    }
+
+    #[test]
+    fn requests_from_every_segment_are_rows_in_time_order() {
+        use sightline_protocol::v1::NetworkRequest;
+        let request = |url: &str, status| {
+            EventData::NetworkRequest(NetworkRequest {
+                method: "GET".into(),
+                url: url.into(),
+                status,
+                duration: 40,
+                trace_id: String::new(),
+                span_id: String::new(),
+                response_size: None,
+            })
+        };
+        let later = segment(1, 3_000, vec![Event::new(0, request("/b", 500))]);
+        let first = segment(0, 1_000, vec![Event::new(100, request("/a", 200))]);
+        let timeline = Timeline::from_segments(&[later, first]);
+        let rows: Vec<(u64, u64, &str, bool)> = timeline
+            .requests()
+            .iter()
+            .map(|r| (r.start, r.offset, r.url.as_str(), r.highlighted()))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![(60, 100, "/a", false), (1_960, 2_000, "/b", true)]
+        );
     }
 
     #[test]

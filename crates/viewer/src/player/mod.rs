@@ -136,12 +136,19 @@ impl Player {
             .iter()
             .find(|e| e.event_id == event_id)?
             .offset;
+        Some(self.focus_at(offset))
+    }
+
+    /// "Open replay at error" for an error known by its offset (a backend error, placed at its
+    /// failing request): plays up to `offset` and pauses there, or, when the playhead is already
+    /// past it or not playing, goes to it and pauses.
+    pub fn focus_at(&mut self, offset: u64) -> Step {
         if self.time() <= offset && self.state == PlaybackState::Playing {
             self.set_pause_at(Some(offset));
-            Some(Step::Nothing)
+            Step::Nothing
         } else {
             self.pause();
-            Some(self.seek(offset))
+            self.seek(offset)
         }
     }
 

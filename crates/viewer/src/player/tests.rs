@@ -610,3 +610,25 @@ fn open_at_error_after_it_goes_back_and_pauses() {
     assert_eq!(player.state(), PlaybackState::Paused);
     assert_eq!(player.time(), 20_000);
 }
+
+#[test]
+fn open_at_a_backend_error_pauses_at_its_request() {
+    // A backend error is known by its offset only (the failing request's client time).
+    let mut player = Player::new(Timeline::new(0));
+    player.push_segment(&error_segment());
+    player.seek(12_000);
+    player.play();
+    assert_eq!(player.focus_at(17_000), Step::Nothing);
+    for _ in 0..200 {
+        player.advance(50.0);
+    }
+    assert_eq!(player.state(), PlaybackState::Paused);
+    assert_eq!(player.time(), 17_000);
+    // Not playing (or past it): straight there, paused.
+    player.seek(30_000);
+    player.focus_at(17_500);
+    assert_eq!(
+        (player.state(), player.time()),
+        (PlaybackState::Paused, 17_500)
+    );
+}
