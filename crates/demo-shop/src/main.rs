@@ -1,0 +1,147 @@
+//! `sightline-demo-shop`: the demo shop's backend, reporting to Sightline with the `sentry` crate.
+//!
+//! ```text
+//! sightline-demo-shop --dsn http://KEY@127.0.0.1:8080/1 [--addr 127.0.0.1:8081]
+//!     [--sdk http://127.0.0.1:8080] [--release shop@1.4.2] [--environment demo] [--assets .]
+//! ```
+//!
+//! Prints `Listening on http://{addr}` once it accepts connections; logs go to stderr.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use clap::Parser;
+use sightline_demo_shop::app;
+use sightline_demo_shop::page::{Page, PageSettings};
+use tracing_subscriber::EnvFilter;
+
+/// The Sightline demo shop: a real backend whose checkout fails in this release.
+#[derive(Debug, Parser)]
+#[command(name = "sightline-demo-shop", version, about)]
+struct Cli {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    addr: String,
+    /// Sightline DSN for both the backend's errors and the page's recorder.
+    #[arg(long)]
+    dsn: String,
+    /// Base URL of the Sightline server the page loads `/sdk/sightline.js` from
+    /// (default: the DSN's server).
+    #[arg(long)]
+    sdk: Option<String>,
+    /// Release of the shop, page and backend.
+    #[arg(long, default_value = "shop@1.4.2")]
+    release: String,
+    /// Environment of the shop.
+    #[arg(long, default_value = "demo")]
+    environment: String,
+    /// Project root holding www/demo/.
+    #[arg(long, default_value = ".")]
+    assets: PathBuf,
+}
+
+/// How long the backend may take, when stopping, to send what it captured.
+const SENTRY_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let sdk_base = match &cli.sdk {
+        Some(sdk) => sdk.trim_end_matches('/').to_owned(),
+        None => server_of_dsn(&cli.dsn).context("--dsn is not a URL like http://KEY@HOST/1")?,
+    };
+    // Initialised before the runtime starts, as the sentry crate asks, and kept until the end so
+    // that dropping it sends what is still queued.
+    let _sentry = sentry::init(
+        sentry::ClientOptions::new()
+            .dsn(&cli.dsn)
+            .release(cli.release.clone())
+            .environment(cli.environment.clone())
+            .server_name("shop-backend")
+            .traces_sample_rate(1.0)
+            .attach_stacktrace(true)
+            .shutdown_timeout(SENTRY_SHUTDOWN_TIMEOUT),
+    );
+    let page = Page::new(
+        PageSettings {
+            sdk_base,
+            dsn: cli.dsn.clone(),
+            release: cli.release.clone(),
+            environment: cli.environment.clone(),
+        },
+        &cli.assets,
+    );
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(&cli.addr, page))
+}
+
+async fn serve(addr: &str, page: Page) -> Result<()> {
+    let shutdown = shutdown_signal();
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let mut out = std::io::stdout();
+    writeln!(out, "Listening on http://{}", listener.local_addr()?)?;
+    out.flush()?;
+    axum::serve(listener, app(page))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// `http://KEY@host:port/1` → `http://host:port`.
+fn server_of_dsn(dsn: &str) -> Option<String> {
+    let (scheme, rest) = dsn.split_once("://")?;
+    let after_key = rest.split_once('@').map_or(rest, |(_, host)| host);
+    let host = after_key
+        .split('/')
+        .next()
+        .filter(|host| !host.is_empty())?;
+    Some(format!("{scheme}://{host}"))
+}
+
+/// Resolves on SIGINT or SIGTERM; the handlers are installed before it returns, so a parent's
+/// early SIGTERM stops the shop gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {},
+                    _ = terminate.recv() => {},
+                }
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(%error, "cannot listen for SIGINT or SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sdk_defaults_to_the_dsns_server() {
+        assert_eq!(
+            server_of_dsn("http://abc@127.0.0.1:8080/1").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(server_of_dsn("not a dsn"), None);
+    }
+}
