@@ -162,6 +162,29 @@ impl Browser {
         )
     }
 
+    /// Sets how long `eval_async` may run before WebDriver gives up (60 s unless changed).
+    ///
+    /// # Errors
+    /// When WebDriver refuses the timeout.
+    pub fn set_script_timeout(&self, timeout: Duration) -> Result<()> {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.command("POST", &self.path("/timeouts"), &json!({ "script": ms }))
+            .map(drop)
+    }
+
+    /// Sends a Chrome DevTools Protocol command (such as `Performance.getMetrics`) to the current
+    /// page through ChromeDriver, and returns its result.
+    ///
+    /// # Errors
+    /// When the command fails.
+    pub fn cdp(&self, command: &str, params: &Value) -> Result<Value> {
+        self.command(
+            "POST",
+            &self.path("/goog/cdp/execute"),
+            &json!({ "cmd": command, "params": params }),
+        )
+    }
+
     /// Clicks the first element matching `selector` with a real (WebDriver) pointer click.
     ///
     /// # Errors
