@@ -8,8 +8,11 @@
 //!   (`target/viewer/`) and the `sightline` binary, and prints the bundle sizes.
 //! - `cargo xtask bench session-size [--save]` records one scripted minute of the demo shop and
 //!   prints the bytes uploaded (`--save` keeps it as the demo's preloaded session).
+//! - `cargo xtask bench recorder` measures Sightline's recorder against rrweb's on a scripted
+//!   dashboard minute in headless Chromium and prints the table.
 //! - `cargo xtask setup [--browser]` only installs the tools.
 
+mod bench;
 mod build;
 mod demo;
 mod setup;
@@ -34,9 +37,9 @@ fn main() -> Result<()> {
         }
         Some("demo") => demo::run(),
         Some("test") => test::run(&args[1..]),
-        Some("bench") => test::bench(args.get(1).map(String::as_str), flag("--save")),
+        Some("bench") => bench::run(args.get(1).map(String::as_str), flag("--save")),
         _ => bail!(
-            "usage: cargo xtask <demo | test [cargo test args…] | bench session-size [--save] | build [--release] | setup [--browser]>"
+            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder> | build [--release] | setup [--browser]>"
         ),
     }
 }

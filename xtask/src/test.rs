@@ -69,33 +69,8 @@ fn browser_unit_tests() -> Result<()> {
     }
 }
 
-/// Runs a named benchmark, which prints its figures.
-///
-/// # Errors
-/// For an unknown benchmark, or when it fails.
-pub fn bench(name: Option<&str>, save: bool) -> Result<()> {
-    let test = match name {
-        Some("session-size") => "bench_session_size",
-        other => bail!("unknown benchmark {other:?}; available: session-size"),
-    };
-    let mut cargo = prepared_cargo_test()?;
-    cargo.args([
-        "-p",
-        "sightline-tests",
-        "--test",
-        test,
-        "--",
-        "--ignored",
-        "--nocapture",
-    ]);
-    if save {
-        cargo.env("SIGHTLINE_SAVE_DEMO_SESSION", "1");
-    }
-    tool::run(&mut cargo)
-}
-
 /// Installs and builds what the tests need; returns `cargo test` pointed at the built binary.
-fn prepared_cargo_test() -> Result<std::process::Command> {
+pub(crate) fn prepared_cargo_test() -> Result<std::process::Command> {
     setup::install(true)?;
     let report = build::all(build::Profile::Debug)?;
     report.print();

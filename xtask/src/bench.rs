@@ -1,0 +1,372 @@
+//! `cargo xtask bench …`: benchmarks are commands that print figures, never timed assertions.
+//!
+//! - `session-size [--save]`: one scripted minute of the demo shop, the bytes uploaded.
+//! - `recorder`: Sightline's recorder against rrweb's in one headless Chromium session on the
+//!   dashboard fixture (`tests/tests/bench_recorder.rs` measures, this prints the table with the
+//!   bundle sizes and the issue's goals).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::build::gzip_size;
+use crate::{test, tool};
+
+/// rrweb from the npm registry, pinned: the recorder Sightline is measured against.
+const RRWEB_NPM: &str = "rrweb@2.2.2";
+
+/// Where `npm` puts rrweb (its own prefix, so it never prunes binaryen from `target/tools/`).
+const RRWEB_PREFIX: &str = "target/tools/rrweb";
+
+/// The browser bundle of rrweb an app would load from a CDN (record and replay, minified).
+const RRWEB_BUNDLE: &str = "node_modules/rrweb/dist/rrweb.umd.min.cjs";
+
+/// Where the recorder benchmark writes its figures.
+const RECORDER_FIGURES: &str = "target/bench/recorder.json";
+
+/// The issue's goals: bytes and script time as fractions of rrweb's, task and bundle limits.
+const GOAL_BYTES_RATIO: f64 = 0.45;
+const GOAL_SCRIPT_RATIO: f64 = 0.33;
+const GOAL_LONGEST_TASK_MS: f64 = 50.0;
+const GOAL_BUNDLE_BYTES: usize = 30 * 1024;
+
+/// Runs a named benchmark, which prints its figures.
+///
+/// # Errors
+/// For an unknown benchmark, or when it fails.
+pub fn run(name: Option<&str>, save: bool) -> Result<()> {
+    match name {
+        Some("session-size") => {
+            let mut cargo = bench_test("bench_session_size")?;
+            if save {
+                cargo.env("SIGHTLINE_SAVE_DEMO_SESSION", "1");
+            }
+            tool::run(&mut cargo)
+        }
+        Some("recorder") => recorder(),
+        other => bail!("unknown benchmark {other:?}; available: session-size, recorder"),
+    }
+}
+
+/// `cargo test` of one ignored benchmark test of `sightline-tests`, after setup and build.
+fn bench_test(test_name: &str) -> Result<Command> {
+    let mut cargo = test::prepared_cargo_test()?;
+    cargo.args([
+        "-p",
+        "sightline-tests",
+        "--test",
+        test_name,
+        "--",
+        "--ignored",
+        "--nocapture",
+    ]);
+    Ok(cargo)
+}
+
+fn recorder() -> Result<()> {
+    install_rrweb()?;
+    let root = tool::root();
+    let figures_path = root.join(RECORDER_FIGURES);
+    let mut cargo = bench_test("bench_recorder")?;
+    cargo.env("SIGHTLINE_BENCH_OUT", &figures_path);
+    tool::run(&mut cargo)?;
+    let figures: Value = serde_json::from_slice(
+        &std::fs::read(&figures_path)
+            .with_context(|| format!("reading {}", figures_path.display()))?,
+    )?;
+    let bundles = Bundles::measure(&root)?;
+    print_recorder_table(&figures, &bundles);
+    Ok(())
+}
+
+fn install_rrweb() -> Result<()> {
+    let prefix = tool::root().join(RRWEB_PREFIX);
+    let wanted = RRWEB_NPM.rsplit('@').next().unwrap_or_default();
+    let manifest = prefix.join("node_modules/rrweb/package.json");
+    let installed = std::fs::read(&manifest)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|package| package["version"].as_str().map(str::to_owned));
+    if installed.as_deref() == Some(wanted) && prefix.join(RRWEB_BUNDLE).exists() {
+        return Ok(());
+    }
+    if !tool::exists("npm") {
+        bail!("npm is missing: `cargo xtask setup` installs it (it also fetches binaryen)");
+    }
+    std::fs::create_dir_all(&prefix)?;
+    tool::run(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--prefix",
+            ])
+            .arg(&prefix)
+            .arg(RRWEB_NPM),
+    )
+}
+
+/// The shipped sizes after gzip -9: Sightline's files (each served on its own) and rrweb's.
+struct Bundles {
+    sightline: Vec<(String, usize)>,
+    rrweb: usize,
+}
+
+impl Bundles {
+    fn measure(root: &Path) -> Result<Self> {
+        let mut files: Vec<PathBuf> = vec![
+            root.join("pkg/sightline_recorder_bg.wasm"),
+            root.join("pkg/sightline_recorder.js"),
+            root.join("www/sdk/sightline.js"),
+        ];
+        // Inline JS snippets wasm-bindgen emits, if any, are loaded by the glue too.
+        let snippets = root.join("pkg/snippets");
+        if snippets.exists() {
+            files.extend(js_files_under(&snippets)?);
+        }
+        let mut sightline = Vec::new();
+        for file in files {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .strip_prefix(root)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            sightline.push((name, gzip_size(&bytes)));
+        }
+        let rrweb_path = root.join(RRWEB_PREFIX).join(RRWEB_BUNDLE);
+        let rrweb = gzip_size(
+            &std::fs::read(&rrweb_path)
+                .with_context(|| format!("reading {}", rrweb_path.display()))?,
+        );
+        Ok(Self { sightline, rrweb })
+    }
+
+    fn sightline_total(&self) -> usize {
+        self.sightline.iter().map(|(_, size)| size).sum()
+    }
+}
+
+fn js_files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            found.extend(js_files_under(&path)?);
+        } else if path.extension().is_some_and(|e| e == "js") {
+            found.push(path);
+        }
+    }
+    Ok(found)
+}
+
+/// A figure of the table: a number, or why there is none.
+fn number(value: &Value) -> Option<f64> {
+    value.as_f64().filter(|v| v.is_finite())
+}
+
+fn fmt_ms(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |ms| format!("{ms:.1} ms"))
+}
+
+fn fmt_bytes(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |b| format!("{:.1} KB", b / 1024.0))
+}
+
+fn fmt_ratio(ours: Option<f64>, theirs: Option<f64>) -> String {
+    match (ours, theirs) {
+        (Some(ours), Some(theirs)) if theirs > 0.0 => format!("{:.2}×", ours / theirs),
+        _ => "n/a".to_owned(),
+    }
+}
+
+fn verdict(met: Option<bool>) -> &'static str {
+    match met {
+        Some(true) => "met",
+        Some(false) => "NOT met",
+        None => "n/a",
+    }
+}
+
+/// The longest long task (>= 50 ms) of a run after its recorder started; 0 when there was none.
+fn longest_task(run: &Value) -> Option<f64> {
+    let tasks = run["long_tasks_after_start"].as_array()?;
+    Some(
+        tasks
+            .iter()
+            .filter_map(|task| number(&task["duration"]))
+            .fold(0.0, f64::max),
+    )
+}
+
+fn print_recorder_table(figures: &Value, bundles: &Bundles) {
+    let runs = &figures["runs"];
+    let (base, ours, theirs) = (&runs["baseline"], &runs["sightline"], &runs["rrweb"]);
+    // Figures per minute: the run is a real minute, scaled only if it was configured shorter.
+    let per_minute = number(&figures["minute_ms"]).map_or(1.0, |ms| 60_000.0 / ms);
+    let scaled = |value: Option<f64>| value.map(|v| v * per_minute);
+    let added = |run: &Value, key: &str| {
+        scaled(
+            number(&run[key])
+                .zip(number(&base[key]))
+                .map(|(r, b)| r - b),
+        )
+    };
+
+    let bytes = (
+        scaled(number(&ours["bytes"])),
+        scaled(number(&theirs["bytes"])),
+    );
+    let one_gzip = scaled(number(&theirs["bytes_one_gzip"]));
+    let script = (added(ours, "script_ms"), added(theirs, "script_ms"));
+    let task = (added(ours, "task_ms"), added(theirs, "task_ms"));
+    let longest = (longest_task(ours), longest_task(theirs));
+    let burst_base = number(&base["burst"]["median_ms"]);
+    let burst = |run: &Value| {
+        number(&run["burst"]["median_ms"])
+            .zip(burst_base)
+            .map(|(r, b)| r - b)
+    };
+    let snapshot = |run: &Value, size: &str| number(&run[format!("snapshot_{size}")]["median_ms"]);
+    let snapshot_elements = |size: &str| {
+        ours[format!("snapshot_{size}")]["elements"]
+            .as_u64()
+            .map_or_else(|| size.to_owned(), |n| n.to_string())
+    };
+    let bundle = (bundles.sightline_total(), bundles.rrweb);
+
+    println!();
+    println!(
+        "Recorder benchmark — {} elements, {:.0} s scripted minute, one headless Chromium session",
+        ours["elements"],
+        number(&figures["minute_ms"]).unwrap_or(0.0) / 1000.0
+    );
+    println!("{}", figures["chromium"].as_str().unwrap_or_default());
+    println!();
+    let rule = "-".repeat(104);
+    println!(
+        "{:<46} {:>14} {:>14} {:>9} {:>9} {:>8}",
+        "figure", "Sightline", "rrweb 2.2.2", "ratio", "goal", ""
+    );
+    println!("{rule}");
+    println!(
+        "{:<46} {:>14} {:>14} {:>9} {:>9} {:>8}",
+        "compressed bytes per minute",
+        fmt_bytes(bytes.0),
+        fmt_bytes(bytes.1),
+        fmt_ratio(bytes.0, bytes.1),
+        format!("≤ {GOAL_BYTES_RATIO}×"),
+        verdict(ratio_met(bytes, GOAL_BYTES_RATIO)),
+    );
+    println!(
+        "{:<46} {:>14} {:>14} {:>9}",
+        "  rrweb as one gzip of the whole minute",
+        "",
+        fmt_bytes(one_gzip),
+        fmt_ratio(bytes.0, one_gzip),
+    );
+    println!(
+        "{:<46} {:>14} {:>14} {:>9} {:>9} {:>8}",
+        "main-thread script time added per minute",
+        fmt_ms(script.0),
+        fmt_ms(script.1),
+        fmt_ratio(script.0, script.1),
+        format!("≤ {GOAL_SCRIPT_RATIO}×"),
+        verdict(ratio_met(script, GOAL_SCRIPT_RATIO)),
+    );
+    println!(
+        "{:<46} {:>14} {:>14} {:>9}",
+        "main-thread task time added per minute",
+        fmt_ms(task.0),
+        fmt_ms(task.1),
+        fmt_ratio(task.0, task.1),
+    );
+    println!(
+        "{:<46} {:>14} {:>14} {:>9} {:>9} {:>8}",
+        "longest task after the initial snapshot",
+        fmt_ms(longest.0),
+        fmt_ms(longest.1),
+        "",
+        format!("≤ {GOAL_LONGEST_TASK_MS:.0} ms"),
+        verdict(longest.0.map(|ms| ms <= GOAL_LONGEST_TASK_MS)),
+    );
+    for size in ["1000", "9000"] {
+        println!(
+            "{:<46} {:>14} {:>14} {:>9}",
+            format!("initial snapshot, {} elements", snapshot_elements(size)),
+            fmt_ms(snapshot(ours, size)),
+            fmt_ms(snapshot(theirs, size)),
+            fmt_ratio(snapshot(ours, size), snapshot(theirs, size)),
+        );
+    }
+    println!(
+        "{:<46} {:>14} {:>14} {:>9}",
+        "burst of 1000×10 nodes: time added to idle",
+        fmt_ms(burst(ours)),
+        fmt_ms(burst(theirs)),
+        fmt_ratio(burst(ours), burst(theirs)),
+    );
+    println!(
+        "{:<46} {:>14} {:>14} {:>9} {:>9} {:>8}",
+        "bundle, gzip -9",
+        fmt_bytes(Some(bundle.0 as f64)),
+        fmt_bytes(Some(bundle.1 as f64)),
+        fmt_ratio(Some(bundle.0 as f64), Some(bundle.1 as f64)),
+        format!("≤ {} KB", GOAL_BUNDLE_BYTES / 1024),
+        verdict(Some(bundle.0 <= GOAL_BUNDLE_BYTES)),
+    );
+    println!("{rule}");
+    print_recorder_notes(figures, bundles);
+}
+
+fn ratio_met((ours, theirs): (Option<f64>, Option<f64>), goal: f64) -> Option<bool> {
+    let (ours, theirs) = (ours?, theirs?);
+    (theirs > 0.0).then(|| ours / theirs <= goal)
+}
+
+fn print_recorder_notes(figures: &Value, bundles: &Bundles) {
+    let runs = &figures["runs"];
+    let (base, ours, theirs) = (&runs["baseline"], &runs["sightline"], &runs["rrweb"]);
+    println!("notes:");
+    println!(
+        "  baseline (no recorder): script {}, tasks {}, longest task {}, burst idle after {}",
+        fmt_ms(number(&base["script_ms"])),
+        fmt_ms(number(&base["task_ms"])),
+        fmt_ms(longest_task(base)),
+        fmt_ms(number(&base["burst"]["median_ms"])),
+    );
+    for (name, run) in [("Sightline", ours), ("rrweb", theirs)] {
+        println!(
+            "  {name}: {} events in {} uploads; long tasks after the snapshot {}; \
+             recorder scripts in long animation frames {}",
+            run["events"],
+            run["segments"],
+            run["long_tasks_after_start"],
+            run["recorder_scripts_in_long_frames"],
+        );
+    }
+    println!(
+        "  Sightline's full snapshot is recorded {} ms after its start call's meta event \
+         (0 = inside the synchronous start() call, so start() time is the snapshot time)",
+        ours["snapshot_offset_ms"]
+    );
+    println!(
+        "  Sightline bundle: {}",
+        bundles
+            .sightline
+            .iter()
+            .map(|(name, size)| format!("{name} {size} B"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  rrweb bundle: {RRWEB_BUNDLE} {} B (record and replay: the npm package `rrweb` has \
+         no record-only bundle)",
+        bundles.rrweb
+    );
+}
