@@ -1,4 +1,5 @@
-//! Starts the real `sightline` binary on a free loopback port with a fresh data directory.
+//! Starts the real `sightline` binary on a free loopback port with a fresh data directory, and
+//! the real demo shop (`sightline-demo-shop`) reporting to it.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
@@ -31,7 +32,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `sightline serve --demo` and waits for its first-start lines.
+    /// Starts `sightline serve` and waits for its first-start lines.
     ///
     /// # Errors
     /// When the binary or the built bundles are missing, or it does not start within 30 s.
@@ -53,7 +54,7 @@ impl Server {
         }
         let data = tempfile::tempdir()?;
         let mut child = Command::new(&bin)
-            .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data"])
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(data.path())
             .arg("--assets")
             .arg(&root)
@@ -139,6 +140,105 @@ impl Server {
 }
 
 impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The release the demo shop runs in the tests (its default, whose checkout fails).
+pub const SHOP_RELEASE: &str = "shop@1.4.2";
+
+/// The environment the demo shop runs in the tests.
+pub const SHOP_ENVIRONMENT: &str = "demo";
+
+/// A running demo shop (`sightline-demo-shop`) reporting to a [`Server`], killed when dropped.
+pub struct Shop {
+    child: Child,
+    /// `http://127.0.0.1:{port}`: the shop page is `{base}/`.
+    pub base: String,
+    agent: ureq::Agent,
+}
+
+impl Shop {
+    /// Starts the shop on a free loopback port with `server`'s DSN, its page loading the recorder
+    /// from `server`, and waits until it listens.
+    ///
+    /// # Errors
+    /// When the binary is missing or it does not start within 30 s.
+    pub fn start(server: &Server) -> Result<Self> {
+        let root = project_root();
+        let bin = std::env::var_os("SIGHTLINE_DEMO_SHOP_BIN").map_or_else(
+            || root.join("target/debug/sightline-demo-shop"),
+            PathBuf::from,
+        );
+        if !bin.exists() {
+            bail!(
+                "{} is missing: run the end-to-end tests through `cargo xtask test`",
+                bin.display()
+            );
+        }
+        let mut child = Command::new(&bin)
+            .args([
+                "--addr",
+                "127.0.0.1:0",
+                "--dsn",
+                &server.dsn,
+                "--sdk",
+                &server.base,
+            ])
+            .args(["--release", SHOP_RELEASE, "--environment", SHOP_ENVIRONMENT])
+            .arg("--assets")
+            .arg(&root)
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdout = child.stdout.take().context("shop stdout")?;
+        let (lines_tx, lines_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let base = loop {
+            let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
+                let _ = child.kill();
+                bail!("the demo shop did not print its address in 30 s");
+            };
+            if let Some(rest) = line.strip_prefix("Listening on ") {
+                break rest.trim().to_owned();
+            }
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Ok(Self { child, base, agent })
+    }
+
+    /// POSTs a checkout of `items` with extra request `headers`; returns status and JSON body.
+    ///
+    /// # Errors
+    /// On a transport failure.
+    pub fn checkout(&self, items: &[u32], headers: &[(&str, &str)]) -> Result<(u16, Value)> {
+        let mut request = self
+            .agent
+            .post(&format!("{}/api/checkout", self.base))
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.send(serde_json::json!({ "items": items }).to_string())?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_json().unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+}
+
+impl Drop for Shop {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

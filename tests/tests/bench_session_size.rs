@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use sightline_protocol::decode_segment;
 use sightline_protocol::v1::Compression;
 use sightline_tests::browser::Browser;
-use sightline_tests::server::{Server, project_root};
+use sightline_tests::server::{Server, Shop, project_root};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -17,9 +17,10 @@ const MINUTE: Duration = Duration::from_secs(60);
 #[ignore = "a measurement: run with `cargo xtask bench session-size`"]
 fn one_scripted_minute_of_the_demo_shop() -> Result<()> {
     let server = Server::start()?;
+    let shop = Shop::start(&server)?;
     let browser = Browser::start()?;
     let started = Instant::now();
-    browser.goto(&format!("{}/demo/", server.base))?;
+    browser.goto(&format!("{}/", shop.base))?;
     browser.wait_until(
         "document.querySelectorAll('.add').length >= 4 && window.Sightline && Sightline.getReplayId()",
         Duration::from_secs(30),

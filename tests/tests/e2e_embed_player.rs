@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use serde_json::json;
 use sightline_tests::browser::Browser;
-use sightline_tests::server::{Server, project_root};
+use sightline_tests::server::{Server, Shop, project_root};
 
 /// JS: per player element, whether its shadow root holds a player whose iframe shows the demo shop.
 const EMBEDDED_STATE_JS: &str = r#"
@@ -26,8 +26,9 @@ return Array.from(document.querySelectorAll("sightline-player"), (element) => {
 #[test]
 fn two_embedded_players_replay_a_recorded_session_in_shadow_roots() -> Result<()> {
     let server = Server::start()?;
+    let shop = Shop::start(&server)?;
     let browser = Browser::start()?;
-    browser.goto(&format!("{}/demo/", server.base))?;
+    browser.goto(&format!("{}/", shop.base))?;
     browser.wait_until(
         "document.querySelectorAll('.add').length >= 3 && window.Sightline && Sightline.getReplayId()",
         Duration::from_secs(30),

@@ -10,7 +10,7 @@ use sightline_protocol::decode_segment;
 use sightline_protocol::v1::{EventData, MouseInteraction};
 use sightline_tests::browser::Browser;
 use sightline_tests::dom::CANONICAL_DOM_JS;
-use sightline_tests::server::{Server, project_root};
+use sightline_tests::server::{SHOP_ENVIRONMENT, SHOP_RELEASE, Server, Shop, project_root};
 use sightline_tests::wait_for;
 
 const IFRAME: &str = "[data-sl-player] iframe";
@@ -32,11 +32,11 @@ enum Privacy {
 /// Returns the replay id and the page's canonical DOM after the session, masked as the recorder
 /// masks it.
 fn record_demo_session(
-    server: &Server,
+    shop: &Shop,
     browser: &Browser,
     privacy: Privacy,
 ) -> Result<(String, String)> {
-    browser.goto(&format!("{}/demo/", server.base))?;
+    browser.goto(&format!("{}/", shop.base))?;
     browser.wait_until(
         "document.querySelectorAll('.add').length >= 3 && window.Sightline && Sightline.getReplayId()",
         Duration::from_secs(30),
@@ -136,19 +136,20 @@ fn unmasked_session_replays_the_exact_page_text() -> Result<()> {
 /// every string of the stored events (decompressed), to check what reached the server.
 fn record_store_and_replay(privacy: Privacy) -> Result<String> {
     let server = Server::start()?;
+    let shop = Shop::start(&server)?;
     let browser = Browser::start()?;
-    let (replay_id, original_dom) = record_demo_session(&server, &browser, privacy)?;
+    let (replay_id, original_dom) = record_demo_session(&shop, &browser, privacy)?;
 
     // Stored: the replay summary says what happened.
     let (status, replay) = server.api(&format!("/api/0/replays/{replay_id}/"))?;
     ensure!(status == 200, "GET replay answered {status}: {replay}");
     assert_eq!(replay["id"], json!(replay_id));
-    assert_eq!(replay["release"], json!("shop@1.0.0"));
-    assert_eq!(replay["environment"], json!("demo"));
+    assert_eq!(replay["release"], json!(SHOP_RELEASE));
+    assert_eq!(replay["environment"], json!(SHOP_ENVIRONMENT));
     let urls = replay["urls"].as_array().context("urls")?;
+    let shop_page = format!("{}/", shop.base);
     assert!(
-        urls.iter()
-            .any(|u| u.as_str().is_some_and(|u| u.ends_with("/demo/"))),
+        urls.iter().any(|u| u.as_str() == Some(shop_page.as_str())),
         "{replay}"
     );
     let error_ids = replay["error_ids"].as_array().context("error_ids")?;

@@ -1,5 +1,7 @@
-// The demo shop: lists products from the backend, keeps a cart, and checks out through a backend
-// route that fails with a 500, which the page turns into an uncaught error.
+// The demo shop: lists products from its backend (sightline-demo-shop), keeps a cart, and checks
+// out through the backend, whose payment step fails with a 500 in this release; the page turns
+// that into an uncaught error. Both requests go to the page's own origin, so Sightline's recorder
+// adds its trace headers and the backend's Sentry SDK continues the trace.
 "use strict";
 
 const cart = [];
@@ -58,7 +60,7 @@ async function checkout() {
   const button = document.getElementById("checkout");
   button.disabled = true;
   button.textContent = "Paying…";
-  const response = await fetch("/demo/api/checkout", {
+  const response = await fetch("/api/checkout", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ items: cart.map((product) => product.id) }),
@@ -78,7 +80,7 @@ document.getElementById("checkout").addEventListener("click", () => {
   checkout();
 });
 
-fetch("/demo/api/products")
+fetch("/api/products")
   .then((response) => response.json())
   .then(renderProducts)
   .catch((error) => {

@@ -1,4 +1,5 @@
-//! Builds the browser bundles (`pkg/` and `target/viewer/`) and the `sightline` binary.
+//! Builds the browser bundles (`pkg/` and `target/viewer/`), the `sightline` binary and the demo
+//! shop's backend (`sightline-demo-shop`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use crate::{setup, tool};
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_PROFILE: &str = "wasm-release";
 
-/// Which profile the native `sightline` binary is built with.
+/// Which profile the native binaries (`sightline`, `sightline-demo-shop`) are built with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     /// `target/debug/sightline`, what the tests run.
@@ -33,6 +34,8 @@ impl Profile {
 pub struct Report {
     /// The `sightline` binary.
     pub server: PathBuf,
+    /// The demo shop's backend, `sightline-demo-shop`.
+    pub demo_shop: PathBuf,
     files: Vec<(&'static str, PathBuf)>,
 }
 
@@ -40,6 +43,7 @@ impl Report {
     /// Prints the bundle sizes, raw and after `gzip -9`.
     pub fn print(&self) {
         println!("built {}", self.server.display());
+        println!("built {}", self.demo_shop.display());
         println!("{:<44} {:>10} {:>10}", "bundle file", "bytes", "gzip -9");
         for (label, path) in &self.files {
             let bytes = std::fs::read(path).unwrap_or_default();
@@ -66,12 +70,17 @@ pub fn all(profile: Profile) -> Result<Report> {
     .context("copying www/viewer/index.html")?;
     let mut cargo = tool::cargo();
     cargo.args(["build", "-p", "sightline-server", "--bin", "sightline"]);
+    cargo.args(["-p", "sightline-demo-shop", "--bin", "sightline-demo-shop"]);
     if profile == Profile::Release {
         cargo.arg("--release");
     }
     tool::run(&mut cargo)?;
     Ok(Report {
         server: root.join("target").join(profile.dir()).join("sightline"),
+        demo_shop: root
+            .join("target")
+            .join(profile.dir())
+            .join("sightline-demo-shop"),
         files: vec![
             (
                 "recorder pkg/sightline_recorder_bg.wasm",

@@ -78,6 +78,7 @@ pub(crate) fn prepared_cargo_test() -> Result<std::process::Command> {
     cargo
         .arg("test")
         .env("SIGHTLINE_BIN", &report.server)
+        .env("SIGHTLINE_DEMO_SHOP_BIN", &report.demo_shop)
         .env("SIGHTLINE_ROOT", tool::root());
     Ok(cargo)
 }

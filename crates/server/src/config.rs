@@ -8,6 +8,9 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// Default data directory of `sightline serve`.
 pub const DEFAULT_DATA_DIR: &str = "./sightline-data";
 
+/// Default URL of the demo shop (`sightline-demo-shop`) that `/demo/` redirects to.
+pub const DEFAULT_DEMO_SHOP: &str = "http://127.0.0.1:8081/";
+
 /// Settings of one server run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -17,8 +20,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Project root holding `www/`, `pkg/` and `target/viewer/`.
     pub assets_dir: PathBuf,
-    /// Whether to serve the demo shop under `/demo/`.
+    /// Whether `/demo/` redirects to the demo shop.
     pub demo: bool,
+    /// The demo shop's URL.
+    pub demo_shop: String,
     /// Sustained Sentry-ingest requests per second per project (bursts of ten seconds' worth);
     /// `None` for [`RateLimit::DEFAULT`](crate::rate_limit::RateLimit::DEFAULT).
     pub rate_limit: Option<u32>,
@@ -31,6 +36,7 @@ impl Default for Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             assets_dir: PathBuf::from("."),
             demo: false,
+            demo_shop: DEFAULT_DEMO_SHOP.to_owned(),
             rate_limit: None,
         }
     }

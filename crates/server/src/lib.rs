@@ -69,6 +69,7 @@ pub struct AppState {
     assets_dir: Arc<PathBuf>,
     public_host: Arc<str>,
     demo: bool,
+    demo_shop: Arc<str>,
     rejections: Arc<Rejections>,
     dropped_items: Arc<DroppedItems>,
     rate_limiter: Arc<RateLimiter>,
@@ -83,6 +84,7 @@ impl std::fmt::Debug for AppState {
             .field("assets_dir", &self.assets_dir)
             .field("public_host", &self.public_host)
             .field("demo", &self.demo)
+            .field("demo_shop", &self.demo_shop)
             .field("rate_limit", &self.rate_limiter.limit())
             .finish_non_exhaustive()
     }
@@ -97,6 +99,7 @@ impl AppState {
             assets_dir: Arc::new(assets_dir.into()),
             public_host: Arc::from(config::DEFAULT_ADDR),
             demo: false,
+            demo_shop: Arc::from(config::DEFAULT_DEMO_SHOP),
             rejections: Arc::default(),
             dropped_items: Arc::default(),
             rate_limiter: Arc::default(),
@@ -122,10 +125,18 @@ impl AppState {
         self
     }
 
-    /// Turns the demo shop under `/demo/` on or off.
+    /// Turns `/demo/`, a redirect to the demo shop, on or off.
     #[must_use]
     pub fn with_demo(mut self, demo: bool) -> Self {
         self.demo = demo;
+        self
+    }
+
+    /// Sets the demo shop's URL that `/demo/` redirects to (default
+    /// [`config::DEFAULT_DEMO_SHOP`]).
+    #[must_use]
+    pub fn with_demo_shop(mut self, url: impl AsRef<str>) -> Self {
+        self.demo_shop = Arc::from(url.as_ref());
         self
     }
 
@@ -146,9 +157,14 @@ impl AppState {
         &self.public_host
     }
 
-    /// Whether the demo shop is served.
+    /// Whether `/demo/` redirects to the demo shop.
     pub fn demo(&self) -> bool {
         self.demo
+    }
+
+    /// The demo shop's URL.
+    pub fn demo_shop(&self) -> &str {
+        &self.demo_shop
     }
 
     /// Totals of rejected uploads.

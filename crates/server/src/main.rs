@@ -1,4 +1,4 @@
-//! The `sightline` binary: `sightline serve [--addr] [--data] [--assets] [--demo]`.
+//! The `sightline` binary: `sightline serve [--addr] [--data] [--assets] [--demo [--demo-shop]]`.
 //!
 //! Startup lines (listen address, DSN, first-start admin token) go to stdout; logs go to stderr
 //! (filter with `RUST_LOG`).
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use sightline_server::Config;
-use sightline_server::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR};
+use sightline_server::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR, DEFAULT_DEMO_SHOP};
 use tracing_subscriber::EnvFilter;
 
 /// Sightline: session replay and error tracking in one binary.
@@ -36,9 +36,12 @@ struct ServeArgs {
     /// Project root holding www/, pkg/ and target/viewer/.
     #[arg(long, default_value = ".")]
     assets: PathBuf,
-    /// Also serve the demo shop under /demo/.
+    /// Also redirect /demo/ to the demo shop (sightline-demo-shop, started by `cargo xtask demo`).
     #[arg(long)]
     demo: bool,
+    /// URL of the demo shop that /demo/ redirects to.
+    #[arg(long, value_name = "URL", default_value = DEFAULT_DEMO_SHOP)]
+    demo_shop: String,
     /// Sentry-ingest requests per second allowed per project (bursts of ten seconds' worth);
     /// default 100/s with bursts of 1000.
     #[arg(long, value_name = "PER_SECOND")]
@@ -60,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: args.data,
         assets_dir: args.assets,
         demo: args.demo,
+        demo_shop: args.demo_shop,
         rate_limit: args.rate_limit,
     };
     sightline_server::startup::serve(config, &mut std::io::stdout(), shutdown_signal()).await?;

@@ -93,6 +93,7 @@ pub async fn serve(
     });
     let state = AppState::new(Arc::new(store), config.assets_dir)
         .with_demo(config.demo)
+        .with_demo_shop(&config.demo_shop)
         .with_public_host(&bound)
         .with_rate_limit(rate_limit);
     let (stop, mut stopped) = watch::channel(false);
