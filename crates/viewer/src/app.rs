@@ -31,9 +31,10 @@ impl Auth {
         self.token.get()
     }
 
-    /// The current token, untracked.
+    /// The current token, untracked; `None` once the page that owned it is gone (a task can
+    /// outlive its player).
     pub fn token_untracked(&self) -> Option<String> {
-        self.token.get_untracked()
+        self.token.try_get_untracked().flatten()
     }
 
     /// Keeps a token typed into the form.
@@ -49,7 +50,8 @@ impl Auth {
         if let Some(storage) = local_storage().filter(|_| self.persist) {
             let _ = storage.remove_item(STORAGE_KEY);
         }
-        self.token.set(None);
+        // A loader may hear the refusal after its player is gone.
+        self.token.try_set(None);
     }
 }
 

@@ -1,30 +1,13 @@
 //! "Open replay at error": from an event (`/events/{event_id}`) to the replay 5 s before it,
 //! playing up to the error and pausing on it.
 
-use serde::Deserialize;
-
 use crate::api::encode_segment_path;
+use crate::backend::BackendEvent;
 
 /// How long before the error the replay starts, in ms.
 pub const LEAD_IN_MS: u64 = 5_000;
 
-/// One event as returned by `GET /api/0/events/{event_id}/` (the fields the viewer needs).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct EventSummary {
-    /// The event id (32 hex).
-    pub id: String,
-    /// The replay recorded around the event, if any.
-    #[serde(default)]
-    pub replay_id: Option<String>,
-    /// Where in that replay the event happened, in ms from its start.
-    #[serde(default)]
-    pub replay_offset_ms: Option<u64>,
-    /// The event's title (error type and message).
-    #[serde(default)]
-    pub title: String,
-}
-
-impl EventSummary {
+impl BackendEvent {
     /// The viewer address that opens the replay at the error:
     /// `/replays/{replay_id}?t={offset − 5 s}&event={id}`, or `None` when the event has no replay.
     pub fn replay_link(&self) -> Option<String> {
@@ -54,7 +37,7 @@ pub fn event_path(id: &str) -> String {
 mod tests {
     use super::*;
 
-    fn event(body: &str) -> Result<EventSummary, serde_json::Error> {
+    fn event(body: &str) -> Result<BackendEvent, serde_json::Error> {
         serde_json::from_str(body)
     }
 
@@ -95,11 +78,11 @@ mod tests {
     #[test]
     fn ids_cannot_escape_their_path() {
         assert_eq!(event_path("ab/../x"), "/api/0/events/ab%2F..%2Fx/");
-        let e = EventSummary {
+        let e = BackendEvent {
             id: "a&t=1".into(),
             replay_id: Some("r?x".into()),
             replay_offset_ms: Some(9_000),
-            title: String::new(),
+            ..BackendEvent::default()
         };
         assert_eq!(
             e.replay_link().as_deref(),

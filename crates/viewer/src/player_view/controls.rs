@@ -3,10 +3,12 @@
 use leptos::prelude::*;
 
 use crate::activity::{ACTIVITY_BUCKETS, IdleRange, activity, normalized};
+use crate::backend::BackendEvent;
 use crate::markers::{Crumb, Marker};
+use crate::network::{NetworkRow, PlacedEvent, place_events};
 use crate::player::{PlaybackState, Player};
 use crate::pointer::PointerSample;
-use crate::timeline::{ErrorMarker, Gap};
+use crate::timeline::{ErrorMarker, Gap, PageMeta};
 
 /// The viewport shown until the recording says otherwise.
 const DEFAULT_VIEWPORT: (u32, u32) = (1280, 720);
@@ -37,10 +39,28 @@ pub(super) struct Controls {
     pub idle: RwSignal<Vec<IdleRange>>,
     /// Bar heights (0–100) of the activity graph.
     pub activity: RwSignal<Vec<u8>>,
+    /// Every request the page made, in time order.
+    pub requests: RwSignal<Vec<NetworkRow>>,
+    /// The recording's first `Meta` event.
+    pub meta: RwSignal<Option<PageMeta>>,
+    /// The backend errors linked to the replay, as loaded so far.
+    pub backend: RwSignal<Vec<BackendEvent>>,
+    /// Why the backend errors could not be loaded.
+    pub backend_failure: RwSignal<Option<String>>,
+    /// Stack traces of backend errors are still being fetched.
+    pub backend_details_loading: RwSignal<bool>,
+    /// The backend errors joined to their requests and placed on the timeline.
+    pub placed: Memo<Vec<PlacedEvent>>,
 }
 
 impl Controls {
     pub fn new() -> Self {
+        let requests = RwSignal::new(Vec::new());
+        let backend = RwSignal::new(Vec::new());
+        let placed = Memo::new(move |_| {
+            requests
+                .with(|rows: &Vec<NetworkRow>| backend.with(|events| place_events(rows, events)))
+        });
         Self {
             state: RwSignal::new(PlaybackState::Loading),
             time: RwSignal::new(0),
@@ -58,6 +78,12 @@ impl Controls {
             skip: RwSignal::new(true),
             idle: RwSignal::new(Vec::new()),
             activity: RwSignal::new(Vec::new()),
+            requests,
+            meta: RwSignal::new(None),
+            backend,
+            backend_failure: RwSignal::new(None),
+            backend_details_loading: RwSignal::new(false),
+            placed,
         }
     }
 
@@ -84,6 +110,8 @@ impl Controls {
             set_if_changed(self.markers, timeline.markers().to_vec());
             set_if_changed(self.crumbs, timeline.crumbs().to_vec());
             set_if_changed(self.gaps, timeline.gaps().to_vec());
+            set_if_changed(self.requests, timeline.requests().to_vec());
+            set_if_changed(self.meta, timeline.meta());
             set_if_changed(self.idle, player.idle_ranges().to_vec());
             let counts = activity(timeline.events(), player.duration(), ACTIVITY_BUCKETS);
             set_if_changed(self.activity, normalized(&counts));

@@ -3,10 +3,16 @@
 //!
 //! The [`Player`] and the [`Renderer`] live outside the reactive graph in one stored value; after
 //! every step what the chrome shows is copied into signals, which thin components read: the
-//! timeline markers, the mouse pointer overlay, the console and the errors panel.
+//! timeline markers, the mouse pointer overlay and the side panels (console, network, errors,
+//! metadata). The backend errors linked to the replay load beside the segments; when they cannot
+//! be loaded the player plays on without them.
 
 mod controls;
+mod error_panel;
+mod metadata_panel;
+mod network_panel;
 mod panels;
+mod side;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,14 +23,21 @@ use sightline_protocol::decode_segment;
 use wasm_bindgen::JsCast;
 
 use self::controls::Controls;
-use self::panels::{ActivityGraph, ConsolePanel, ErrorsPanel, Markers, PointerLayer};
+pub(crate) use self::error_panel::stack_view;
+use self::panels::{ActivityGraph, Markers, PointerLayer};
+use self::side::{SidePanels, Tab};
 use crate::api::{ReplaySummary, format_clock, format_started, replay_path, segment_path};
 use crate::app::{Auth, TokenGate};
+use crate::backend::{BackendEvent, bounded_events, replay_events_path};
+use crate::deep_link::event_path;
 use crate::http::{FetchError, get_bytes, get_json};
 use crate::player::{PlaybackState, Player, SPEEDS, Step};
 use crate::render::Renderer;
 use crate::shortcuts::{Shortcut, is_text_field, seek_by};
 use crate::timeline::Timeline;
+
+/// Most backend errors whose stack traces the errors panel fetches one by one.
+const MAX_DETAIL_FETCHES: usize = 20;
 
 /// How often the playhead moves while playing.
 const TICK: Duration = Duration::from_millis(50);
@@ -113,7 +126,8 @@ pub fn ReplayPlayer(
     id: String,
     /// Open paused at this offset (ms).
     start_at: Option<u64>,
-    /// Play from `start_at` and pause on this JS error (its event id).
+    /// Play from `start_at` and pause on this error (a JS error's or a linked backend error's
+    /// event id).
     focus_event: Option<String>,
     /// Embedding options.
     #[prop(optional)]
@@ -123,6 +137,8 @@ pub fn ReplayPlayer(
     let controls = Controls::new();
     let base = options.base.clone();
     let focus_pending = StoredValue::new(focus_event.clone());
+    let opened_at_error = focus_event.is_some();
+    let panel_id = id.clone();
     let summary = RwSignal::new(None::<ReplaySummary>);
     let failure = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(0u32);
@@ -158,7 +174,15 @@ pub fn ReplayPlayer(
             }
             if full
                 && let Some(event) = focus_pending.get_value()
-                && let Some(step) = player.focus_error(&event)
+                && let Some(step) = player.focus_error(&event).or_else(|| {
+                    let offset = controls.placed.with_untracked(|placed| {
+                        placed
+                            .iter()
+                            .find(|p| p.event.id == event)
+                            .and_then(|p| p.offset)
+                    })?;
+                    Some(player.focus_at(offset))
+                })
             {
                 focus_pending.set_value(None);
                 if let Some(renderer) = session.renderer.as_mut() {
@@ -168,6 +192,55 @@ pub fn ReplayPlayer(
             controls.sync(player, full);
         });
     };
+
+    // The backend errors linked to the replay, beside the segments; then (for the panels) their
+    // stack traces. A failure leaves the player as it is.
+    let events_id = id.clone();
+    let events_base = options.base.clone();
+    let with_details = options.page;
+    leptos::task::spawn_local(async move {
+        let Some(token) = auth.token_untracked() else {
+            return;
+        };
+        let url = format!("{events_base}{}", replay_events_path(&events_id));
+        let events = match get_json::<Vec<BackendEvent>>(&url, &token).await {
+            Ok(events) => bounded_events(events),
+            Err(error) => {
+                controls.backend_failure.try_set(Some(error.to_string()));
+                return;
+            }
+        };
+        let pending: Vec<String> = events
+            .iter()
+            .filter(|e| !e.has_stack())
+            .take(MAX_DETAIL_FETCHES)
+            .map(|e| e.id.clone())
+            .collect();
+        let details = with_details && !pending.is_empty();
+        controls.backend_details_loading.try_set(details);
+        if controls.backend.try_set(events).is_some() {
+            return;
+        }
+        // A deep link to a backend error can now find where to pause.
+        drive(&|_| Step::Nothing, true);
+        if !details {
+            return;
+        }
+        for event_id in pending {
+            let url = format!("{events_base}{}", event_path(&event_id));
+            if let Ok(detail) = get_json::<BackendEvent>(&url, &token).await {
+                let merged = controls.backend.try_update(|events| {
+                    if let Some(event) = events.iter_mut().find(|e| e.id == event_id) {
+                        event.merge_detail(detail);
+                    }
+                });
+                if merged.is_none() {
+                    return;
+                }
+            }
+        }
+        controls.backend_details_loading.try_set(false);
+    });
 
     // Load the summary, then every segment in order; the first one starts the show.
     let load_id = id.clone();
@@ -415,6 +488,7 @@ pub fn ReplayPlayer(
         Effect::new(move || on_time.run(controls.time.get()));
     }
     let on_error_click = options.on_error_click;
+    let link_base = options.base.clone();
     let on_scrub = move |ev: leptos::ev::Event| {
         let value = ev
             .target()
@@ -488,6 +562,8 @@ pub fn ReplayPlayer(
             {page.then(|| view! { <h1>"Replay " <code>{id}</code></h1> })}
             {header}
             {move || failure.get().map(|message| view! { <p class="error">{message}</p> })}
+            <div class=if page { "replay-body with-panels" } else { "replay-body" }>
+            <div class="player-column">
             <div
                 class="player"
                 data-sl-player=""
@@ -531,7 +607,12 @@ pub fn ReplayPlayer(
                             on:input=on_scrub
                         />
                         <ActivityGraph controls=controls />
-                        <Markers controls=controls on_seek=on_seek on_error=on_error_click />
+                        <Markers
+                            controls=controls
+                            on_seek=on_seek
+                            on_error=on_error_click
+                            link_base=link_base.clone()
+                        />
                     </div>
                     <span class="clock" data-sl-clock="">
                         {move || format_clock(controls.time.get())}
@@ -573,13 +654,21 @@ pub fn ReplayPlayer(
                 </div>
                 <p class="muted">{progress}</p>
             </div>
+            </div>
             {page
                 .then(|| {
+                    let initial = if opened_at_error { Tab::Network } else { Tab::Console };
                     view! {
-                        <ConsolePanel controls=controls on_seek=on_seek />
-                        <ErrorsPanel controls=controls on_seek=on_seek />
+                        <SidePanels
+                            controls=controls
+                            on_seek=on_seek
+                            replay_id=panel_id.clone()
+                            summary=summary
+                            initial=initial
+                        />
                     }
                 })}
+            </div>
         </section>
     }
 }

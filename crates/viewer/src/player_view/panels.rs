@@ -1,19 +1,22 @@
-//! The player's chrome around the replayed page: timeline markers, the mouse pointer overlay,
-//! the console panel and the errors panel. Each reads the [`Controls`] signals and reports seeks
+//! The player's chrome around the replayed page: timeline markers, the activity graph, the
+//! mouse pointer overlay and the console panel. Each reads the [`Controls`] signals and reports seeks
 //! through a callback; none holds logic of its own.
 
 use leptos::prelude::*;
 
 use super::controls::Controls;
 use crate::api::format_clock;
-use crate::markers::{MarkerKind, level_name};
+use crate::markers::{MarkerKind, backend_markers, level_name};
 
-/// The markers along the scrubber: errors, clicks, navigations, failed requests.
+/// The markers along the scrubber: errors, clicks, navigations, failed requests, and the
+/// backend errors with a hover card (title, service, release, status, a link to the event).
 #[component]
 pub(super) fn Markers(
     controls: Controls,
     on_seek: Callback<u64>,
     on_error: Option<Callback<(u64, String)>>,
+    /// Prefix of the links to event pages (the server's origin for an embedded player).
+    link_base: String,
 ) -> impl IntoView {
     let percent = move |offset: u64| {
         let duration = controls.duration.get().max(1);
@@ -48,7 +51,54 @@ pub(super) fn Markers(
             })
             .collect_view()
     };
-    view! { <div class="markers">{markers}</div> }
+    let backend = move || {
+        let link_base = link_base.clone();
+        controls.placed.with(|placed| {
+            backend_markers(placed)
+                .into_iter()
+                .map(|marker| {
+                    let offset = marker.offset;
+                    let label = marker.label();
+                    let title = marker.title.clone();
+                    let click = move |_| {
+                        on_seek.run(offset);
+                        if let Some(on_error) = on_error {
+                            on_error.run((offset, title.clone()));
+                        }
+                    };
+                    let details = marker.details();
+                    view! {
+                        <span
+                            class="marker-slot"
+                            style=move || format!("left:{:.3}%", percent(offset))
+                        >
+                            <button
+                                class="marker backend"
+                                data-sl-marker="backend"
+                                data-sl-offset=offset.to_string()
+                                data-sl-event=marker.event_id.clone()
+                                title=label.clone()
+                                aria-label=label
+                                on:click=click
+                            ></button>
+                            <span class="marker-card" role="tooltip" data-sl-marker-card="">
+                                <strong>{marker.title.clone()}</strong>
+                                {(!details.is_empty()).then(|| view! { <span>{details}</span> })}
+                                <a
+                                    href=format!("{link_base}{}", marker.link)
+                                    target=(!link_base.is_empty()).then_some("_blank")
+                                    rel="noopener"
+                                >
+                                    "Open event"
+                                </a>
+                            </span>
+                        </span>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! { <div class="markers">{markers}{backend}</div> }
 }
 
 /// The activity graph under the scrubber (events per slice of the replay) and the idle
@@ -181,76 +231,12 @@ pub(super) fn ConsolePanel(controls: Controls, on_seek: Callback<u64>) -> impl I
         }
     });
     view! {
-        <h2>"Console"</h2>
         <ol class="console" data-sl-console="" node_ref=list>
             {entries}
         </ol>
         {move || {
             (shown.get() == 0)
                 .then(|| view! { <p class="muted">"No console messages up to this moment."</p> })
-        }}
-    }
-}
-
-/// The replay's JS errors, the segments that could not be loaded and how many recorded changes
-/// were skipped.
-#[component]
-pub(super) fn ErrorsPanel(controls: Controls, on_seek: Callback<u64>) -> impl IntoView {
-    let error_list = move || {
-        controls
-            .errors
-            .get()
-            .into_iter()
-            .map(|marker| {
-                let offset = marker.offset;
-                view! {
-                    <li>
-                        <button class="link" on:click=move |_| on_seek.run(offset)>
-                            {format_clock(offset)}
-                        </button>
-                        <span class="error-type">{marker.error_type.clone()}</span>
-                        <span>{marker.message.clone()}</span>
-                    </li>
-                }
-            })
-            .collect_view()
-    };
-    let gap_list = move || {
-        controls
-            .gaps
-            .get()
-            .into_iter()
-            .map(|gap| {
-                view! {
-                    <li class="gap">
-                        {format!("Segment {} could not be loaded: {}", gap.index, gap.reason)}
-                    </li>
-                }
-            })
-            .collect_view()
-    };
-    view! {
-        <h2>"Errors"</h2>
-        <ul class="errors" data-sl-errors="">
-            {error_list}
-        </ul>
-        {move || {
-            controls
-                .errors
-                .with(Vec::is_empty)
-                .then(|| view! { <p class="muted">"No errors in this replay."</p> })
-        }}
-        <ul class="gaps">{gap_list}</ul>
-        {move || {
-            let skipped = controls.skipped.get();
-            (skipped > 0)
-                .then(|| {
-                    view! {
-                        <p class="muted">
-                            {format!("{skipped} recorded changes referred to unknown nodes and were skipped.")}
-                        </p>
-                    }
-                })
         }}
     }
 }
