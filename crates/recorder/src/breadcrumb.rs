@@ -154,19 +154,40 @@ pub fn console_breadcrumb(
     }
 }
 
-/// Bounds the console breadcrumbs of a chatty page: at most [`MAX_CONSOLE_PER_WINDOW`] per
-/// [`BUDGET_WINDOW_MS`]; the number left out is reported once the next window opens.
-#[derive(Debug, Clone, Default)]
+/// Bounds the breadcrumbs (or network events) of a chatty page: at most
+/// [`MAX_CONSOLE_PER_WINDOW`] per [`BUDGET_WINDOW_MS`]; the number left out is reported once the
+/// next window opens, as a breadcrumb of the budget's category.
+#[derive(Debug, Clone)]
 pub struct ConsoleBudget {
+    category: &'static str,
+    subject: &'static str,
     window_start: u64,
     used: u32,
     dropped: u32,
 }
 
+impl Default for ConsoleBudget {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ConsoleBudget {
-    /// A full budget.
+    /// A full budget for console messages.
     pub fn new() -> Self {
-        Self::default()
+        Self::with_subject(CONSOLE_CATEGORY, "console messages")
+    }
+
+    /// A full budget whose notice is a `category` breadcrumb saying `N {subject} were not
+    /// recorded`.
+    pub fn with_subject(category: &'static str, subject: &'static str) -> Self {
+        Self {
+            category,
+            subject,
+            window_start: 0,
+            used: 0,
+            dropped: 0,
+        }
     }
 
     /// Whether a message at `now` may be recorded. When a new window opens after messages were
@@ -176,9 +197,11 @@ impl ConsoleBudget {
         if now >= self.window_start.saturating_add(BUDGET_WINDOW_MS) || now < self.window_start {
             if self.dropped > 0 {
                 let mut message = self.dropped.to_string();
-                message.push_str(" console messages were not recorded");
+                message.push(' ');
+                message.push_str(self.subject);
+                message.push_str(" were not recorded");
                 notice = Some(Breadcrumb {
-                    category: CONSOLE_CATEGORY.to_owned(),
+                    category: self.category.to_owned(),
                     level: Level::Warning,
                     message,
                     data: String::new(),
@@ -195,6 +218,54 @@ impl ConsoleBudget {
             self.dropped = self.dropped.saturating_add(1);
         }
         (admitted, notice)
+    }
+}
+
+/// The category of `captureMessage` breadcrumbs.
+pub const MESSAGE_CATEGORY: &str = "message";
+
+/// The category of `addBreadcrumb` entries that name none.
+pub const DEFAULT_CATEGORY: &str = "custom";
+
+/// Longest category kept, in bytes.
+pub const MAX_CATEGORY_BYTES: usize = 64;
+
+/// Longest `data` (JSON) kept, in bytes; larger data is left out rather than cut into invalid
+/// JSON.
+pub const MAX_DATA_BYTES: usize = 4 * 1024;
+
+/// Reads a Sentry level name (`debug`, `log`, `info`, `warning` or `warn`, `error`, `fatal`).
+pub fn parse_level(name: &str) -> Option<Level> {
+    Some(match name.trim().to_ascii_lowercase().as_str() {
+        "debug" => Level::Debug,
+        "log" => Level::Log,
+        "info" => Level::Info,
+        "warning" | "warn" => Level::Warning,
+        "error" => Level::Error,
+        "fatal" | "critical" => Level::Fatal,
+        _ => return None,
+    })
+}
+
+/// A breadcrumb the application added itself (`addBreadcrumb`, `captureMessage`): bounded but not
+/// masked, since the application chose what it says. An empty category becomes
+/// [`DEFAULT_CATEGORY`]; `data` (JSON) larger than [`MAX_DATA_BYTES`] is left out.
+pub fn app_breadcrumb(category: &str, level: Level, message: &str, data: &str) -> Breadcrumb {
+    let category = truncate(category.trim(), MAX_CATEGORY_BYTES);
+    Breadcrumb {
+        category: if category.is_empty() {
+            DEFAULT_CATEGORY
+        } else {
+            category
+        }
+        .to_owned(),
+        level,
+        message: bounded(message, MAX_MESSAGE_BYTES),
+        data: if data.len() <= MAX_DATA_BYTES {
+            data.to_owned()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -288,5 +359,38 @@ mod tests {
         let notice = notice.map(|n| n.message).unwrap_or_default();
         assert_eq!(notice, "2 console messages were not recorded");
         assert_eq!(budget.admit(1_000 + BUDGET_WINDOW_MS + 1), (true, None));
+        let mut network = ConsoleBudget::with_subject("network", "network requests");
+        for _ in 0..=MAX_CONSOLE_PER_WINDOW {
+            network.admit(0);
+        }
+        let notice = network.admit(BUDGET_WINDOW_MS).1.ok_or("notice");
+        assert_eq!(
+            notice.map(|n| (n.category, n.message)),
+            Ok((
+                "network".into(),
+                "1 network requests were not recorded".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn application_breadcrumbs_are_bounded_but_not_masked() {
+        let crumb = app_breadcrumb(" auth ", Level::Info, "Jane signed in", "{\"id\":42}");
+        assert_eq!(
+            (
+                crumb.category.as_str(),
+                crumb.message.as_str(),
+                crumb.data.as_str()
+            ),
+            ("auth", "Jane signed in", "{\"id\":42}")
+        );
+        let big = format!("{{\"x\":\"{}\"}}", "y".repeat(MAX_DATA_BYTES));
+        let crumb = app_breadcrumb("", Level::Debug, &"m".repeat(MAX_MESSAGE_BYTES * 2), &big);
+        assert_eq!(crumb.category, DEFAULT_CATEGORY);
+        assert!(crumb.message.len() <= MAX_MESSAGE_BYTES);
+        assert_eq!(crumb.data, "");
+        assert_eq!(parse_level("Warn"), Some(Level::Warning));
+        assert_eq!(parse_level("fatal"), Some(Level::Fatal));
+        assert_eq!(parse_level("loud"), None);
     }
 }

@@ -64,6 +64,11 @@ impl<T: Transport> Session<T> {
         &self.segmenter.info().replay_id
     }
 
+    /// What every segment of this replay carries: replay id, project, release, environment.
+    pub fn info(&self) -> &ReplayInfo {
+        self.segmenter.info()
+    }
+
     /// Whether events wait for the next flush.
     pub fn has_pending(&self) -> bool {
         self.segmenter.has_pending()
