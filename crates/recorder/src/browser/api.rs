@@ -1,14 +1,26 @@
 //! The functions the ES module exports to JavaScript.
 
-use js_sys::Promise;
+use std::cell::RefCell;
+
+use js_sys::{Array, JSON, Object, Promise, Reflect};
+use sightline_protocol::v1::Level;
 use wasm_bindgen::prelude::*;
 
 use super::error_value::report_for_value;
+use super::network::propagation_targets;
 use super::recorder::{Recorder, take_recorder, with_recorder};
 use super::upload::{BrowserTransport, idle};
+use crate::breadcrumb::{MAX_DATA_BYTES, MESSAGE_CATEGORY, app_breadcrumb, parse_level};
 use crate::dsn::Dsn;
+use crate::error_report::ErrorReport;
 use crate::mask::{MAX_SELECTORS, PrivacyConfig, RawOption};
+use crate::scope::{MAX_TAGS, MAX_USER_FIELDS, Scope};
 use crate::transport::Delivery;
+
+thread_local! {
+    /// The user and tags, kept across recordings (and set before the first one starts).
+    static SCOPE: RefCell<Scope> = RefCell::new(Scope::default());
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const START_OPTIONS: &str = r#"
@@ -38,6 +50,52 @@ export interface StartOptions {
   unblock?: string[] | string;
   /** Selectors of inputs whose input events are not recorded (besides `.sl-ignore`). */
   ignore?: string[] | string;
+  /** Which requests get `sentry-trace`, `baggage` and `traceparent` headers; default: the page's
+   * own origin only. A string starting with `/` is a same-origin path prefix, one with a scheme a
+   * prefix of the absolute URL, any other an exact `host[:port]`; a `RegExp` is tested against
+   * the absolute URL. One comma-separated string also works (`/…/flags` entries with regex syntax
+   * are regexes). An empty list traces nothing. */
+  tracePropagationTargets?: Array<string | RegExp> | string | RegExp;
+}
+
+/** Severity of a message or breadcrumb. */
+export type SeverityLevel = "debug" | "log" | "info" | "warning" | "error" | "fatal";
+
+/** The user of the session, as `setUser` takes it: values are recorded as text. */
+export interface User {
+  id?: string | number;
+  email?: string;
+  username?: string;
+  ip_address?: string;
+  segment?: string;
+  [key: string]: string | number | boolean | null | undefined;
+}
+
+/** A breadcrumb, as `addBreadcrumb` takes it. */
+export interface BreadcrumbInput {
+  /** What it is about, such as `auth` or `ui.click`; default `custom`. */
+  category?: string;
+  /** What happened. */
+  message?: string;
+  /** Default `info`. */
+  level?: SeverityLevel;
+  /** Extra data, recorded as JSON (left out beyond 4 KiB). */
+  data?: Record<string, unknown>;
+}
+
+/** `window.Sightline`, defined by the `/sdk/sightline.js` loader. Calls made before the recorder
+ * has loaded are queued and run in order. */
+export interface SightlineLoader {
+  init(options: StartOptions | string): Promise<string | null>;
+  captureException(error: unknown): string | undefined;
+  captureMessage(message: string, level?: SeverityLevel): string | undefined;
+  setUser(user: User | null): void;
+  setTag(key: string, value: string | number | boolean | null | undefined): void;
+  setTags(tags: Record<string, string | number | boolean | null | undefined>): void;
+  addBreadcrumb(breadcrumb: BreadcrumbInput): void;
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+  getReplayId(): string | null;
 }
 "#;
 
@@ -78,6 +136,16 @@ pub fn start(
         Box::new(BrowserTransport),
     )
     .map_err(|_| JsError::new("Sightline could not start recording this page"))?;
+    let targets = js_sys::Reflect::get(&options, &JsValue::from_str("tracePropagationTargets"))
+        .unwrap_or(JsValue::UNDEFINED);
+    let targets = propagation_targets(&targets);
+    let events = SCOPE.with(|scope| scope.borrow().events());
+    with_recorder(|recorder| {
+        recorder.set_targets(targets);
+        for event in events {
+            recorder.record(event);
+        }
+    });
     get_replay_id().ok_or_else(|| JsError::new("Sightline could not start recording this page"))
 }
 
@@ -87,6 +155,132 @@ pub fn start(
 pub fn capture_exception(error: JsValue) -> Option<String> {
     let report = report_for_value(&error);
     with_recorder(|recorder| recorder.record_error(report))
+}
+
+/// Records a message: at level `error` or `fatal` as an error of the replay (listed with its
+/// errors, uploaded promptly; returns its event id), at any other level (default `info`) as a
+/// breadcrumb of category `message` (returns `undefined`). Also `undefined` when not recording.
+#[wasm_bindgen(js_name = captureMessage)]
+pub fn capture_message(
+    message: &str,
+    #[wasm_bindgen(unchecked_param_type = "SeverityLevel")] level: Option<String>,
+) -> Option<String> {
+    let level = level
+        .as_deref()
+        .and_then(parse_level)
+        .unwrap_or(Level::Info);
+    if matches!(level, Level::Error | Level::Fatal) {
+        let report = ErrorReport {
+            error_type: "Message".to_owned(),
+            message: message.to_owned(),
+            ..ErrorReport::default()
+        };
+        return with_recorder(|recorder| recorder.record_error(report));
+    }
+    let breadcrumb = app_breadcrumb(MESSAGE_CATEGORY, level, message, "");
+    with_recorder(|recorder| recorder.record_app_breadcrumb(breadcrumb));
+    None
+}
+
+/// Records a breadcrumb `{category, message, level, data}`; `data` is recorded as JSON. Nothing
+/// is masked: the application chose what it says.
+#[wasm_bindgen(js_name = addBreadcrumb)]
+pub fn add_breadcrumb(
+    #[wasm_bindgen(unchecked_param_type = "BreadcrumbInput")] breadcrumb: JsValue,
+) {
+    let field = |name: &str| Reflect::get(&breadcrumb, &JsValue::from_str(name)).ok();
+    let text = |name: &str| {
+        field(name)
+            .and_then(|value| value.as_string())
+            .unwrap_or_default()
+    };
+    let level = parse_level(&text("level")).unwrap_or(Level::Info);
+    let data = field("data")
+        .filter(JsValue::is_object)
+        .and_then(|data| JSON::stringify(&data).ok())
+        .filter(|json| json.length() as usize <= MAX_DATA_BYTES)
+        .map(String::from)
+        .unwrap_or_default();
+    let breadcrumb = app_breadcrumb(&text("category"), level, &text("message"), &data);
+    with_recorder(|recorder| recorder.record_app_breadcrumb(breadcrumb));
+}
+
+/// Sets the user of the session (`{id, email, username, …}`; values recorded as text), or clears
+/// it with `null`. Kept for later recordings too.
+#[wasm_bindgen(js_name = setUser)]
+pub fn set_user(#[wasm_bindgen(unchecked_param_type = "User | null")] user: JsValue) {
+    let fields = user
+        .is_object()
+        .then(|| entries(&user, MAX_USER_FIELDS * 2))
+        .map(|entries| {
+            entries
+                .into_iter()
+                .filter_map(|(key, value)| Some((key, value?)))
+                .collect()
+        });
+    let event = SCOPE.with(|scope| scope.borrow_mut().set_user(fields));
+    with_recorder(|recorder| recorder.record(event));
+}
+
+/// Sets one tag of the session; `null` or `undefined` removes it. Kept for later recordings too.
+#[wasm_bindgen(js_name = setTag)]
+pub fn set_tag(
+    key: &str,
+    #[wasm_bindgen(unchecked_param_type = "string | number | boolean | null | undefined")]
+    value: JsValue,
+) {
+    apply_tags(vec![(key.to_owned(), text_of(&value))]);
+}
+
+/// Sets several tags of the session at once, like `setTag` for each entry.
+#[wasm_bindgen(js_name = setTags)]
+pub fn set_tags(
+    #[wasm_bindgen(
+        unchecked_param_type = "Record<string, string | number | boolean | null | undefined>"
+    )]
+    tags: JsValue,
+) {
+    if tags.is_object() {
+        apply_tags(entries(&tags, MAX_TAGS * 2));
+    }
+}
+
+fn apply_tags(tags: Vec<(String, Option<String>)>) {
+    let Some(event) = SCOPE.with(|scope| scope.borrow_mut().set_tags(tags)) else {
+        return;
+    };
+    with_recorder(|recorder| recorder.record(event));
+}
+
+/// The first `limit` own enumerable string-keyed entries of `object`, values as text.
+fn entries(object: &JsValue, limit: usize) -> Vec<(String, Option<String>)> {
+    let Some(object) = object.dyn_ref::<Object>() else {
+        return Vec::new();
+    };
+    Object::entries(object)
+        .iter()
+        .take(limit)
+        .filter_map(|entry| {
+            let entry = Array::from(&entry);
+            Some((entry.get(0).as_string()?, text_of(&entry.get(1))))
+        })
+        .collect()
+}
+
+/// A tag or user value as text: strings as they are, numbers and booleans written out; `None`
+/// for `null`, `undefined` and objects.
+fn text_of(value: &JsValue) -> Option<String> {
+    if let Some(text) = value.as_string() {
+        return Some(text);
+    }
+    if let Some(flag) = value.as_bool() {
+        return Some(if flag { "true" } else { "false" }.to_owned());
+    }
+    // `Number.prototype.toString`, not Rust's float formatting (which would grow the bundle).
+    value
+        .dyn_ref::<js_sys::Number>()
+        .and_then(|number| number.to_string_with_radix(10).ok())
+        .map(String::from)
 }
 
 /// Uploads everything recorded so far; the promise resolves once every pending segment has been

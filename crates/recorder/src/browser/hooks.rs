@@ -5,19 +5,48 @@
 //!
 //! A wrapper is a `Proxy` of the original function whose `apply` trap calls the original with the
 //! very `this` and arguments it got, returns what the original returned and throws what it threw.
-//! Only after the original returned does it tell the recorder, which never throws. A proxy keeps
-//! the original's `name` and `length`, and its source reads as native code. The wrappers are installed once per page and
-//! stay (the page may hold references to them); without a running recorder they only forward.
+//! Only after the original returned does it tell the recorder. The traps are JavaScript
+//! (`js/hooks.js`, shipped with the wasm-bindgen glue) and call into the recorder inside
+//! try/catch, so not even a trap of the wasm module can throw into the page. A proxy keeps the
+//! original's `name` and `length`, and its source reads as native code. The wrappers are installed
+//! once per page and stay (the page may hold references to them); without a running recorder they
+//! only forward. `fetch` and `XMLHttpRequest` are wrapped the same way by
+//! [`network`](super::network).
 
 use std::cell::Cell;
 
-use js_sys::{Array, Error as JsErrorValue, Function, JSON, JsString, Object, Proxy, Reflect};
+use js_sys::{Array, Error as JsErrorValue, Function, JSON, JsString, Object, Promise, Reflect};
 use sightline_protocol::v1::NavigationKind;
 use wasm_bindgen::prelude::*;
 use web_sys::Window;
 
 use super::recorder::with_recorder;
 use crate::breadcrumb::{ConsoleMethod, MAX_ARGUMENT_BYTES, MAX_ARGUMENTS, console_breadcrumb};
+
+#[wasm_bindgen(module = "/js/hooks.js")]
+extern "C" {
+    /// Wraps `target[name]` in a proxy that calls `after(this, arguments)` once the original
+    /// returned; false when it is not a function or cannot be replaced.
+    fn wrap(target: &Object, name: &str, after: &JsValue) -> bool;
+
+    /// `fetch(url, init)` with the page's fetch from before any wrapper.
+    #[wasm_bindgen(js_name = uploadFetch, catch)]
+    pub(crate) fn upload_fetch(url: &str, init: &JsValue) -> Result<Promise, JsValue>;
+
+    /// Sets the recorder's `begin` and `end` callbacks of the network wrappers.
+    pub(crate) fn network(begin: &JsValue, end: &JsValue);
+
+    /// `new RegExp(source, flags)`, or `null` when that throws.
+    pub(crate) fn regex(source: &str, flags: &str) -> JsValue;
+
+    /// Wraps `target.fetch`.
+    #[wasm_bindgen(js_name = wrapFetch)]
+    pub(crate) fn wrap_fetch(target: &JsValue) -> bool;
+
+    /// Wraps `open`, `setRequestHeader` and `send` of an `XMLHttpRequest` prototype.
+    #[wasm_bindgen(js_name = wrapXhr)]
+    pub(crate) fn wrap_xhr(prototype: &JsValue) -> bool;
+}
 
 thread_local! {
     static INSTALLED: Cell<bool> = const { Cell::new(false) };
@@ -29,6 +58,7 @@ pub(crate) fn install(window: &Window) {
         return;
     }
     super::stylesheets::install(window);
+    super::network::install(window);
     if let Ok(history) = Reflect::get(window, &JsValue::from_str("history"))
         && let Ok(history) = history.dyn_into::<Object>()
     {
@@ -63,6 +93,12 @@ pub(crate) fn install(window: &Window) {
     }
 }
 
+/// [`wrap`] with any JS function as the callback, for tests of what a failing callback does.
+#[cfg(test)]
+pub(crate) fn wrap_for_test(target: &Object, name: &str, after: &JsValue) -> bool {
+    wrap(target, name, after)
+}
+
 /// Replaces the function `target[name]` by a transparent proxy that calls `after(this, arguments)`
 /// once the original returned. Returns false (and changes nothing) when `target[name]` is not a
 /// function or cannot be replaced.
@@ -71,29 +107,15 @@ pub(crate) fn wrap_method(
     name: &str,
     after: impl Fn(&JsValue, &Array) + 'static,
 ) -> bool {
-    let key = JsValue::from_str(name);
-    let Ok(original) = Reflect::get(target, &key) else {
-        return false;
-    };
-    if !original.is_function() {
-        return false;
+    let after = Closure::<dyn Fn(JsValue, Array)>::new(move |this: JsValue, arguments: Array| {
+        after(&this, &arguments);
+    });
+    let wrapped = wrap(target, name, after.as_ref());
+    if wrapped {
+        // The page may keep the wrapper for as long as it lives, so the callback must too.
+        after.forget();
     }
-    let trap = Closure::<dyn Fn(Function, JsValue, Array) -> Result<JsValue, JsValue>>::new(
-        move |original: Function, this: JsValue, arguments: Array| {
-            // An exception of the original propagates unchanged through `?`.
-            let result = Reflect::apply(&original, &this, &arguments)?;
-            after(&this, &arguments);
-            Ok(result)
-        },
-    );
-    let handler = Object::new();
-    if Reflect::set(&handler, &JsValue::from_str("apply"), trap.as_ref()).is_err() {
-        return false;
-    }
-    let proxy = Proxy::new(&original, &handler);
-    // The page may keep the proxy for as long as it lives, so the trap must too.
-    trap.forget();
-    Reflect::set(target, &key, &proxy).unwrap_or(false)
+    wrapped
 }
 
 fn record_console(method: ConsoleMethod, arguments: &Array) {

@@ -2,7 +2,8 @@
 //!
 //! [`api`] holds the exported functions; [`recorder::Recorder`] runs a recording (mutation
 //! observer, upload and throttle timers); [`interaction`] and [`input`] listen to what the user
-//! does, [`hooks`] wraps `history` and `console` transparently; [`snapshot`] and [`mutations`]
+//! does, [`hooks`] wraps `history` and `console` transparently and [`network`] `fetch` and
+//! `XMLHttpRequest`; [`snapshot`] and [`mutations`]
 //! serialize the DOM with the ids kept in [`mirror`], masked by the [`privacy`] rules, and
 //! [`upload`] is the browser transport.
 
@@ -14,6 +15,7 @@ mod interaction;
 mod listener;
 mod mirror;
 mod mutations;
+mod network;
 mod privacy;
 mod recorder;
 mod snapshot;

@@ -18,6 +18,7 @@ use super::interaction;
 use super::listener::Listener;
 use super::mirror::Mirror;
 use super::mutations::mutation_from_records;
+use super::network::{JsPattern, page_trace_id};
 use super::privacy::{Context, Privacy};
 use super::snapshot::{MAX_ELEMENT_DEPTH, depth_of, records_children, serialize, shadow_root};
 use super::stylesheets::{StyleSheets, css_text};
@@ -28,12 +29,19 @@ use crate::error_report::ErrorReport;
 use crate::ids::hex_id;
 use crate::mask::PrivacyConfig;
 use crate::navigation::navigation_kind;
+use crate::network::{FinishedRequest, is_failure};
+use crate::propagation::targets::Targets;
+use crate::propagation::{PageHeaders, Propagation, RequestTrace, span_id};
 use crate::session::Session;
 use crate::throttle::Throttled;
 use crate::transport::{Delivery, Transport};
 
 /// How often buffered events are uploaded, in ms.
 const UPLOAD_INTERVAL_MS: i32 = 5_000;
+
+/// How soon after a JS error or a failed request the events are uploaded, in ms: soon enough to
+/// link a backend error quickly, late enough to upload a burst of failures together.
+const PROMPT_FLUSH_DELAY_MS: i32 = 500;
 
 thread_local! {
     static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
@@ -56,6 +64,17 @@ pub(crate) struct Recorder {
     privacy: Privacy,
     throttled: Throttled,
     console_budget: ConsoleBudget,
+    /// Bounds the breadcrumbs the application adds.
+    app_budget: ConsoleBudget,
+    /// Bounds the network events of a page that polls (failed requests are always recorded).
+    network_budget: ConsoleBudget,
+    /// The page view's trace and the baggage of this recording.
+    propagation: Propagation,
+    /// Which requests get trace headers.
+    targets: Targets<JsPattern>,
+    /// The pending upload after an error or a failed request.
+    prompt_flush: Option<i32>,
+    on_prompt_flush: Closure<dyn FnMut()>,
     /// The last recorded state of each form control, so that `input` then `change` with the
     /// same value is recorded once.
     input_states: WeakMap,
@@ -90,7 +109,16 @@ impl Recorder {
             .document()
             .ok_or_else(|| JsValue::from_str("no document"))?;
         let replay_id = hex_id(random_bytes(&window));
-        let mut session = Session::new(dsn, replay_id, release, environment, transport);
+        let session = Session::new(dsn, replay_id, release, environment, transport);
+        let info = session.info();
+        let propagation = Propagation::new(
+            &page_trace_id(|| random_bytes(&window)),
+            &info.replay_id,
+            &info.release,
+            &info.environment,
+            &dsn.public_key,
+        );
+        let mut session = session;
         let time = now();
         let meta = meta(&window)?;
         let last_href = match &meta {
@@ -136,12 +164,24 @@ impl Recorder {
             with_recorder(|recorder| recorder.record_resized(&entries));
         });
         let resize_observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+        let on_prompt_flush = Closure::<dyn FnMut()>::new(|| {
+            with_recorder(|recorder| {
+                recorder.prompt_flush = None;
+                recorder.flush(Delivery::Background);
+            });
+        });
         let mut recorder = Self {
             session,
             mirror,
             privacy,
             throttled: Throttled::new(),
             console_budget: ConsoleBudget::new(),
+            app_budget: ConsoleBudget::with_subject("sightline", "breadcrumbs"),
+            network_budget: ConsoleBudget::with_subject("network", "network requests"),
+            propagation,
+            targets: Targets::SameOrigin,
+            prompt_flush: None,
+            on_prompt_flush,
             input_states: WeakMap::new(),
             last_href,
             window,
@@ -228,12 +268,83 @@ impl Recorder {
         self.schedule_release();
     }
 
-    /// Records an error the page reported; returns its event id.
+    /// Records an error the page reported, uploaded promptly; returns its event id.
     pub(crate) fn record_error(&mut self, report: ErrorReport) -> String {
         self.release_throttled();
         self.take_pending_mutations();
         let event_id = hex_id(random_bytes(&self.window));
-        self.session.record_error(now(), report, event_id)
+        let event_id = self.session.record_error(now(), report, event_id);
+        self.flush_soon();
+        event_id
+    }
+
+    /// Records a breadcrumb the application added, within its budget.
+    pub(crate) fn record_app_breadcrumb(&mut self, breadcrumb: sightline_protocol::v1::Breadcrumb) {
+        let (admitted, notice) = self.app_budget.admit(now());
+        if let Some(notice) = notice {
+            self.record(EventData::Breadcrumb(notice));
+        }
+        if admitted {
+            self.record(EventData::Breadcrumb(breadcrumb));
+        }
+    }
+
+    /// Sets which requests get trace headers.
+    pub(crate) fn set_targets(&mut self, targets: Targets<JsPattern>) {
+        self.targets = targets;
+    }
+
+    /// What a request to `url` (absolute) that already has the trace headers `page` carries, and
+    /// the headers to add when `can_add` and it goes to a propagation target. `None` for URLs
+    /// that are not recorded (not `http(s)`).
+    pub(crate) fn trace_request(
+        &self,
+        url: &str,
+        page: &PageHeaders<'_>,
+        can_add: bool,
+    ) -> Option<RequestTrace> {
+        crate::url::HttpUrl::parse(url)?;
+        let page_url = self.window.location().href().unwrap_or_default();
+        let propagate = can_add && self.targets.matches(url, &page_url);
+        Some(self.propagation.plan(page, propagate, || {
+            let random = random_bytes(&self.window);
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&random[..8]);
+            span_id(bytes)
+        }))
+    }
+
+    /// Records a finished request; a failed one (no response or a 5xx) is uploaded promptly.
+    pub(crate) fn record_request(&mut self, request: FinishedRequest<'_>) {
+        let Some(event) = request.into_event() else {
+            return;
+        };
+        let failed = is_failure(event.status);
+        let (admitted, notice) = self.network_budget.admit(now());
+        if let Some(notice) = notice {
+            self.record(EventData::Breadcrumb(notice));
+        }
+        if admitted || failed {
+            self.record(EventData::NetworkRequest(event));
+        }
+        if failed {
+            self.flush_soon();
+        }
+    }
+
+    /// Uploads what was recorded within [`PROMPT_FLUSH_DELAY_MS`], unless an upload is already
+    /// due that soon.
+    pub(crate) fn flush_soon(&mut self) {
+        if self.prompt_flush.is_some() {
+            return;
+        }
+        self.prompt_flush = self
+            .window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                self.on_prompt_flush.as_ref().unchecked_ref(),
+                PROMPT_FLUSH_DELAY_MS,
+            )
+            .ok();
     }
 
     /// Records a console message, within the console budget.
@@ -504,6 +615,9 @@ impl Drop for Recorder {
         self.observer.disconnect();
         self.window.clear_interval_with_handle(self.interval);
         if let Some(timer) = self.throttle_timer {
+            self.window.clear_timeout_with_handle(timer);
+        }
+        if let Some(timer) = self.prompt_flush {
             self.window.clear_timeout_with_handle(timer);
         }
         if let Some(observer) = &self.resize_observer {

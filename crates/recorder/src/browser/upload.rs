@@ -95,7 +95,6 @@ async fn deflate_raw(body: &[u8]) -> Result<Vec<u8>, JsValue> {
 }
 
 async fn post(url: &str, bytes: &[u8]) -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
     // No custom headers and a binary body: a "simple" request, so no CORS preflight.
     let init = RequestInit::new();
     init.set_method("POST");
@@ -103,7 +102,8 @@ async fn post(url: &str, bytes: &[u8]) -> Result<(), JsValue> {
     if bytes.len() < KEEPALIVE_LIMIT {
         Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE)?;
     }
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    // The page's fetch from before the recorder's wrapper: uploads are neither recorded nor traced.
+    let response: Response = JsFuture::from(super::hooks::upload_fetch(url, &init)?)
         .await?
         .dyn_into()?;
     if response.ok() {

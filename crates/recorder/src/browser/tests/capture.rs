@@ -83,6 +83,11 @@ impl Live {
             .concat())
     }
 
+    /// How many segments were uploaded so far, without flushing.
+    pub(super) fn uploads(&self) -> usize {
+        self.transport.uploads().len()
+    }
+
     /// The recorded id of the element `selector` finds in the container.
     pub(super) fn id(&self, selector: &str) -> Result<NodeId, JsValue> {
         let element = self
@@ -105,6 +110,12 @@ impl Drop for Live {
 /// Runs `script` in the page and returns its value.
 pub(super) fn run(script: &str) -> Result<JsValue, JsValue> {
     Function::new_no_args(script).call0(&JsValue::UNDEFINED)
+}
+
+/// Runs the body of an async function in the page and awaits its promise.
+pub(super) async fn run_async(script: &str) -> Result<JsValue, JsValue> {
+    let promise = run(&format!("return (async () => {{ {script} }})();"))?;
+    JsFuture::from(Promise::from(promise)).await
 }
 
 /// Waits `ms` milliseconds, letting the page's timers run.

@@ -13,6 +13,7 @@
 mod capture;
 mod hooks;
 mod interaction;
+mod network;
 mod privacy;
 mod replay;
 mod shadow;
