@@ -1,8 +1,13 @@
-//! `cargo xtask demo`: builds everything and runs the server with the demo shop and a recorded
-//! session, on <http://127.0.0.1:8080>.
+//! `cargo xtask demo`: builds everything and runs the whole story on loopback: the Sightline
+//! server on <http://127.0.0.1:8080>, the demo shop (`sightline-demo-shop`, a real backend with
+//! the `sentry` crate) on <http://127.0.0.1:8081>, and a recorded session whose failing checkout
+//! is sent to the real shop, so its replay has a real linked backend error.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
+mod checkout;
+
+use std::io::{BufRead as _, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
@@ -11,10 +16,13 @@ use crate::{build, setup, tool};
 /// Where the demo session's recorded segments are kept (recorded from the demo page in Chromium).
 const DEMO_SESSION: &str = "tests/fixtures/demo-session";
 
+/// The shop's release: the one whose checkout fails.
+const SHOP_RELEASE: &str = "shop@1.4.2";
+
 /// Builds and runs the demo until interrupted.
 ///
 /// # Errors
-/// When the build fails or the server does not start.
+/// When the build fails, or the server or the shop does not start.
 pub fn run() -> Result<()> {
     setup::install(false)?;
     let report = build::all(build::Profile::Release)?;
@@ -25,71 +33,131 @@ pub fn run() -> Result<()> {
         std::fs::remove_dir_all(&data).context("clearing target/demo-data")?;
     }
     let addr = std::env::var("SIGHTLINE_DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let shop_addr =
+        std::env::var("SIGHTLINE_DEMO_SHOP_ADDR").unwrap_or_else(|_| "127.0.0.1:8081".into());
     let mut server = Command::new(&report.server)
         .args(["serve", "--demo", "--addr", &addr, "--data"])
         .arg(&data)
         .arg("--assets")
         .arg(&root)
+        .args(["--demo-shop", &format!("http://{shop_addr}/")])
         .stdout(Stdio::piped())
         .spawn()
         .context("starting the sightline server")?;
-    let stdout = server.stdout.take().context("server stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let (mut base, mut dsn, mut token) = (None, None, None);
-    while base.is_none() || dsn.is_none() || token.is_none() {
-        let Some(line) = lines.next().transpose()? else {
-            bail!("the server exited before printing its DSN and admin token");
-        };
-        println!("{line}");
-        if let Some(rest) = line.strip_prefix("Listening on ") {
-            base = Some(rest.trim().to_owned());
-        } else if let Some(rest) = line.strip_prefix("DSN: ") {
-            dsn = Some(rest.trim().to_owned());
-        } else if let Some(rest) = line.strip_prefix("Admin token: ") {
-            token = Some(rest.trim().to_owned());
+    let mut server_lines = child_lines(&mut server)?;
+    let [base, dsn, token] = read_until(
+        &mut server_lines,
+        ["Listening on ", "DSN: ", "Admin token: "],
+        "the server",
+    )?;
+    let mut shop = Command::new(&report.demo_shop)
+        .args(["--addr", &shop_addr, "--dsn", &dsn, "--sdk", &base])
+        .args(["--release", SHOP_RELEASE, "--environment", "demo"])
+        .arg("--assets")
+        .arg(&root)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting the demo shop")?;
+    let mut shop_lines = child_lines(&mut shop)?;
+    let [shop_base] = read_until(&mut shop_lines, ["Listening on "], "the demo shop")?;
+
+    let session = checkout::seed_recorded_session(&base, &dsn, &root.join(DEMO_SESSION))?;
+    let linked = match &session.checkout {
+        Some(recorded) => {
+            let sent = Instant::now();
+            let event_id = checkout::replay_checkout(&shop_base, recorded, &dsn)?;
+            let event = checkout::wait_for_link(&base, &token, &event_id)?;
+            Some((event_id, event, sent.elapsed()))
         }
-    }
-    let (base, dsn, token) = (
-        base.unwrap_or_default(),
-        dsn.unwrap_or_default(),
-        token.unwrap_or_default(),
-    );
-    let seeded = seed_recorded_session(&base, &dsn)?;
+        None => None,
+    };
+
     println!();
-    println!("Sightline demo is running ({seeded} recorded segments loaded).");
-    println!("  Demo shop (recorded live):  {base}/demo/");
+    println!(
+        "Sightline demo is running ({} recorded segments loaded).",
+        session.segments
+    );
+    println!("  Demo shop (recorded live):  {shop_base}/");
     println!("  Viewer, replays:            {base}/replays?token={token}");
+    match &linked {
+        Some((event_id, event, took)) => {
+            println!("  Backend 500 of the recorded session, from the shop's sentry crate:");
+            println!("    {}", event["title"].as_str().unwrap_or("(untitled)"));
+            println!(
+                "    linked to replay {} by {} in {} ms",
+                event["replay_id"].as_str().unwrap_or("?"),
+                event["link_source"].as_str().unwrap_or("?"),
+                took.as_millis()
+            );
+            println!("    {base}/events/{event_id}?token={token}");
+        }
+        None => println!(
+            "  (the recorded session has no traced checkout request: re-record it with \
+             `cargo xtask bench session-size --save`)"
+        ),
+    }
     println!("  DSN:                        {dsn}");
-    println!("Press Ctrl-C to stop.");
-    // Keep echoing the server's output until it stops.
-    for line in lines {
+    println!("Click \"Checkout\" in the shop, then open the viewer. Press Ctrl-C to stop.");
+
+    // Echo both services' output until the server stops; then stop the shop too.
+    let shop_echo = std::thread::spawn(move || {
+        for line in shop_lines.map_while(Result::ok) {
+            println!("[shop] {line}");
+        }
+    });
+    for line in server_lines {
         println!("{}", line?);
     }
     let status = server.wait()?;
+    stop(&mut shop);
+    let _ = shop_echo.join();
     if !status.success() {
         bail!("the server stopped with {status}");
     }
     Ok(())
 }
 
-/// Uploads the checked-in recorded demo session through the real ingest endpoint.
-fn seed_recorded_session(base: &str, dsn: &str) -> Result<usize> {
-    let key = dsn
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.split('@').next())
-        .context("DSN without a public key")?;
-    let mut files: Vec<_> = std::fs::read_dir(tool::root().join(DEMO_SESSION))
-        .with_context(|| format!("reading {DEMO_SESSION}"))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "bin"))
-        .collect();
-    files.sort();
-    for file in &files {
-        let bytes = std::fs::read(file)?;
-        ureq::post(&format!("{base}/api/1/replay/?sentry_key={key}"))
-            .send(&bytes[..])
-            .with_context(|| format!("uploading {}", file.display()))?;
+fn child_lines(child: &mut Child) -> Result<Lines<BufReader<ChildStdout>>> {
+    let stdout = child.stdout.take().context("child stdout")?;
+    Ok(BufReader::new(stdout).lines())
+}
+
+/// Echoes `lines` until one starting with each of `prefixes` was seen; returns what followed each
+/// prefix.
+fn read_until<const N: usize>(
+    lines: &mut Lines<BufReader<ChildStdout>>,
+    prefixes: [&str; N],
+    who: &str,
+) -> Result<[String; N]> {
+    let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
+    while found.iter().any(Option::is_none) {
+        let Some(line) = lines.next().transpose()? else {
+            bail!("{who} exited before it was ready");
+        };
+        println!("{line}");
+        for (prefix, slot) in prefixes.iter().zip(found.iter_mut()) {
+            if let Some(rest) = line.strip_prefix(prefix) {
+                *slot = Some(rest.trim().to_owned());
+            }
+        }
     }
-    Ok(files.len())
+    Ok(found.map(Option::unwrap_or_default))
+}
+
+/// Asks `child` to stop (SIGTERM, so the shop sends what it still holds), then waits a little.
+fn stop(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if !matches!(child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+    }
+    let _ = child.wait();
 }
