@@ -8,12 +8,15 @@
  * Privacy options are attributes too: `data-mask-all-text="false"`, `data-mask-all-inputs`,
  * `data-block-all-media`, and comma-separated selector lists `data-mask`, `data-unmask`,
  * `data-block`, `data-unblock`, `data-ignore` (all text, inputs and media are masked or blocked
- * unless the page says otherwise).
+ * unless the page says otherwise). `data-trace-propagation-targets` lists, comma-separated, where
+ * requests get trace headers (default: the page's own origin): `/api` path prefixes, URL
+ * prefixes, `host[:port]`s, and `/regex/flags`.
  *
  * It loads the ES module `sightline_recorder.js` and `sightline_recorder_bg.wasm` from the
  * directory of its own `src`, starts recording when `data-dsn` is set, and defines
- * `window.Sightline = {init, captureException, flush, stop, getReplayId}`. Calls made before the
- * module has loaded are queued and run in order once it has. Nothing here throws into the page.
+ * `window.Sightline = {init, captureException, captureMessage, setUser, setTag, setTags,
+ * addBreadcrumb, flush, stop, getReplayId}`. Calls made before the module has loaded are queued and
+ * run in order once it has. Nothing here throws into the page.
  */
 (function () {
   'use strict';
@@ -64,24 +67,41 @@
     }, null);
   }
 
-  window.Sightline = {
-    /** Starts recording with {dsn, release, environment}; resolves to the replay id or null. */
-    init: init,
-    /** Records an error; returns its event id once loaded, undefined while still loading. */
-    captureException: function (error) {
+  // A function that calls module[name](...arguments) now when loaded (returning its result), else
+  // queues the call and returns undefined.
+  function forward(name) {
+    return function () {
+      var args = arguments;
       if (sdk) {
         try {
-          return sdk.captureException(error);
+          return sdk[name].apply(null, args);
         } catch (e) {
-          warn('captureException failed', e);
+          warn(name + ' failed', e);
           return undefined;
         }
       }
       whenReady(function (module) {
-        return module.captureException(error);
+        return module[name].apply(null, args);
       });
       return undefined;
-    },
+    };
+  }
+
+  window.Sightline = {
+    /** Starts recording with {dsn, release, environment, …}; resolves to the replay id or null. */
+    init: init,
+    /** Records an error; returns its event id once loaded, undefined while still loading. */
+    captureException: forward('captureException'),
+    /** Records a message (an error at level error/fatal, else a breadcrumb). */
+    captureMessage: forward('captureMessage'),
+    /** Sets the session's user ({id, email, username, …}) or clears it with null. */
+    setUser: forward('setUser'),
+    /** Sets one tag of the session. */
+    setTag: forward('setTag'),
+    /** Sets several tags of the session. */
+    setTags: forward('setTags'),
+    /** Adds a breadcrumb {category, message, level, data}. */
+    addBreadcrumb: forward('addBreadcrumb'),
     /** Uploads what was recorded; resolves once pending segments are uploaded (or failed). */
     flush: function () {
       return whenReady(function (module) {
@@ -116,6 +136,7 @@
     block: 'data-block',
     unblock: 'data-unblock',
     ignore: 'data-ignore',
+    tracePropagationTargets: 'data-trace-propagation-targets',
   };
 
   var dsn = script && script.getAttribute('data-dsn');
