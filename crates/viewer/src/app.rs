@@ -103,14 +103,22 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/replays" /> } />
-                    <Route path=path!("/replays") view=ReplayList />
-                    <Route path=path!("/replays/:id") view=PlayerPage />
-                    <Route path=path!("/events/:id") view=EventPage />
-                </Routes>
+                <AppRoutes />
             </main>
         </Router>
+    }
+}
+
+/// The viewer's pages by address; inside a `<Router>`, with an [`Auth`] in the context.
+#[component]
+pub fn AppRoutes() -> impl IntoView {
+    view! {
+        <Routes fallback=NotFound>
+            <Route path=path!("/") view=|| view! { <Redirect path="/replays" /> } />
+            <Route path=path!("/replays") view=ReplayList />
+            <Route path=path!("/replays/:id") view=PlayerPage />
+            <Route path=path!("/events/:id") view=EventPage />
+        </Routes>
     }
 }
 

@@ -56,6 +56,8 @@ pub mod user_agent;
 pub mod app;
 pub mod embed;
 pub mod event_page;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod fake_server;
 pub mod http;
 pub mod player_view;
 pub mod render;

@@ -7,6 +7,8 @@
 //! metadata). The backend errors linked to the replay load beside the segments; when they cannot
 //! be loaded the player plays on without them.
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;
 mod controls;
 mod error_panel;
 mod metadata_panel;

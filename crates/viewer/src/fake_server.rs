@@ -1,0 +1,241 @@
+//! A fake Sightline server for the viewer's browser tests: `window.fetch` answers from a table of
+//! paths (any origin), wanting the token `t0k`, until the guard is dropped. The guard also puts
+//! the page's address back, for tests that drive the router.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use sightline_protocol::v1::{
+    Compression, Event, EventData, JsError, MouseInteraction, NetworkRequest, Node, SegmentHeader,
+    StackFrame,
+};
+
+/// The replay the fixtures describe.
+pub const REPLAY: &str = "0123456789abcdef0123456789abcdef";
+/// The trace id of the page view.
+pub const TRACE: &str = "feedfacefeedfacefeedfacefeedface";
+/// The span id of the request that failed with a 500.
+pub const FAILED_SPAN: &str = "5a5a5a5a5a5a5a5a";
+/// The backend error that request caused.
+pub const BACKEND_EVENT: &str = "be000000000000000000000000000001";
+/// A backend error that no replay recorded.
+pub const LONELY_EVENT: &str = "be000000000000000000000000000002";
+/// Where (ms) the failing request's response came in.
+pub const FAILED_AT: u64 = 6_000;
+
+/// Restores the real `fetch` and the page's address when dropped, also when a test fails
+/// half-way.
+pub struct FakeServer {
+    real_fetch: JsValue,
+    address: String,
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&window, &"fetch".into(), &self.real_fetch);
+            if let Ok(history) = window.history() {
+                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&self.address));
+            }
+        }
+    }
+}
+
+/// Installs the fake server with the fixture replay (see [`segment_bytes`]), its backend
+/// events and their details.
+pub fn install() -> Result<FakeServer, JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let real_fetch = js_sys::Reflect::get(&window, &"fetch".into())?;
+    let address = window.location().href()?;
+    let install = js_sys::Function::new_with_args(
+        "segment, replay, trace, span, event, lonely",
+        r#"
+        const linked = {
+            id: event, title: "ZeroDivisionError: division by zero", level: "error",
+            culprit: "shop.checkout in total", service: "checkout-api", release: "api@7.1.0",
+            environment: "production", status_code: 500, trace_id: trace, span_id: span,
+            replay_offset_ms: 6000, replay_offset_source: "request", link_source: "trace_and_span",
+            request: { method: "POST", url: "/api/checkout", status: 500, trace_id: trace,
+                       span_id: span, timestamp_ms: 7000, segment_index: 0 },
+            timestamp: "2026-11-26T06:08:56.123Z",
+        };
+        const frames = [
+            { filename: "flask/app.py", function: "dispatch_request", module: "flask.app",
+              lineno: 880, in_app: false },
+            { filename: "flask/app.py", function: "full_dispatch_request", module: "flask.app",
+              lineno: 865, in_app: false },
+            { filename: "shop/checkout.py", function: "total", module: "shop.checkout",
+              lineno: 42, in_app: true, context_line: "    return amount / count" },
+        ];
+        const detail = Object.assign({}, linked, {
+            replay_id: replay, replay_request: linked.request, request: null,
+            parent_span_id: span, span_id: "b0b0b0b0b0b0b0b0", transaction: "POST /api/checkout",
+            server_name: "web-1", tags: [{ key: "service", value: "checkout-api" }],
+            exception: { values: [{ type: "ZeroDivisionError", value: "division by zero",
+                                     stacktrace: { frames, frames_omitted: 0 } }] },
+        });
+        delete detail.service;
+        const lonelyDetail = {
+            id: lonely, replay_id: null, replay_offset_ms: null, title: "KeyError: 'sku'",
+            level: "error", release: "api@7.1.0", environment: "production",
+            server_name: "web-2", transaction: "GET /api/cart", trace_id: null,
+            timestamp: "2026-11-26T07:00:00.000Z",
+            tags: [{ key: "region", value: "eu-west" }],
+            exception: { values: [{ type: "KeyError", value: "'sku'",
+                                     stacktrace: { frames, frames_omitted: 0 } }] },
+        };
+        const json = (value) => ({ body: JSON.stringify(value) });
+        const routes = {
+            [`/api/0/replays/${replay}/`]: json({
+                id: replay, segment_count: 1, duration_ms: 10000, started_at_ms: 1000,
+                started_at: "2026-11-26T06:08:50.000Z", release: "shop@1.4.2",
+                environment: "production", urls: ["https://shop.example/"],
+            }),
+            [`/api/0/replays/${replay}/segments/0`]: { body: segment },
+            [`/api/0/replays/${replay}/events/`]: json([linked]),
+            [`/api/0/events/${event}/`]: json(detail),
+            [`/api/0/events/${lonely}/`]: json(lonelyDetail),
+        };
+        window.fetch = async (request) => {
+            if (request.headers.get("Authorization") !== "Bearer t0k") {
+                return new Response('{"error":"unauthorized"}', { status: 401 });
+            }
+            const route = routes[new URL(request.url, location.href).pathname];
+            if (!route) {
+                return new Response('{"error":"not found"}', { status: 404 });
+            }
+            return new Response(route.body, { status: 200 });
+        };
+        "#,
+    );
+    let args = js_sys::Array::new();
+    for value in [
+        js_sys::Uint8Array::from(segment_bytes()?.as_slice()).into(),
+        JsValue::from(REPLAY),
+        JsValue::from(TRACE),
+        JsValue::from(FAILED_SPAN),
+        JsValue::from(BACKEND_EVENT),
+        JsValue::from(LONELY_EVENT),
+    ] {
+        args.push(&value);
+    }
+    install.apply(&JsValue::NULL, &args)?;
+    Ok(FakeServer {
+        real_fetch,
+        address,
+    })
+}
+
+/// A 10 s replay of a shop page in Chrome 120: a click at the start, a `GET /api/cart` (200)
+/// at 2 s, the user idle, then `POST /api/checkout` failing with a 500 at 6 s, and a JS error
+/// right after.
+pub fn segment_bytes() -> Result<Vec<u8>, JsValue> {
+    let page = Node::Document {
+        id: 1,
+        children: vec![Node::element(
+            2,
+            "html",
+            vec![],
+            vec![Node::element(
+                3,
+                "body",
+                vec![],
+                vec![Node::text(4, "shop")],
+            )],
+        )],
+    };
+    let request = |method: &str, url: &str, status, duration, span: &str| {
+        EventData::NetworkRequest(NetworkRequest {
+            method: method.into(),
+            url: url.into(),
+            status,
+            duration,
+            trace_id: TRACE.into(),
+            span_id: span.into(),
+            response_size: Some(2_048),
+        })
+    };
+    let events = vec![
+        Event::new(
+            0,
+            EventData::Meta {
+                href: "https://shop.example/".into(),
+                width: 800,
+                height: 600,
+                user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like \
+                             Gecko) Chrome/120.0.0.0 Safari/537.36"
+                    .into(),
+            },
+        ),
+        Event::new(0, EventData::FullSnapshot { root: page }),
+        Event::new(
+            0,
+            EventData::MouseInteraction {
+                interaction: MouseInteraction::Click,
+                id: 3,
+                x: 10,
+                y: 10,
+            },
+        ),
+        Event::new(
+            2_000,
+            request("GET", "/api/cart", 200, 80, "1111111111111111"),
+        ),
+        Event::new(
+            4_000,
+            request("POST", "/api/checkout", 500, 150, FAILED_SPAN),
+        ),
+        Event::new(
+            200,
+            EventData::JsError(JsError {
+                event_id: "js000000000000000000000000000001".into(),
+                error_type: "Error".into(),
+                message: "checkout failed".into(),
+                frames: vec![StackFrame {
+                    function: "submit".into(),
+                    filename: "https://shop.example/app.js".into(),
+                    lineno: 12,
+                    colno: 5,
+                }],
+                release: "shop@1.4.2".into(),
+            }),
+        ),
+    ];
+    let header = SegmentHeader::new(REPLAY, 0, 1, 1_000).with_end(11_000);
+    sightline_protocol::encode_segment(&header, &events, Compression::None)
+        .map_err(|e| JsValue::from(e.to_string()))
+}
+
+/// A new `<div>` at the end of the test page's body.
+pub fn container() -> Result<web_sys::HtmlElement, JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let element: web_sys::HtmlElement = document.create_element("div")?.dyn_into()?;
+    document.body().ok_or("no body")?.append_child(&element)?;
+    Ok(element)
+}
+
+/// Waits up to `ms` for `condition`.
+pub async fn wait_within(
+    ms: u32,
+    mut condition: impl FnMut() -> bool,
+    what: &str,
+) -> Result<(), JsValue> {
+    for _ in 0..ms.div_ceil(50) {
+        if condition() {
+            return Ok(());
+        }
+        let sleep = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50);
+            }
+        });
+        wasm_bindgen_futures::JsFuture::from(sleep).await?;
+    }
+    Err(format!("timed out waiting for {what}").into())
+}
+
+/// The first element under `root` matching `selector`.
+pub fn find(root: &web_sys::Element, selector: &str) -> Option<web_sys::Element> {
+    root.query_selector(selector).ok().flatten()
+}
