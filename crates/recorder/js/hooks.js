@@ -83,7 +83,7 @@ function prepareFetch(args) {
   if (!isRequest && typeof input !== 'string' && !(input instanceof URL)) return null;
   const url = absolute(isRequest ? input.url : String(input));
   const hasInit = init !== undefined && init !== null;
-  let method = hasInit && init.method !== undefined ? String(init.method) : isRequest ? input.method : 'GET';
+  const method = hasInit && init.method !== undefined ? String(init.method) : isRequest ? input.method : 'GET';
   // As `new Request()` would, init's headers replace the Request's.
   const source = hasInit && init.headers !== undefined ? init.headers : isRequest ? input.headers : undefined;
   let headers = null;
@@ -102,8 +102,14 @@ function prepareFetch(args) {
     if (traced[4]) headers.append('baggage', traced[4]);
     // A copy of init (never the caller's object) with the new headers; inherited members too.
     const copy = {};
-    if (hasInit) for (const key in init) copy[key] = init[key];
-    if (isRequest && !hasInit) {
+    let empty = true;
+    if (hasInit) {
+      for (const key in init) {
+        copy[key] = init[key];
+        empty = false;
+      }
+    }
+    if (isRequest && empty) {
       // A non-empty init resets these on the new Request; keep the page's.
       copy.referrer = input.referrer;
       copy.referrerPolicy = input.referrerPolicy;

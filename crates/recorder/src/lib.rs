@@ -1,23 +1,30 @@
 //! Sightline's browser SDK: records a page as a DOM snapshot (shadow roots included) plus
 //! mutations, CSSOM edits and adopted stylesheets, what the user does (inputs, clicks and other
 //! pointer, touch and focus interactions, mouse moves, scrolls, resizes, media playback),
-//! single-page navigations, console breadcrumbs and JS errors, and uploads the events as compact
-//! replay segments to a Sightline server.
+//! single-page navigations, console breadcrumbs, JS errors and every `fetch` / `XMLHttpRequest`
+//! call, and uploads the events as compact replay segments to a Sightline server. Requests to the
+//! page's own origin (or its `tracePropagationTargets`) carry `sentry-trace`, `baggage` and
+//! `traceparent` headers, so that a backend error links to the exact request of the session.
 //!
 //! The crate compiles to WebAssembly and is loaded by `www/sdk/sightline.js` (a classic script) or
 //! imported as the ES module in `pkg/`. Its JavaScript API is `start({dsn, release, environment,
-//! …privacy options})`, `captureException(error)`, `flush()`, `stop()` and `getReplayId()`.
+//! tracePropagationTargets, …privacy options})`, `captureException(error)`,
+//! `captureMessage(message, level)`, `setUser(user)`, `setTag(key, value)`, `setTags(tags)`,
+//! `addBreadcrumb({category, message, level, data})`, `flush()`, `stop()` and `getReplayId()`.
 //!
 //! Privacy is on by default: all text and input values are masked and media is blocked before
 //! anything is serialized, unless the page opts out ([`mask`]).
 //!
 //! Everything that needs no DOM is plain Rust and tested natively: parsing the [`dsn`], making
 //! [`ids`], the [`mask`] rules, sampling [`pointer`](mod@pointer) moves, [`throttle`]d scrolls and resizes,
-//! console [`breadcrumb`]s, [`navigation`] kinds, parsing [`stack`] traces, cutting buffered
-//! events into numbered [`segmenter::Segment`]s and driving a [`session::Session`] over a
-//! [`transport::Transport`]. Only the `browser` module (compiled for `wasm32` alone) touches
-//! `web-sys`; it wraps page functions (`history`, `console`, CSSOM, `attachShadow`) with
-//! transparent proxies that return and throw exactly what the originals do.
+//! console [`breadcrumb`]s, [`navigation`] kinds, parsing [`stack`] traces, trace
+//! [`propagation`] (targets, headers, baggage), recorded request [`url`]s and [`network`] events,
+//! the user and tags [`scope`], cutting buffered events into numbered [`segmenter::Segment`]s and
+//! driving a [`session::Session`] over a [`transport::Transport`]. Only the `browser` module
+//! (compiled for `wasm32` alone) touches `web-sys`; it wraps page functions (`history`,
+//! `console`, CSSOM, `attachShadow`, `fetch`, `XMLHttpRequest`) with transparent proxies, written
+//! in JavaScript (`js/hooks.js`), that return and throw exactly what the originals do and never
+//! let a recorder failure reach the page.
 //!
 //! ```
 //! use sightline_protocol::decode_segment;

@@ -163,7 +163,7 @@ pub fn capture_exception(error: JsValue) -> Option<String> {
 #[wasm_bindgen(js_name = captureMessage)]
 pub fn capture_message(
     message: &str,
-    #[wasm_bindgen(unchecked_param_type = "SeverityLevel")] level: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "SeverityLevel")] level: Option<String>,
 ) -> Option<String> {
     let level = level
         .as_deref()

@@ -10,6 +10,7 @@
 //! recorded: [`replay`] that replaying the recorded mutations onto the recorded snapshot gives
 //! what a fresh snapshot sees, [`privacy`] that nothing unmasked reaches the segment bytes.
 
+mod api;
 mod capture;
 mod hooks;
 mod interaction;
