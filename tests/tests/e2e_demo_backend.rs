@@ -6,7 +6,7 @@
 //! comes from the request's `baggage` (which `sentry-tower` records on the event) or, without
 //! baggage, from the trace id and the request's span id alone.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
 use serde_json::Value;
@@ -137,11 +137,18 @@ fn the_rust_sentry_crate_links_a_checkout_500_through_the_browsers_baggage() -> 
         "sentry-trace_id={},sentry-replay_id={},sentry-release=shop%401.4.2,sentry-environment=demo",
         view.trace_id, view.replay_id
     );
+    let sent = Instant::now();
     let event_id = failing_checkout(
         &shop,
         &[("sentry-trace", &sentry_trace), ("baggage", &baggage)],
     )?;
+    let answered = sent.elapsed();
     let event = linked_event(&server, &event_id)?;
+    println!(
+        "checkout request → 500 answered: {} ms, → backend 500 linked to the replay: {} ms",
+        answered.as_millis(),
+        sent.elapsed().as_millis()
+    );
     assert_is_the_shops_500(&event, &view, &shop);
     assert_eq!(event["link_source"], "replay_id", "{event}");
 
