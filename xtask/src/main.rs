@@ -1,11 +1,13 @@
 //! `cargo xtask`: the project's automation, so that a fresh clone needs only two commands.
 //!
-//! - `cargo xtask demo` installs what is missing, builds everything and starts the server with the
-//!   demo shop on <http://127.0.0.1:8080>, seeded with a recorded session.
+//! - `cargo xtask demo` installs what is missing, builds everything and starts the server on
+//!   <http://127.0.0.1:8080> and the demo shop's real backend on <http://127.0.0.1:8081>, seeded
+//!   with a recorded session whose failing checkout is sent to that backend.
 //! - `cargo xtask test` installs what is missing (including headless Chromium), builds the browser
 //!   bundles and runs every test of the workspace.
 //! - `cargo xtask build [--release]` builds `pkg/` (the recorder's npm package), the viewer
-//!   (`target/viewer/`) and the `sightline` binary, and prints the bundle sizes.
+//!   (`target/viewer/`), the `sightline` binary and `sightline-demo-shop`, and prints the bundle
+//!   sizes.
 //! - `cargo xtask bench session-size [--save]` records one scripted minute of the demo shop and
 //!   prints the bytes uploaded (`--save` keeps it as the demo's preloaded session).
 //! - `cargo xtask bench recorder` measures Sightline's recorder against rrweb's on a scripted
