@@ -7,10 +7,11 @@
  *
  * Attributes: `server` (default: where this script came from), `replay` (required), `t` (open
  * paused at this offset in ms; changing it seeks), `token` (admin token), `event` (play from `t`
- * and pause on this JS error). Changing `replay`, `server`, `token` or `event` remounts.
+ * and pause on this error: a JS error's or a linked backend error's event id). Changing
+ * `replay`, `server`, `token` or `event` remounts.
  * Methods: play(), pause(), seek(ms). Events (bubbling from the element): `timeupdate`
- * (detail {time}), `error-marker-click` (detail {time, title}), `sightline-error` (detail
- * {message}) when the player cannot load.
+ * (detail {time}), `error-marker-click` (detail {time, title}; JS and backend error markers),
+ * `sightline-error` (detail {message}) when the player cannot load.
  */
 (function () {
   "use strict";

@@ -5,7 +5,8 @@
 //!
 //! The player tells the page what happens with DOM `CustomEvent`s dispatched on the element
 //! (bubbling and composed, so that they leave a shadow root): `timeupdate` (detail `{time}`, ms
-//! from the replay's start) and `error-marker-click` (detail `{time, title}`).
+//! from the replay's start) and `error-marker-click` (detail `{time, title}`), for a JS error's
+//! marker and for a linked backend error's.
 
 use std::sync::{Arc, Mutex};
 
@@ -35,7 +36,7 @@ pub struct MountOptions {
     /// The admin token sent as `Authorization: Bearer`.
     #[serde(default)]
     pub token: Option<String>,
-    /// Play from `t` and pause on this JS error (its event id).
+    /// Play from `t` and pause on this error: a JS error's or a linked backend error's event id.
     #[serde(default)]
     pub event: Option<String>,
 }

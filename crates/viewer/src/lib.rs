@@ -7,8 +7,14 @@
 //! it (form values, scroll, media, stylesheets), [`sanitize`] decides what of it may reach the
 //! browser, and [`player`] moves a playhead over the timeline (skipping the idle stretches
 //! [`activity`] finds, pausing on a deep link's error). [`shortcuts`] maps keys to player
-//! actions and [`deep_link`] turns an event into "open replay at error". Only the renderer (which
-//! builds the page in a sandboxed `<iframe>`) and the Leptos UI are browser-only.
+//! actions and [`deep_link`] turns an event into "open replay at error".
+//!
+//! The backend errors a session caused ([`backend`], from `GET /api/0/replays/{id}/events/`) are
+//! joined to the recorded requests by trace and span id ([`network`]) and placed on the timeline
+//! at the failing request; the side panels' rows are plain Rust too: [`network`] for the network
+//! panel, [`error_list`] and [`stack`] for the errors panel (JS and backend errors with their
+//! stack traces), [`metadata`] and [`user_agent`] for the metadata panel. Only the renderer
+//! (which builds the page in a sandboxed `<iframe>`) and the Leptos UI are browser-only.
 //!
 //! The same module serves two kinds of pages: the viewer's own (`www/viewer/index.html`, whose
 //! `<body data-sl-viewer-app>` makes [`start`] mount the app with its routes), and any page
