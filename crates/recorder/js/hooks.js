@@ -92,7 +92,10 @@ function prepareFetch(args) {
   } catch (_) {
     // Invalid headers: fetch will reject; record it untraced.
   }
-  const canAdd = headers !== null && (!hasInit || (typeof init === 'object' && isPlain(init)));
+  const mode = hasInit && init.mode !== undefined ? init.mode : isRequest ? input.mode : 'cors';
+  // A no-cors request silently drops non-safelisted headers: its ids would not be sent.
+  const canAdd =
+    headers !== null && mode !== 'no-cors' && (!hasInit || (typeof init === 'object' && isPlain(init)));
   const traced = plan(url, headers, canAdd);
   if (traced === undefined) return null;
   const request = { method: method.toUpperCase(), url, start: Date.now(), plan: traced, args };

@@ -25,6 +25,7 @@ const SPIES: &str = "const frame = document.createElement('iframe');\
     w.sent = [];\
     const nativeFetch = w.fetch;\
     w.fetch = function (input, init) {\
+      w.lastInit = init;\
       const request = new w.Request(input, init);\
       w.sent.push(request.clone());\
       w.lastPromise = nativeFetch.call(w, request);\
@@ -218,6 +219,34 @@ async fn a_request_object_keeps_its_method_body_and_headers() -> TestResult {
                 JsValue::TRUE,
             ]
         )
+    );
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+async fn a_streaming_body_is_passed_on_untouched_and_no_cors_requests_are_not_traced() -> TestResult
+{
+    let realm = Realm::new()?;
+    let outcome = run_async(
+        "const w = slFrame.contentWindow;\
+         const body = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('x')); c.close(); } });\
+         const init = { method: 'POST', body, duplex: 'half' };\
+         await w.fetch(location.href, init).catch(() => {});\
+         const streamed = w.lastInit !== init && w.lastInit.body === body && w.lastInit.duplex === 'half'\
+           && w.lastInit.headers instanceof Headers && init.headers === undefined;\
+         await w.fetch(location.href, { mode: 'no-cors' });\
+         return [streamed, w.sent.at(-1).headers.has('sentry-trace')];",
+    )
+    .await?;
+    assert_eq!(
+        format!("{:?}", Array::from(&outcome).to_vec()),
+        format!("{:?}", [JsValue::TRUE, JsValue::FALSE])
+    );
+    let requests = realm.requests()?;
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1].trace_id.is_empty(),
+        "no ids recorded that were not sent"
     );
     Ok(())
 }
