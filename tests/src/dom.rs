@@ -8,11 +8,30 @@
 /// `<iframe>` whose document is taken. With `arguments[1]` true, the form is what the recorder's
 /// default privacy settings let through: every non-space character of text (outside `<style>`) and
 /// of text-bearing attributes becomes `*`, and input values become eight `*`.
-pub const CANONICAL_DOM_JS: &str = r#"
+///
+/// An open shadow root is a `#shadow` child (first) of its host, and a same-origin frame's
+/// document a `#document` child of its `<iframe>`. With `arguments[2]` true the result is
+/// `[tree, sheets]`, `sheets` listing for the document and every shadow root and frame the CSS
+/// text of each stylesheet's rules (`document.styleSheets`, then adopted sheets), so CSSOM edits
+/// are compared too, and form controls carry their state as `:checked=` and `:value=`
+/// pseudo-attributes (masked, a value only for text-like controls); an `<iframe>`'s `src`,
+/// `srcdoc` and `sandbox` are left out (the replay builds frame documents itself). Masking is
+/// idempotent, so a replay of a masked recording compares equal under `arguments[1]` true.
+pub const CANONICAL_DOM_JS: &str = r##"
 const frame = arguments[0] ? document.querySelector(arguments[0]) : null;
 const doc = arguments[0] ? (frame && frame.contentDocument) : document;
 const masked = arguments[1] === true;
+const withSheets = arguments[2] === true;
 if (!doc || !doc.documentElement) return null;
+const sheets = [];
+function rules(sheet) {
+  try { return Array.from(sheet.cssRules, (r) => r.cssText); } catch (e) { return ["unreadable"]; }
+}
+function collectSheets(root, label) {
+  const list = Array.from(root.styleSheets || [], rules);
+  const adopted = Array.from(root.adoptedStyleSheets || [], rules);
+  sheets.push([label, list, adopted]);
+}
 const TEXT_ATTRIBUTES = new Set(["title", "placeholder", "alt", "aria-label",
   "aria-description", "aria-placeholder", "aria-valuetext"]);
 const maskText = (text) => text.replace(/\S/g, "*");
@@ -24,6 +43,22 @@ function attribute(element, a) {
   }
   return a.value;
 }
+// Form state that lives in properties, not attributes. Masked, a value is kept only where the
+// masked form is itself a valid value (text-like controls); other controls cannot show it.
+// How a frame loads is not compared: the replay builds frame documents itself, inert.
+const FRAME_LOADING = new Set(["src", "srcdoc", "sandbox"]);
+const TEXT_LIKE = new Set(["text", "search", "email", "tel", "url", "password"]);
+function state(node) {
+  const tag = node.localName;
+  if (tag === "input" && (node.type === "checkbox" || node.type === "radio")) {
+    return [":checked=" + node.checked];
+  }
+  const textLike = tag === "textarea" || (tag === "input" && TEXT_LIKE.has(node.type));
+  if (tag !== "textarea" && tag !== "input" && tag !== "select") return [];
+  if (!masked) return [":value=" + node.value];
+  if (!textLike) return [];
+  return [":value=" + (node.value === "" ? "" : "********")];
+}
 function canon(node) {
   if (node.nodeType === Node.TEXT_NODE) {
     const parent = node.parentNode && node.parentNode.localName;
@@ -32,9 +67,28 @@ function canon(node) {
   if (node.nodeType !== Node.ELEMENT_NODE) return undefined;
   const tag = node.localName;
   if (tag === "script") return undefined;
-  const attrs = Array.from(node.attributes, (a) => a.name + "=" + attribute(node, a)).sort();
+  const attrs = Array.from(node.attributes)
+    .filter((a) => !(withSheets && tag === "iframe" && FRAME_LOADING.has(a.name)))
+    .map((a) => a.name + "=" + attribute(node, a))
+    .sort();
+  if (withSheets) attrs.push(...state(node));
   const children = Array.from(node.childNodes, canon).filter((c) => c !== undefined);
+  if (node.shadowRoot) {
+    collectSheets(node.shadowRoot, "shadow of " + tag);
+    const inner = Array.from(node.shadowRoot.childNodes, canon).filter((c) => c !== undefined);
+    children.unshift(["#shadow", [], inner]);
+  }
+  if (tag === "iframe") {
+    let inner = null;
+    try { inner = node.contentDocument; } catch (e) { inner = null; }
+    if (inner && inner.documentElement) {
+      collectSheets(inner, "frame");
+      children.push(["#document", [], [canon(inner.documentElement)]]);
+    }
+  }
   return [tag, attrs, children];
 }
-return JSON.stringify(canon(doc.documentElement));
-"#;
+collectSheets(doc, "document");
+const tree = canon(doc.documentElement);
+return JSON.stringify(withSheets ? [tree, sheets] : tree);
+"##;

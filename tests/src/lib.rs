@@ -10,6 +10,7 @@
 
 pub mod browser;
 pub mod dom;
+pub mod pages;
 pub mod python;
 pub mod server;
 
