@@ -161,14 +161,16 @@ export function wrapFetch(target) {
 }
 
 /// Wraps `open`, `setRequestHeader` and `send` of an `XMLHttpRequest` prototype: traces requests
-/// to the propagation targets and records every request when it ends (`loadend`).
+/// to the propagation targets and records every request when it ends.
 export function wrapXhr(prototype) {
   const states = new WeakMap();
   const setHeader = prototype.setRequestHeader;
   const names = ['sentry-trace', 'traceparent', 'baggage'];
-  function onLoadEnd() {
+  // Recorded on the change to DONE (4), which comes before load, error, abort and loadend: the
+  // request is recorded before the page's handlers of those react to it.
+  function onDone() {
     const state = states.get(this);
-    if (!state || state.start === undefined) return;
+    if (!state || state.start === undefined || this.readyState !== 4) return;
     const request = { method: state.method, url: state.url, start: state.start, plan: state.plan };
     state.start = undefined;
     let status = 0;
@@ -189,8 +191,9 @@ export function wrapXhr(prototype) {
         method: String(args[0]).toUpperCase(),
         url: absolute(String(args[1])),
         headers: {},
-        listening: previous ? previous.listening : false,
       });
+      // Listening from open() on puts the recorder ahead of handlers added before send().
+      if (!previous && addListener) Reflect.apply(addListener, self, ['readystatechange', onDone]);
     } catch (_) {
       states.delete(self);
     }
@@ -223,12 +226,6 @@ export function wrapXhr(prototype) {
           if (traced[4]) Reflect.apply(setHeader, self, ['baggage', traced[4]]);
           state.plan = traced;
           state.start = Date.now();
-          if (!state.listening && addListener) {
-            // Capture: at the target it runs before the page's own loadend listeners, so the
-            // request is recorded before the page reacts to its end.
-            Reflect.apply(addListener, self, ['loadend', onLoadEnd, true]);
-            state.listening = true;
-          }
         }
       }
     } catch (_) {

@@ -314,7 +314,7 @@ async fn xhr_requests_get_the_headers_and_are_recorded_with_their_status() -> Te
            const xhr = new w.XMLHttpRequest();\
            xhr.open('get', url);\
            xhr.setRequestHeader('x-app', 'shop');\
-           xhr.addEventListener('loadend', () => setTimeout(() => resolve(xhr)));\
+           xhr.addEventListener('loadend', () => resolve(xhr));\
            xhr.send();\
          });\
          const found = await send(location.origin + location.pathname + '?q=secret');\
