@@ -7,10 +7,10 @@
 //! The request's network event records the same two ids, so the server can link a backend event
 //! to the exact request.
 //!
-//! Requests that already carry trace context keep it: a page-set `sentry-trace` is left alone
-//! (nothing is added) and its ids are recorded; a page-set `traceparent` is kept and its ids are
-//! reused for `sentry-trace` and `baggage`, so both describe one trace; a page-set `baggage`
-//! without `sentry-` entries gets ours appended.
+//! Requests that already carry trace context keep it: with a page-set `sentry-trace` its ids are
+//! recorded and no `sentry-trace` or `traceparent` is added; a page-set `traceparent` is kept and
+//! its ids are reused for `sentry-trace` and `baggage`, so all describe one trace; a page-set
+//! `baggage` without `sentry-` entries gets ours (with the request's trace id) appended.
 //!
 //! ```
 //! use sightline_recorder::propagation::{PageHeaders, Propagation};
@@ -134,10 +134,17 @@ impl Propagation {
         new_span: impl FnOnce() -> String,
     ) -> RequestTrace {
         if let Some(sentry_trace) = page.sentry_trace {
-            let (trace_id, span_id, _) = parse_sentry_trace(sentry_trace).unwrap_or_default();
+            let Some((trace_id, span_id, _)) = parse_sentry_trace(sentry_trace) else {
+                return RequestTrace::default();
+            };
+            // The page's trace, with our replay id for the backend when its baggage has none.
+            let baggage = propagate
+                .then(|| baggage_to_append(page.baggage, &self.baggage(&trace_id)))
+                .flatten();
             return RequestTrace {
                 trace_id,
                 span_id,
+                baggage,
                 ..RequestTrace::default()
             };
         }

@@ -60,10 +60,28 @@ fn a_page_set_sentry_trace_is_kept_and_its_ids_recorded() {
         assert_eq!(request.trace_id, "1234567890abcdef1234567890abcdef");
         assert_eq!(request.span_id, "1111222233334444");
         assert_eq!(
-            (request.sentry_trace, request.traceparent, request.baggage),
-            (None, None, None)
+            (&request.sentry_trace, &request.traceparent),
+            (&None, &None)
+        );
+        // Our baggage, in the page's trace, only where headers may be added.
+        let baggage = request.baggage.unwrap_or_default();
+        assert_eq!(
+            baggage
+                .starts_with("sentry-trace_id=1234567890abcdef1234567890abcdef,sentry-replay_id="),
+            propagate,
+            "{baggage}"
         );
     }
+    let with_sentry_baggage = PageHeaders {
+        baggage: Some("sentry-trace_id=1234567890abcdef1234567890abcdef"),
+        ..page
+    };
+    assert_eq!(
+        propagation()
+            .plan(&with_sentry_baggage, true, new_span)
+            .baggage,
+        None
+    );
     let garbled = PageHeaders {
         sentry_trace: Some("not-a-trace"),
         ..PageHeaders::default()

@@ -270,13 +270,18 @@ async fn trace_headers_the_page_set_are_kept_and_its_init_is_not_changed() -> Te
         ]
     );
     assert_eq!(Array::from(&outcome).get(1), JsValue::TRUE);
+    let replay_id = api::get_replay_id().ok_or("recording")?;
     assert_eq!(
         strings(&run(SENT_HEADERS)?),
         [
             Some("0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1".into()),
-            None,
+            Some(format!(
+                "sentry-trace_id=0af7651916cd43dd8448eb211c80319c,sentry-replay_id={replay_id},\
+                 sentry-environment=test,sentry-public_key=key"
+            )),
             None
-        ]
+        ],
+        "the page's trace, our replay id in its baggage, no traceparent added"
     );
     let requests = realm.requests()?;
     assert_eq!(
