@@ -82,6 +82,33 @@ impl NetworkRow {
     }
 }
 
+/// The URL as the panel shows it: the path (and query) for a request to the page's own origin,
+/// the whole URL for another origin.
+pub fn display_url(url: &str, page_url: &str) -> String {
+    match (origin_and_rest(url), origin_and_rest(page_url)) {
+        (Some((origin, rest)), Some((page_origin, _)))
+            if origin.eq_ignore_ascii_case(page_origin) =>
+        {
+            if rest.is_empty() {
+                "/".to_owned()
+            } else {
+                rest.to_owned()
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Splits `scheme://host[:port]` from the rest of an absolute URL.
+fn origin_and_rest(url: &str) -> Option<(&str, &str)> {
+    let scheme_end = url.find("://")? + 3;
+    let host_len = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - scheme_end);
+    let split = scheme_end + host_len;
+    (host_len > 0).then(|| url.split_at(split))
+}
+
 /// A response size for people: `512 B`, `1.5 kB`, `2.0 MB`.
 pub fn format_size(bytes: u64) -> String {
     match bytes {
@@ -263,6 +290,25 @@ mod tests {
         let placed = place_events(&rows, &[unplaced, event]);
         assert_eq!((placed[0].offset, placed[0].row), (Some(3_000), Some(2)));
         assert_eq!((placed[1].offset, placed[1].row), (None, None));
+    }
+
+    #[test]
+    fn same_origin_urls_show_their_path() {
+        let page = "http://127.0.0.1:8080/shop/?a=1";
+        assert_eq!(
+            display_url("http://127.0.0.1:8080/api/checkout?x=", page),
+            "/api/checkout?x="
+        );
+        assert_eq!(display_url("http://127.0.0.1:8080", page), "/");
+        assert_eq!(
+            display_url("https://api.other.example/v1", page),
+            "https://api.other.example/v1"
+        );
+        assert_eq!(display_url("/relative", page), "/relative");
+        assert_eq!(
+            display_url("http://127.0.0.1:8080/x", ""),
+            "http://127.0.0.1:8080/x"
+        );
     }
 
     #[test]

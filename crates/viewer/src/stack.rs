@@ -132,6 +132,26 @@ pub fn group_frames(frames: &[FrameRow]) -> Vec<FrameGroup> {
     groups
 }
 
+/// How many groups of a long stack show before "N more frames".
+pub const VISIBLE_GROUPS: usize = 6;
+
+/// Splits a layout into the groups shown at once and the rest (folded behind "N more
+/// frames"), with the number of frames in the rest.
+pub fn split_visible(mut groups: Vec<FrameGroup>) -> (Vec<FrameGroup>, Vec<FrameGroup>, usize) {
+    if groups.len() <= VISIBLE_GROUPS + 1 {
+        return (groups, Vec::new(), 0);
+    }
+    let rest = groups.split_off(VISIBLE_GROUPS);
+    let frames = rest
+        .iter()
+        .map(|g| match g {
+            FrameGroup::Frame(_) => 1,
+            FrameGroup::Library(run) => run.len(),
+        })
+        .sum();
+    (groups, rest, frames)
+}
+
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
@@ -238,6 +258,14 @@ mod tests {
                 FrameGroup::Library(vec![row("lib3", false)]),
             ]
         );
+        // A long stack shows its first groups; the rest is counted in frames.
+        let long: Vec<FrameRow> = (0..20).map(|i| row("f", i % 3 != 0)).collect();
+        let (shown, rest, hidden) = split_visible(group_frames(&long));
+        assert_eq!(shown.len(), VISIBLE_GROUPS);
+        assert_eq!(shown.iter().chain(&rest).count(), group_frames(&long).len());
+        assert_eq!(hidden, 20 - 6);
+        let (shown, rest, hidden) = split_visible(group_frames(&frames));
+        assert_eq!((shown.len(), rest.len(), hidden), (4, 0, 0));
         // Only library frames: all shown.
         let libraries = vec![row("x", false), row("y", false)];
         assert_eq!(group_frames(&libraries).len(), 2);

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::controls::Controls;
 use crate::api::format_clock;
 use crate::error_list::{ErrorEntry, ErrorSource, error_entries};
-use crate::stack::{FrameGroup, FrameRow, group_frames};
+use crate::stack::{FrameGroup, FrameRow, group_frames, split_visible};
 
 /// The errors panel.
 #[component]
@@ -158,9 +158,25 @@ fn error_item(
     }
 }
 
-/// A stack trace, innermost frame first, library runs folded.
+/// A stack trace, innermost frame first, library runs folded, a long stack's tail behind
+/// "N more frames".
 pub(crate) fn stack_view(frames: &[FrameRow]) -> impl IntoView + use<> {
-    let groups = group_frames(frames)
+    let (shown, rest, hidden) = split_visible(group_frames(frames));
+    let more = (!rest.is_empty()).then(|| {
+        view! {
+            <li class="more">
+                <details>
+                    <summary>{format!("{hidden} more frames")}</summary>
+                    <ol class="stack">{groups_view(rest)}</ol>
+                </details>
+            </li>
+        }
+    });
+    view! { <ol class="stack" data-sl-stack="">{groups_view(shown)}{more}</ol> }
+}
+
+fn groups_view(groups: Vec<FrameGroup>) -> AnyView {
+    groups
         .into_iter()
         .map(|group| match group {
             FrameGroup::Frame(frame) => frame_view(frame).into_any(),
@@ -184,8 +200,8 @@ pub(crate) fn stack_view(frames: &[FrameRow]) -> impl IntoView + use<> {
                 .into_any()
             }
         })
-        .collect_view();
-    view! { <ol class="stack" data-sl-stack="">{groups}</ol> }
+        .collect_view()
+        .into_any()
 }
 
 fn frame_view(frame: FrameRow) -> impl IntoView {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::controls::Controls;
 use crate::api::format_clock;
-use crate::network::{NetworkRow, PlacedEvent, current_row, format_size};
+use crate::network::{NetworkRow, PlacedEvent, current_row, display_url, format_size};
 use crate::player::PlaybackState;
 
 /// The network panel.
@@ -26,6 +26,10 @@ pub(super) fn NetworkPanel(
     let rows = move || {
         let link_base = link_base.clone();
         let placed = controls.placed.get();
+        let page_url = controls
+            .meta
+            .with(|m| m.as_ref().map(|m| m.href.clone()))
+            .unwrap_or_default();
         controls
             .requests
             .get()
@@ -37,7 +41,7 @@ pub(super) fn NetworkPanel(
                     .filter(|p| p.row == Some(index))
                     .cloned()
                     .collect();
-                request_row(index, row, errors, current, on_seek, &link_base)
+                request_row(index, row, errors, current, on_seek, &link_base, &page_url)
             })
             .collect_view()
     };
@@ -92,6 +96,7 @@ fn request_row(
     current: Memo<Option<usize>>,
     on_seek: Callback<u64>,
     link_base: &str,
+    page_url: &str,
 ) -> impl IntoView + use<> {
     let offset = row.offset;
     let mut class = String::from("request");
@@ -155,7 +160,7 @@ fn request_row(
             </td>
             <td class="method">{row.method}</td>
             <td class="url">
-                <span class="request-url" title=url.clone()>{url.clone()}</span>
+                <span class="request-url" title=url.clone()>{display_url(&url, page_url)}</span>
                 {inline}
             </td>
             <td class="num status">{status}</td>
