@@ -108,7 +108,21 @@ fn report(error: &CheckoutError) -> sentry::types::Uuid {
         other => sentry::event_from_error(other),
     };
     if let Some(exception) = event.exception.values.last_mut() {
-        exception.stacktrace = sentry::integrations::backtrace::current_stacktrace();
+        exception.stacktrace =
+            sentry::integrations::backtrace::current_stacktrace().map(|mut stacktrace| {
+                // The innermost frames are this helper and the capture itself; the error
+                // surfaced in the helper's caller, which is what the culprit should name.
+                let helper = stacktrace.frames.iter().rposition(|frame| {
+                    frame
+                        .function
+                        .as_deref()
+                        .is_some_and(|function| function.contains("checkout::report"))
+                });
+                if let Some(helper) = helper {
+                    stacktrace.frames.truncate(helper);
+                }
+                stacktrace
+            });
     }
     sentry::capture_event(event)
 }
