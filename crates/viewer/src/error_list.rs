@@ -86,8 +86,18 @@ pub fn error_entries(
         }
     });
     let mut entries: Vec<ErrorEntry> = page.chain(services).collect();
-    // Stable: equal moments keep page errors first.
-    entries.sort_by_key(|e| e.offset.unwrap_or(u64::MAX));
+    // Equal moments: page errors first.
+    entries.sort_unstable_by(|a, b| {
+        let key = |e: &ErrorEntry| {
+            (
+                e.offset.unwrap_or(u64::MAX),
+                e.source == ErrorSource::Backend,
+            )
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.event_id.cmp(&b.event_id))
+    });
     entries
 }
 

@@ -148,11 +148,10 @@ impl BackendMarker {
     }
 }
 
-/// The markers of the events that have a place on the timeline, in time order.
+/// The markers of the events that have a place on the timeline, in the order of `placed`
+/// (time order, see [`crate::network::place_events`]).
 pub fn backend_markers(placed: &[PlacedEvent]) -> Vec<BackendMarker> {
-    let mut markers: Vec<BackendMarker> = placed.iter().filter_map(BackendMarker::new).collect();
-    markers.sort_by_key(|m| m.offset);
-    markers
+    placed.iter().filter_map(BackendMarker::new).collect()
 }
 
 fn non_empty_or(text: &str, fallback: &str) -> String {
@@ -282,9 +281,9 @@ mod tests {
             ..BackendEvent::default()
         };
         let markers = backend_markers(&[
+            placed(Some(6_000), event.clone()),
             placed(Some(9_000), BackendEvent::default()),
-            placed(None, event.clone()),
-            placed(Some(6_000), event),
+            placed(None, event),
         ]);
         assert_eq!(markers.len(), 2);
         assert_eq!(markers[0].offset, 6_000);

@@ -178,7 +178,10 @@ pub fn place_events(rows: &[NetworkRow], events: &[BackendEvent]) -> Vec<PlacedE
             }
         })
         .collect();
-    placed.sort_by_key(|p| p.offset.unwrap_or(u64::MAX));
+    placed.sort_unstable_by(|a, b| {
+        (a.offset.unwrap_or(u64::MAX), &a.event.id)
+            .cmp(&(b.offset.unwrap_or(u64::MAX), &b.event.id))
+    });
     placed
 }
 

@@ -33,7 +33,7 @@ pub(super) fn ErrorsPanel(
         entries
             .get()
             .into_iter()
-            .map(|entry| error_item(entry, on_seek, &link_base, controls))
+            .map(|entry| error_item(entry, on_seek, &link_base, controls).into_any())
             .collect_view()
     };
     let gap_list = move || {
@@ -192,7 +192,7 @@ fn groups_view(groups: Vec<FrameGroup>) -> AnyView {
                         <details>
                             <summary>{label}</summary>
                             <ol class="stack">
-                                {run.into_iter().map(frame_view).collect_view()}
+                                {run.into_iter().map(|f| frame_view(f).into_any()).collect_view()}
                             </ol>
                         </details>
                     </li>

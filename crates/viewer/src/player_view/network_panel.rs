@@ -41,7 +41,7 @@ pub(super) fn NetworkPanel(
                     .filter(|p| p.row == Some(index))
                     .cloned()
                     .collect();
-                request_row(index, row, errors, current, on_seek, &link_base, &page_url)
+                request_row(index, row, errors, current, on_seek, &link_base, &page_url).into_any()
             })
             .collect_view()
     };
