@@ -43,11 +43,16 @@ impl Drop for FakeServer {
 /// Installs the fake server with the fixture replay (see [`segment_bytes`]), its backend
 /// events and their details.
 pub fn install() -> Result<FakeServer, JsValue> {
+    install_with(true)
+}
+
+/// Installs the fake server; without `backend`, the replay's backend events answer 500.
+pub fn install_with(backend: bool) -> Result<FakeServer, JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let real_fetch = js_sys::Reflect::get(&window, &"fetch".into())?;
     let address = window.location().href()?;
     let install = js_sys::Function::new_with_args(
-        "segment, replay, trace, span, event, lonely",
+        "segment, replay, trace, span, event, lonely, backend",
         r#"
         const linked = {
             id: event, title: "ZeroDivisionError: division by zero", level: "error",
@@ -91,7 +96,9 @@ pub fn install() -> Result<FakeServer, JsValue> {
                 environment: "production", urls: ["https://shop.example/"],
             }),
             [`/api/0/replays/${replay}/segments/0`]: { body: segment },
-            [`/api/0/replays/${replay}/events/`]: json([linked]),
+            [`/api/0/replays/${replay}/events/`]: backend
+                ? json([linked])
+                : { body: '{"error":"database is locked"}', status: 500 },
             [`/api/0/events/${event}/`]: json(detail),
             [`/api/0/events/${lonely}/`]: json(lonelyDetail),
         };
@@ -103,7 +110,7 @@ pub fn install() -> Result<FakeServer, JsValue> {
             if (!route) {
                 return new Response('{"error":"not found"}', { status: 404 });
             }
-            return new Response(route.body, { status: 200 });
+            return new Response(route.body, { status: route.status || 200 });
         };
         "#,
     );
@@ -115,6 +122,7 @@ pub fn install() -> Result<FakeServer, JsValue> {
         JsValue::from(FAILED_SPAN),
         JsValue::from(BACKEND_EVENT),
         JsValue::from(LONELY_EVENT),
+        JsValue::from(backend),
     ] {
         args.push(&value);
     }

@@ -246,3 +246,88 @@ async fn an_event_without_a_replay_says_so_and_shows_the_event() -> Result<(), J
     element.remove();
     Ok(())
 }
+
+#[wasm_bindgen_test]
+async fn an_embedded_player_opened_at_a_backend_error_pauses_on_it_and_links_to_its_server()
+-> Result<(), JsValue> {
+    let _server = install()?;
+    let element = container()?;
+    let options = js_sys::Object::new();
+    for (key, value) in [
+        ("server", "http://sl.test"),
+        ("replay", REPLAY),
+        ("token", "t0k"),
+        ("event", BACKEND_EVENT),
+    ] {
+        js_sys::Reflect::set(&options, &key.into(), &value.into())?;
+    }
+    js_sys::Reflect::set(&options, &"t".into(), &JsValue::from(1_000))?;
+    let mut handle = crate::embed::mount(element.clone(), options.into())?;
+    let root: web_sys::Element = element.clone().into();
+    let attr = |name: &str| {
+        find(&root, "[data-sl-player]")
+            .and_then(|p| p.get_attribute(name))
+            .unwrap_or_default()
+    };
+    wait_within(
+        9_000,
+        || attr("data-sl-state") == "paused" && attr("data-sl-time") == "6000",
+        "paused at the backend error",
+    )
+    .await?;
+    // The event lives on the Sightline server, not on the embedding page.
+    let link = find(&root, "[data-sl-marker-card] a").ok_or("no event link")?;
+    assert_eq!(
+        link.get_attribute("href"),
+        Some(format!("http://sl.test/events/{BACKEND_EVENT}"))
+    );
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    // Just the player: no side panels.
+    assert!(find(&root, "[data-sl-network]").is_none());
+
+    handle.destroy();
+    element.remove();
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+async fn without_the_backend_errors_the_player_still_plays_and_says_why() -> Result<(), JsValue> {
+    let _server = crate::fake_server::install_with(false)?;
+    let element = container()?;
+    let handle = leptos::mount::mount_to(element.clone(), || {
+        provide_context(Auth::fixed(Some("t0k".into())));
+        view! {
+            <ReplayPlayer
+                id=REPLAY.to_owned()
+                start_at=Some(5_000)
+                focus_event=None
+                options=PlayerOptions { page: true, ..PlayerOptions::default() }
+            />
+        }
+    });
+    let root: web_sys::Element = element.clone().into();
+    wait_within(
+        5_000,
+        || find(&root, "[data-sl-backend-failure]").is_some(),
+        "the failure note",
+    )
+    .await?;
+    assert!(text(find(&root, "[data-sl-backend-failure]")).contains("HTTP 500"));
+    let attr = |name: &str| {
+        find(&root, "[data-sl-player]")
+            .and_then(|p| p.get_attribute(name))
+            .unwrap_or_default()
+    };
+    wait_within(5_000, || attr("data-sl-state") == "paused", "the replay").await?;
+    // The recording alone still shows the failed request and the JS error.
+    let row = find(&root, &format!("tr[data-sl-request='{FAILED_SPAN}']")).ok_or("no 500 row")?;
+    assert!(row.has_attribute("data-sl-highlight"));
+    assert!(find(&row, "[data-sl-backend-error]").is_none());
+    assert!(find(&root, "[data-sl-marker='backend']").is_none());
+    assert!(find(&root, "[data-sl-marker='network']").is_some());
+    assert!(find(&root, "[data-sl-error-source='js']").is_some());
+
+    drop(handle);
+    element.remove();
+    Ok(())
+}
