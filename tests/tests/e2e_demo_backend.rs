@@ -1,17 +1,19 @@
 //! The demo shop's real backend (`sightline-demo-shop`, instrumented with the official Rust
-//! `sentry` crate) reporting to the real `sightline` binary, without a browser: a replay segment
+//! `sentry` crate) reporting to the real `sightline` binary. Without a browser: a replay segment
 //! recorded a traced checkout request; the same `sentry-trace`/`baggage` pair goes to the shop's
 //! checkout, which fails with a 500; the crate's event must arrive linked to that replay and to
 //! that exact request. The crate sends no `trace` envelope header and no compression, so the link
 //! comes from the request's `baggage` (which `sentry-tower` records on the event) or, without
-//! baggage, from the trace id and the request's span id alone.
+//! baggage, from the trace id and the request's span id alone. With the browser: the real
+//! recorder on the shop page, and a click on "Checkout".
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
 use serde_json::Value;
-use sightline_protocol::encode_segment;
 use sightline_protocol::v1::{Compression, Event, EventData, NetworkRequest, SegmentHeader};
+use sightline_protocol::{decode_segment, encode_segment};
+use sightline_tests::browser::Browser;
 use sightline_tests::server::{SHOP_ENVIRONMENT, SHOP_RELEASE, Server, Shop};
 use sightline_tests::wait_for;
 
@@ -201,5 +203,92 @@ fn a_checkout_outside_any_recorded_session_is_stored_unlinked() -> Result<()> {
     )?;
     assert_eq!(event["replay_id"], Value::Null, "{event}");
     assert_eq!(event["release"], SHOP_RELEASE);
+    Ok(())
+}
+
+/// The whole demo story in headless Chromium: the shop page (its own origin) records with the
+/// real recorder, the checkout click sends the recorder's trace headers to the real shop, whose
+/// `sentry` crate reports the 500 to Sightline, which links it to the replay and the request.
+#[test]
+fn clicking_checkout_in_the_shop_links_the_backend_500_to_the_session() -> Result<()> {
+    let server = Server::start()?;
+    let shop = Shop::start(&server)?;
+    let browser = Browser::start()?;
+    browser.goto(&format!("{}/", shop.base))?;
+    browser.wait_until(
+        "document.querySelectorAll('.add').length >= 3 && window.Sightline && Sightline.getReplayId()",
+        Duration::from_secs(30),
+    )?;
+    browser.click(".add[data-product='1']")?;
+    browser.click(".add[data-product='3']")?;
+    let clicked = Instant::now();
+    browser.click("#checkout")?;
+    browser.wait_until(
+        "document.querySelector('#notice.error')",
+        Duration::from_secs(10),
+    )?;
+    let replay_id = browser.eval_async(
+        "const done = arguments[0]; Sightline.flush().then(() => done(Sightline.getReplayId()), (e) => done('flush failed: ' + e));",
+        &[],
+    )?;
+    let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
+    let linked = wait_for(
+        "the shop's 500 to be linked to the session",
+        Duration::from_secs(30),
+        || {
+            let (status, events) = server.api(&format!("/api/0/replays/{replay_id}/events/"))?;
+            Ok((status == 200)
+                .then(|| events.as_array().and_then(|list| list.first().cloned()))
+                .flatten())
+        },
+    )?;
+    println!(
+        "checkout click → backend 500 linked to the replay: {} ms",
+        clicked.elapsed().as_millis()
+    );
+
+    // The recorded request is the one the event is tied to.
+    let (_, replay) = server.api(&format!("/api/0/replays/{replay_id}/"))?;
+    let count = replay["segment_count"].as_u64().context("segment_count")?;
+    let mut checkout = None;
+    for index in 0..count {
+        let bytes = server.api_bytes(&format!("/api/0/replays/{replay_id}/segments/{index}"))?;
+        for event in decode_segment(&bytes)?.events {
+            if let EventData::NetworkRequest(request) = event.data
+                && request.url.ends_with("/api/checkout")
+            {
+                checkout = Some(request);
+            }
+        }
+    }
+    let checkout = checkout.context("the checkout request was not recorded")?;
+    assert_eq!(checkout.status, 500);
+    ensure!(
+        !checkout.trace_id.is_empty(),
+        "the recorder sent no trace headers to its own origin"
+    );
+    // The replay's list places it at that request…
+    assert_eq!(linked["request"]["span_id"], checkout.span_id, "{linked}");
+    assert_eq!(linked["service"], "shop-backend", "{linked}");
+    // …and the event names the replay, the request and how it was linked.
+    let event_id = linked["id"].as_str().context("no event id")?;
+    let (status, event) = server.api(&format!("/api/0/events/{event_id}/"))?;
+    ensure!(status == 200, "GET event answered {status}: {event}");
+    assert_eq!(event["replay_id"], replay_id.as_str(), "{event}");
+    assert_eq!(event["trace_id"], checkout.trace_id, "{event}");
+    assert_eq!(event["parent_span_id"], checkout.span_id, "{event}");
+    assert_eq!(event["replay_request"]["span_id"], checkout.span_id);
+    assert_eq!(
+        event["replay_request"]["url"],
+        format!("{}/api/checkout", shop.base)
+    );
+    assert_eq!(event["link_source"], "replay_id", "{event}");
+    assert_eq!(event["release"], SHOP_RELEASE);
+    assert!(
+        event["title"]
+            .as_str()
+            .is_some_and(|title| title.starts_with("ProviderTimeout")),
+        "{event}"
+    );
     Ok(())
 }
