@@ -141,6 +141,20 @@ async fn the_backend_error_is_on_the_timeline_and_inline_in_its_failing_request(
     assert_eq!(text(folded), "2 library frames");
     let js_frame = find(&errors, "[data-sl-error-source='js'] li.frame.in-app");
     assert!(text(js_frame).contains("https://shop.example/app.js:12:5"));
+    // Clicking an error seeks to it.
+    click(
+        find(
+            &errors,
+            "[data-sl-error-source='backend'] button.error-type",
+        ),
+        "backend error title",
+    )?;
+    wait_within(
+        5_000,
+        || attr("data-sl-time") == "6000",
+        "seek to the error",
+    )
+    .await?;
 
     // The metadata panel reads the user agent and the summary.
     assert_eq!(text(find(&root, "[data-sl-meta='browser']")), "Chrome 120");

@@ -149,7 +149,18 @@ fn error_item(
                     {clock}
                 </button>
                 <span class=format!("badge {}", source.as_str())>{badge}</span>
-                <span class="error-type">{entry.title}</span>
+                <button
+                    class="link error-type"
+                    title="Go to this moment"
+                    disabled=seek.is_none()
+                    on:click=move |_| {
+                        if let Some(t) = seek {
+                            on_seek.run(t);
+                        }
+                    }
+                >
+                    {entry.title}
+                </button>
                 {link}
             </div>
             {entry.details.map(|details| view! { <div class="muted error-details">{details}</div> })}

@@ -1,7 +1,8 @@
 //! The network panel: every request the page made, synchronized with the playhead (requests not
 //! answered yet are dimmed, the latest answered one is marked current), failed and 5xx requests
-//! highlighted, and the backend errors each request caused inline in its row. Rows come from
-//! [`crate::network`].
+//! highlighted, and the backend errors each request caused inline in its row. A row stands at
+//! the moment its response came in (or the request failed): that is where clicking it seeks, as
+//! the timeline's markers do. Rows come from [`crate::network`].
 
 use leptos::prelude::*;
 
@@ -141,7 +142,13 @@ fn request_row(
     let key = row.key();
     let status = row.status_label();
     let highlighted = row.highlighted();
-    let start = format_clock(row.start);
+    // Rows are placed (and seek) where the response came in, like the markers and the errors.
+    let answered = format_clock(row.offset);
+    let timing = format!(
+        "Started at {}, answered after {} ms",
+        format_clock(row.start),
+        row.duration
+    );
     view! {
         <tr
             class=class
@@ -152,11 +159,11 @@ fn request_row(
             aria-current=move || (current.get() == Some(index)).then_some("true")
             on:click=move |_| on_seek.run(offset)
         >
-            <td>
+            <td title=timing>
                 <button class="link" on:click=move |ev| {
                     ev.stop_propagation();
                     on_seek.run(offset);
-                }>{start}</button>
+                }>{answered}</button>
             </td>
             <td class="method">{row.method}</td>
             <td class="url">
