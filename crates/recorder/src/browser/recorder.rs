@@ -578,6 +578,9 @@ impl Recorder {
     /// Records a CSSOM change `op` of `sheet`: an element's sheet by the element's id, a
     /// constructed sheet by its style id (a sheet never adopted is recorded whole when it is).
     pub(crate) fn record_style_op(&mut self, sheet: &JsValue, op: StyleOp) {
+        // A `<style>` added and filled in one task is not recorded yet: its addition comes first.
+        self.release_throttled();
+        self.take_pending_mutations();
         let owner = Reflect::get(sheet, &JsValue::from_str("ownerNode")).unwrap_or_default();
         let (node_id, style_id) = match owner.dyn_ref::<web_sys::Node>() {
             Some(node) => (self.mirror.id_of(node), None),

@@ -39,6 +39,40 @@ fn op(kind: StyleOpKind, path: &[u32], text: &str) -> StyleOp {
 }
 
 #[wasm_bindgen_test]
+fn a_rule_inserted_into_a_style_element_just_added_is_recorded_after_it() -> TestResult {
+    let live = Live::start("<p class=\"panel\">panel</p>", PrivacyConfig::default())?;
+    run("const style = document.createElement('style');\
+        style.id = 'late';\
+        document.querySelector('section:last-of-type').appendChild(style);\
+        style.sheet.insertRule('.panel { border: 3px dashed orange; }', 0);")?;
+    let id = live.id("#late")?;
+    let events = live.events()?;
+    let added = events.iter().position(|event| {
+        matches!(event, EventData::Mutation(m) if m.adds.iter().any(|add| add.node.id() == id))
+    });
+    let inserted = events.iter().position(
+        |event| matches!(event, EventData::StyleSheetRule(rule) if rule.node_id == Some(id)),
+    );
+    assert!(
+        matches!((added, inserted), (Some(a), Some(i)) if a < i),
+        "{added:?} {inserted:?}"
+    );
+    assert_eq!(
+        rules(&events)
+            .into_iter()
+            .filter(|rule| rule.node_id == Some(id))
+            .map(|rule| rule.ops)
+            .collect::<Vec<_>>(),
+        [vec![op(
+            StyleOpKind::Insert,
+            &[0],
+            ".panel { border: 3px dashed orange; }"
+        )]]
+    );
+    Ok(())
+}
+
+#[wasm_bindgen_test]
 fn rule_edits_of_style_elements_are_recorded_with_their_index_paths() -> TestResult {
     let live = Live::start_prepared(
         "<style id=\"css\">.a { color: red; }</style><style id=\"js\"></style>",
