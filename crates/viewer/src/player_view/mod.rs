@@ -7,6 +7,7 @@
 //! metadata). The backend errors linked to the replay load beside the segments; when they cannot
 //! be loaded the player plays on without them.
 
+mod backend_loader;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
 mod controls;
@@ -24,22 +25,18 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use sightline_protocol::decode_segment;
 use wasm_bindgen::JsCast;
 
+use self::backend_loader::{BackendRequest, load_backend_events};
 use self::controls::Controls;
 pub(crate) use self::error_panel::stack_view;
 use self::panels::{ActivityGraph, Markers, PointerLayer};
 use self::side::{SidePanels, Tab};
 use crate::api::{ReplaySummary, format_clock, format_started, replay_path, segment_path};
 use crate::app::{Auth, TokenGate};
-use crate::backend::{BackendEvent, bounded_events, replay_events_path};
-use crate::deep_link::event_path;
 use crate::http::{FetchError, get_bytes, get_json};
 use crate::player::{PlaybackState, Player, SPEEDS, Step};
 use crate::render::Renderer;
 use crate::shortcuts::{Shortcut, is_text_field, seek_by};
 use crate::timeline::Timeline;
-
-/// Most backend errors whose stack traces the errors panel fetches one by one.
-const MAX_DETAIL_FETCHES: usize = 20;
 
 /// How often the playhead moves while playing.
 const TICK: Duration = Duration::from_millis(50);
@@ -195,8 +192,8 @@ pub fn ReplayPlayer(
         });
     };
 
-    // The backend errors linked to the replay, beside the segments; then (for the panels) their
-    // stack traces. A failure leaves the player as it is.
+    // The backend errors linked to the replay, beside the segments; once listed, a deep link to
+    // one of them can find where to pause.
     let events_id = id.clone();
     let events_base = options.base.clone();
     let with_details = options.page;
@@ -204,44 +201,13 @@ pub fn ReplayPlayer(
         let Some(token) = auth.token_untracked() else {
             return;
         };
-        let url = format!("{events_base}{}", replay_events_path(&events_id));
-        let events = match get_json::<Vec<BackendEvent>>(&url, &token).await {
-            Ok(events) => bounded_events(events),
-            Err(error) => {
-                controls.backend_failure.try_set(Some(error.to_string()));
-                return;
-            }
+        let request = BackendRequest {
+            base: events_base,
+            replay_id: events_id,
+            token,
+            with_details,
         };
-        let pending: Vec<String> = events
-            .iter()
-            .filter(|e| !e.has_stack())
-            .take(MAX_DETAIL_FETCHES)
-            .map(|e| e.id.clone())
-            .collect();
-        let details = with_details && !pending.is_empty();
-        controls.backend_details_loading.try_set(details);
-        if controls.backend.try_set(events).is_some() {
-            return;
-        }
-        // A deep link to a backend error can now find where to pause.
-        drive(&|_| Step::Nothing, true);
-        if !details {
-            return;
-        }
-        for event_id in pending {
-            let url = format!("{events_base}{}", event_path(&event_id));
-            if let Ok(detail) = get_json::<BackendEvent>(&url, &token).await {
-                let merged = controls.backend.try_update(|events| {
-                    if let Some(event) = events.iter_mut().find(|e| e.id == event_id) {
-                        event.merge_detail(detail);
-                    }
-                });
-                if merged.is_none() {
-                    return;
-                }
-            }
-        }
-        controls.backend_details_loading.try_set(false);
+        load_backend_events(request, controls, move || drive(&|_| Step::Nothing, true)).await;
     });
 
     // Load the summary, then every segment in order; the first one starts the show.
