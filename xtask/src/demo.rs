@@ -35,30 +35,34 @@ pub fn run() -> Result<()> {
     let addr = std::env::var("SIGHTLINE_DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let shop_addr =
         std::env::var("SIGHTLINE_DEMO_SHOP_ADDR").unwrap_or_else(|_| "127.0.0.1:8081".into());
-    let mut server = Command::new(&report.server)
-        .args(["serve", "--demo", "--addr", &addr, "--data"])
-        .arg(&data)
-        .arg("--assets")
-        .arg(&root)
-        .args(["--demo-shop", &format!("http://{shop_addr}/")])
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting the sightline server")?;
-    let mut server_lines = child_lines(&mut server)?;
+    let mut server = Service(
+        Command::new(&report.server)
+            .args(["serve", "--demo", "--addr", &addr, "--data"])
+            .arg(&data)
+            .arg("--assets")
+            .arg(&root)
+            .args(["--demo-shop", &format!("http://{shop_addr}/")])
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting the sightline server")?,
+    );
+    let mut server_lines = child_lines(&mut server.0)?;
     let [base, dsn, token] = read_until(
         &mut server_lines,
         ["Listening on ", "DSN: ", "Admin token: "],
         "the server",
     )?;
-    let mut shop = Command::new(&report.demo_shop)
-        .args(["--addr", &shop_addr, "--dsn", &dsn, "--sdk", &base])
-        .args(["--release", SHOP_RELEASE, "--environment", "demo"])
-        .arg("--assets")
-        .arg(&root)
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting the demo shop")?;
-    let mut shop_lines = child_lines(&mut shop)?;
+    let mut shop = Service(
+        Command::new(&report.demo_shop)
+            .args(["--addr", &shop_addr, "--dsn", &dsn, "--sdk", &base])
+            .args(["--release", SHOP_RELEASE, "--environment", "demo"])
+            .arg("--assets")
+            .arg(&root)
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting the demo shop")?,
+    );
+    let mut shop_lines = child_lines(&mut shop.0)?;
     let [shop_base] = read_until(&mut shop_lines, ["Listening on "], "the demo shop")?;
 
     let session = checkout::seed_recorded_session(&base, &dsn, &root.join(DEMO_SESSION))?;
@@ -108,8 +112,8 @@ pub fn run() -> Result<()> {
     for line in server_lines {
         println!("{}", line?);
     }
-    let status = server.wait()?;
-    stop(&mut shop);
+    let status = server.0.wait()?;
+    drop(shop);
     let _ = shop_echo.join();
     if !status.success() {
         bail!("the server stopped with {status}");
@@ -144,7 +148,17 @@ fn read_until<const N: usize>(
     Ok(found.map(Option::unwrap_or_default))
 }
 
-/// Asks `child` to stop (SIGTERM, so the shop sends what it still holds), then waits a little.
+/// A child service of the demo, stopped when dropped: on Ctrl-C, when the other one stops, or
+/// when the demo fails half-way.
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        stop(&mut self.0);
+    }
+}
+
+/// Asks `child` to stop (SIGTERM, so it sends what it still holds), then waits a little.
 fn stop(child: &mut Child) {
     if let Ok(None) = child.try_wait() {
         let _ = Command::new("kill")
