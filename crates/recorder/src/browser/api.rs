@@ -188,6 +188,9 @@ pub fn capture_message(
 pub fn add_breadcrumb(
     #[wasm_bindgen(unchecked_param_type = "BreadcrumbInput")] breadcrumb: JsValue,
 ) {
+    if !breadcrumb.is_object() {
+        return;
+    }
     let field = |name: &str| Reflect::get(&breadcrumb, &JsValue::from_str(name)).ok();
     let text = |name: &str| {
         field(name)
@@ -206,9 +209,12 @@ pub fn add_breadcrumb(
 }
 
 /// Sets the user of the session (`{id, email, username, …}`; values recorded as text), or clears
-/// it with `null`. Kept for later recordings too.
+/// it with `null`; anything else is ignored. Kept for later recordings too.
 #[wasm_bindgen(js_name = setUser)]
 pub fn set_user(#[wasm_bindgen(unchecked_param_type = "User | null")] user: JsValue) {
+    if !(user.is_object() || user.is_null() || user.is_undefined()) {
+        return;
+    }
     let fields = user
         .is_object()
         .then(|| entries(&user, MAX_USER_FIELDS * 2))

@@ -26,6 +26,8 @@ fn messages_breadcrumbs_user_and_tags_are_recorded() -> TestResult {
     )?);
     api::set_tag("plan", JsValue::from("pro"));
     api::set_tags(run("return { region: 'eu', plan: null, beta: false };")?);
+    api::set_user(JsValue::from("not a user"));
+    api::add_breadcrumb(JsValue::from("not a breadcrumb"));
     api::set_user(JsValue::NULL);
     let events = live.events()?;
     let crumbs: Vec<&Breadcrumb> = events
