@@ -1,5 +1,6 @@
 //! The Sightline server: replay ingest, Sentry-compatible event ingest, durable storage, the
-//! JSON read API, and the SDK, viewer and demo assets, all behind one [`axum::Router`].
+//! JSON read API, and the SDK and viewer assets (plus, with `--demo`, a redirect to the demo
+//! shop, a separate service), all behind one [`axum::Router`].
 //!
 //! Backend services running an official Sentry SDK point their DSN at the server; their error
 //! events go through [`encoding`] (bounded decompression), [`envelope`] (bounded parsing), a
