@@ -33,6 +33,8 @@ const DASHBOARD_ELEMENTS: u64 = 2_400;
 const SNAPSHOT_ELEMENTS: [u64; 2] = [1_000, 9_000];
 /// Page loads per snapshot and burst figure; the median is kept.
 const REPEATS: usize = 5;
+/// Page loads per burst figure (it is noisier than the snapshot); the median is kept.
+const BURST_REPEATS: usize = 7;
 /// Scripted minutes per recorder; their mean is kept.
 const MINUTE_ROUNDS: usize = 2;
 /// Where the rrweb bundle is installed by `cargo xtask bench recorder`.
@@ -59,6 +61,16 @@ impl Recorder {
             Self::Rrweb => "rrweb",
         }
     }
+}
+
+/// Cumulative main-thread figures of a page (ms): wall time in scripts and in tasks, and the
+/// main thread's CPU time (which, unlike the other two, does not grow while the machine is busy
+/// elsewhere).
+#[derive(Debug, Clone, Copy)]
+struct MainThread {
+    script_ms: f64,
+    task_ms: f64,
+    cpu_ms: f64,
 }
 
 /// Everything a run needs: the browser, the page server and the Sightline server.
@@ -125,6 +137,7 @@ fn recorder_against_rrweb_on_a_scripted_dashboard_minute() -> Result<()> {
     let report = json!({
         "minute_ms": MINUTE_MS,
         "repeats": REPEATS,
+        "burst_repeats": BURST_REPEATS,
         "minute_rounds": MINUTE_ROUNDS,
         "load_average": [load_before, load_average()],
         "chromium": bench.browser.eval("return navigator.userAgent;", &[])?,
@@ -184,8 +197,8 @@ impl Bench {
         ))
     }
 
-    /// Main-thread time so far in this page, from CDP `Performance.getMetrics`: (script, task) ms.
-    fn main_thread_ms(&self) -> Result<(f64, f64)> {
+    /// Main-thread time so far in this page, from CDP `Performance.getMetrics`.
+    fn main_thread(&self) -> Result<MainThread> {
         let answer = self.browser.cdp("Performance.getMetrics", &json!({}))?;
         let metric = |name: &str| {
             answer["metrics"]
@@ -195,7 +208,11 @@ impl Bench {
                 .map(|seconds| seconds * 1000.0)
                 .with_context(|| format!("no {name} in Performance.getMetrics"))
         };
-        Ok((metric("ScriptDuration")?, metric("TaskDuration")?))
+        Ok(MainThread {
+            script_ms: metric("ScriptDuration")?,
+            task_ms: metric("TaskDuration")?,
+            cpu_ms: metric("ThreadTime")?,
+        })
     }
 
     /// The scripted minute on the 2,400-element dashboard.
@@ -203,11 +220,11 @@ impl Bench {
         self.open(recorder, DASHBOARD_ELEMENTS)?;
         std::thread::sleep(Duration::from_secs(1));
         self.browser.cdp("Performance.enable", &json!({}))?;
-        let (script_before, task_before) = self.main_thread_ms()?;
+        let before = self.main_thread()?;
         let started = self.start(recorder)?;
         let ran_ms = self.run_async(&format!("bench.runMinute({SEED}, {MINUTE_MS})"))?;
         let finished = self.run_async("bench.finish()")?;
-        let (script_after, task_after) = self.main_thread_ms()?;
+        let after = self.main_thread()?;
         let since = self.browser.eval("return bench.startedUntil();", &[])?;
         let pattern = scripts_of(recorder);
         let long_tasks = self.browser.eval(
@@ -222,8 +239,9 @@ impl Bench {
         let mut run = json!({
             "elements": elements,
             "ran_ms": ran_ms,
-            "script_ms": script_after - script_before,
-            "task_ms": task_after - task_before,
+            "script_ms": after.script_ms - before.script_ms,
+            "task_ms": after.task_ms - before.task_ms,
+            "cpu_ms": after.cpu_ms - before.cpu_ms,
             "start_ms": started["startMs"],
             "long_tasks_after_start": long_tasks,
             "recorder_scripts_in_long_frames": scripts,
@@ -343,23 +361,53 @@ impl Bench {
         }))
     }
 
-    /// Median time until the page is idle after inserting 1000 subtrees of 10 nodes.
+    /// Medians over page loads of what a burst of 1000 inserted 10-node subtrees costs: the wall
+    /// time until the page is idle again, the main thread's task time and CPU time meanwhile
+    /// (immune to frame alignment and idle-callback latency) and the longest task.
     fn burst(&self, recorder: Recorder) -> Result<Value> {
-        let mut times = Vec::new();
-        for _ in 0..REPEATS {
+        let (mut idle, mut busy, mut cpu, mut longest) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..BURST_REPEATS {
             self.open(recorder, DASHBOARD_ELEMENTS)?;
             self.start(recorder)?;
             std::thread::sleep(Duration::from_secs(1));
+            self.browser.cdp("Performance.enable", &json!({}))?;
             let since = self.browser.eval("return performance.now();", &[])?;
-            let idle = self.run_async("bench.burst()")?;
-            times.push(idle.as_f64().context("burst gave no time")?);
+            let before = self.main_thread()?;
+            let idle_ms = self.run_async("bench.burst()")?;
+            let after = self.main_thread()?;
+            let idle_ms = idle_ms.as_f64().context("burst gave no time")?;
             let tasks = self
                 .browser
                 .eval("return bench.longTasks(arguments[0]);", &[since])?;
-            eprintln!("bench:   idle after {idle} ms; long tasks {tasks}");
+            let longest_task = tasks
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|task| task["duration"].as_f64())
+                .fold(0.0, f64::max);
+            eprintln!(
+                "bench:   idle after {idle_ms:.1} ms, main thread: tasks {:.1} ms, CPU {:.1} ms; \
+                 longest task {longest_task} ms",
+                after.task_ms - before.task_ms,
+                after.cpu_ms - before.cpu_ms,
+            );
+            idle.push(idle_ms);
+            busy.push(after.task_ms - before.task_ms);
+            cpu.push(after.cpu_ms - before.cpu_ms);
+            longest.push(longest_task);
             self.run_async("bench.finish()")?;
         }
-        Ok(json!({ "median_ms": median(&mut times), "all_ms": times }))
+        Ok(json!({
+            "median_ms": median(&mut idle),
+            "busy_median_ms": median(&mut busy),
+            "cpu_median_ms": median(&mut cpu),
+            "longest_task_median_ms": median(&mut longest),
+            "all_ms": idle,
+            "busy_all_ms": busy,
+            "cpu_all_ms": cpu,
+            "longest_task_all_ms": longest,
+        }))
     }
 }
 
@@ -370,6 +418,7 @@ fn summarize(rounds: Vec<Value>) -> Value {
     for key in [
         "script_ms",
         "task_ms",
+        "cpu_ms",
         "bytes",
         "bytes_one_gzip",
         "events",
@@ -387,10 +436,18 @@ fn summarize(rounds: Vec<Value>) -> Value {
         .cloned()
         .collect();
     run["long_tasks_after_start"] = json!(long_tasks);
-    run["rounds"] = json!(rounds
+    let per_minute: Vec<Value> = rounds
         .iter()
-        .map(|r| json!({"script_ms": r["script_ms"], "task_ms": r["task_ms"], "bytes": r["bytes"]}))
-        .collect::<Vec<_>>());
+        .map(|r| {
+            json!({
+                "script_ms": r["script_ms"],
+                "task_ms": r["task_ms"],
+                "cpu_ms": r["cpu_ms"],
+                "bytes": r["bytes"],
+            })
+        })
+        .collect();
+    run["rounds"] = json!(per_minute);
     run
 }
 

@@ -251,17 +251,21 @@ fn print_recorder_table(figures: &Value, bundles: &Bundles) {
     let one_gzip = scaled(number(&theirs["bytes_one_gzip"]));
     let script = (added(ours, "script_ms"), added(theirs, "script_ms"));
     let task = (added(ours, "task_ms"), added(theirs, "task_ms"));
+    let cpu = (added(ours, "cpu_ms"), added(theirs, "cpu_ms"));
     let longest = (longest_task(ours), longest_task(theirs));
     let sampled_ms = |run: &Value| scaled(number(&run["attribution"]["recorder_ms"]));
     let sampled = (sampled_ms(ours), sampled_ms(theirs));
     let stretch_ms = |run: &Value| number(&run["attribution"]["longest_stretch_ms"]);
     let stretch = (stretch_ms(ours), stretch_ms(theirs));
-    let burst_base = number(&base["burst"]["median_ms"]);
-    let burst = |run: &Value| {
-        number(&run["burst"]["median_ms"])
-            .zip(burst_base)
+    let burst_added = |run: &Value, key: &str| {
+        number(&run["burst"][key])
+            .zip(number(&base["burst"][key]))
             .map(|(r, b)| r - b)
     };
+    let burst_cpu = |run: &Value| burst_added(run, "cpu_median_ms");
+    let burst_busy = |run: &Value| burst_added(run, "busy_median_ms");
+    let burst_idle = |run: &Value| burst_added(run, "median_ms");
+    let burst_task = |run: &Value| number(&run["burst"]["longest_task_median_ms"]);
     let snapshot = |run: &Value, size: &str| number(&run[format!("snapshot_{size}")]["median_ms"]);
     let snapshot_elements = |size: &str| {
         ours[format!("snapshot_{size}")]["elements"]
@@ -311,7 +315,14 @@ fn print_recorder_table(figures: &Value, bundles: &Bundles) {
     );
     println!(
         "{:<46} {:>14} {:>14} {:>9}",
-        "main-thread task time added per minute",
+        "  main-thread CPU time added per minute",
+        fmt_ms(cpu.0),
+        fmt_ms(cpu.1),
+        fmt_ratio(cpu.0, cpu.1),
+    );
+    println!(
+        "{:<46} {:>14} {:>14} {:>9}",
+        "  main-thread task time added per minute",
         fmt_ms(task.0),
         fmt_ms(task.1),
         fmt_ratio(task.0, task.1),
@@ -323,11 +334,16 @@ fn print_recorder_table(figures: &Value, bundles: &Bundles) {
         fmt_ms(sampled.1),
         fmt_ratio(sampled.0, sampled.1),
     );
+    // Long tasks are those of 50 ms or more: none means every task was shorter.
+    let fmt_longest = |ms: Option<f64>| match ms {
+        Some(ms) if ms <= 0.0 => "< 50 ms".to_owned(),
+        other => fmt_ms(other),
+    };
     println!(
         "{:<46} {:>14} {:>14}",
         "longest task after the snapshot (any cause)",
-        fmt_ms(longest.0),
-        fmt_ms(longest.1),
+        fmt_longest(longest.0),
+        fmt_longest(longest.1),
     );
     println!(
         "{:<46} {:>14} {:>14} {:>9} {:>9} {:>8}",
@@ -349,10 +365,30 @@ fn print_recorder_table(figures: &Value, bundles: &Bundles) {
     }
     println!(
         "{:<46} {:>14} {:>14} {:>9}",
-        "burst of 1000×10 nodes: time added to idle",
-        fmt_ms(burst(ours)),
-        fmt_ms(burst(theirs)),
-        fmt_ratio(burst(ours), burst(theirs)),
+        "burst of 1000×10 nodes: main-thread CPU added",
+        fmt_ms(burst_cpu(ours)),
+        fmt_ms(burst_cpu(theirs)),
+        fmt_ratio(burst_cpu(ours), burst_cpu(theirs)),
+    );
+    println!(
+        "{:<46} {:>14} {:>14} {:>9}",
+        "  main-thread task time added",
+        fmt_ms(burst_busy(ours)),
+        fmt_ms(burst_busy(theirs)),
+        fmt_ratio(burst_busy(ours), burst_busy(theirs)),
+    );
+    println!(
+        "{:<46} {:>14} {:>14} {:>9}",
+        "  wall time to idle added",
+        fmt_ms(burst_idle(ours)),
+        fmt_ms(burst_idle(theirs)),
+        fmt_ratio(burst_idle(ours), burst_idle(theirs)),
+    );
+    println!(
+        "{:<46} {:>14} {:>14}",
+        "  its longest task (insertion + recorder)",
+        fmt_ms(burst_task(ours)),
+        fmt_ms(burst_task(theirs)),
     );
     println!(
         "{:<46} {:>14} {:>14} {:>9} {:>9} {:>8}",
@@ -377,9 +413,11 @@ fn print_recorder_notes(figures: &Value, bundles: &Bundles) {
     let (base, ours, theirs) = (&runs["baseline"], &runs["sightline"], &runs["rrweb"]);
     println!("notes:");
     println!(
-        "  bytes, script and task times: mean of {} scripted minutes per recorder, run in \
-         alternation; script/task = CDP Performance.getMetrics ScriptDuration/TaskDuration deltas \
-         minus the baseline's (rrweb's include its 5 s JSON + gzip shipping)",
+        "  bytes and main-thread times: mean of {} scripted minutes per recorder, run in \
+         alternation; script, CPU and task = CDP Performance.getMetrics ScriptDuration, \
+         ThreadTime and TaskDuration deltas minus the baseline's (rrweb's include its 5 s \
+         JSON + gzip shipping); script and task are wall times, which grow when the machine \
+         is busy elsewhere, CPU does not",
         figures["minute_rounds"]
     );
     println!(
@@ -389,22 +427,29 @@ fn print_recorder_notes(figures: &Value, bundles: &Bundles) {
          one task to ±10 ms"
     );
     println!(
-        "  snapshot and burst: median of {} page loads; machine load average before/after {}",
-        figures["repeats"], figures["load_average"]
+        "  snapshot: median of {} page loads; burst: median of {} page loads, main-thread CPU \
+         and task time = CDP ThreadTime and TaskDuration from the insertion until idle (next \
+         frame, then an idle callback); \
+         machine load average before/after {}",
+        figures["repeats"], figures["burst_repeats"], figures["load_average"]
     );
     println!(
-        "  baseline (no recorder): script {}, tasks {}, long tasks: {}, burst idle after {}; \
-         each minute {}",
+        "  baseline (no recorder): script {}, CPU {}, tasks {}, long tasks: {}; burst: \
+         CPU {}, tasks {}, idle after {}, longest task {}; each minute {}",
         fmt_ms(number(&base["script_ms"])),
+        fmt_ms(number(&base["cpu_ms"])),
         fmt_ms(number(&base["task_ms"])),
         long_task_summary(&base["long_tasks_after_start"]),
+        fmt_ms(number(&base["burst"]["cpu_median_ms"])),
+        fmt_ms(number(&base["burst"]["busy_median_ms"])),
         fmt_ms(number(&base["burst"]["median_ms"])),
+        fmt_ms(number(&base["burst"]["longest_task_median_ms"])),
         base["rounds"],
     );
     for (name, run) in [("Sightline", ours), ("rrweb", theirs)] {
         println!(
-            "  {name}: {:.0} events in {:.0} uploads per minute; each minute (script, task, \
-             bytes) {}; long tasks after the snapshot: {}",
+            "  {name}: {:.0} events in {:.0} uploads per minute; each minute {}; long tasks \
+             after the snapshot: {}",
             number(&run["events"]).unwrap_or(0.0),
             number(&run["segments"]).unwrap_or(0.0),
             run["rounds"],
