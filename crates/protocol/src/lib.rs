@@ -31,6 +31,7 @@
 
 pub mod error;
 pub mod limits;
+mod msgpack;
 mod scan;
 pub mod segment;
 pub mod v1;
