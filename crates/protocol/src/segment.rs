@@ -6,6 +6,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::limits::{MAX_EVENTS, MAX_HEADER_BYTES, MAX_SEGMENT_BYTES};
+use crate::msgpack::Pack as _;
 use crate::scan::scan_value;
 use crate::v1::{
     Compression, Event, EventData, FLAG_CONTAINS_CHECKPOINT, FLAG_CONTAINS_ERROR, SegmentHeader,
@@ -41,10 +42,16 @@ impl DecodedSegment {
 
 /// Encodes the events of a body as one uncompressed MessagePack array.
 ///
+/// The bytes are those of `rmp_serde::to_vec(events)`, written without serde to keep the
+/// recorder's bundle small: serde's generic serializer cost it tens of kilobytes.
+///
 /// # Errors
-/// [`EncodeError::MessagePack`] if serialization fails.
+/// None today: writing into memory cannot fail. The `Result` stays so that callers keep working
+/// if encoding ever gains a failure mode.
 pub fn encode_body(events: &[Event]) -> Result<Vec<u8>, EncodeError> {
-    Ok(rmp_serde::to_vec(events)?)
+    let mut out = Vec::new();
+    events.pack(&mut out);
+    Ok(out)
 }
 
 /// Encodes the binary prefix and the header; the caller appends the (compressed) body.
@@ -52,16 +59,17 @@ pub fn encode_body(events: &[Event]) -> Result<Vec<u8>, EncodeError> {
 /// # Errors
 /// [`EncodeError::HeaderTooLarge`] if the header exceeds [`MAX_HEADER_BYTES`].
 pub fn encode_header_prefix(header: &SegmentHeader) -> Result<Vec<u8>, EncodeError> {
-    let encoded = rmp_serde::to_vec(header)?;
-    let len = u16::try_from(encoded.len())
-        .ok()
-        .filter(|len| usize::from(*len) <= MAX_HEADER_BYTES)
-        .ok_or(EncodeError::HeaderTooLarge(encoded.len()))?;
-    let mut out = Vec::with_capacity(PREFIX_LEN + encoded.len());
+    let mut out = Vec::with_capacity(PREFIX_LEN + 128);
     out.extend_from_slice(&MAGIC);
     out.push(FORMAT_VERSION);
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&encoded);
+    out.extend_from_slice(&[0, 0]);
+    header.pack(&mut out);
+    let encoded_len = out.len() - PREFIX_LEN;
+    let len = u16::try_from(encoded_len)
+        .ok()
+        .filter(|len| usize::from(*len) <= MAX_HEADER_BYTES)
+        .ok_or(EncodeError::HeaderTooLarge(encoded_len))?;
+    out[PREFIX_LEN - 2..PREFIX_LEN].copy_from_slice(&len.to_le_bytes());
     Ok(out)
 }
 

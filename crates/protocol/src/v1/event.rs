@@ -112,7 +112,7 @@ pub enum EventData {
 }
 
 impl EventData {
-    fn kind(&self) -> u8 {
+    pub(super) fn kind(&self) -> u8 {
         match self {
             Self::Meta { .. } => 0,
             Self::FullSnapshot { .. } => 1,

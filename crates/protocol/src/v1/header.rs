@@ -23,7 +23,7 @@ pub enum Compression {
 }
 
 impl Compression {
-    fn code(self) -> u8 {
+    pub(super) fn code(self) -> u8 {
         match self {
             Self::None => 0,
             Self::DeflateRaw => 1,

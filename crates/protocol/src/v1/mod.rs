@@ -8,6 +8,7 @@ mod event;
 mod header;
 mod interaction;
 mod node;
+mod pack;
 mod tuple;
 
 pub use event::{

@@ -43,7 +43,7 @@ impl Namespace {
         }
     }
 
-    fn code(self) -> u8 {
+    pub(super) fn code(self) -> u8 {
         match self {
             Self::Html => 0,
             Self::Svg => 1,
