@@ -61,13 +61,48 @@ pub fn is_fixed_attribute(tag: &str, name: &str) -> bool {
         || (is_frame(tag) && name.eq_ignore_ascii_case("sandbox"))
 }
 
+/// Whether `name` on a `tag` element is the control's live value that the recorder (like rrweb)
+/// writes as an attribute of `<textarea>` and `<select>`: a browser has no such attribute, so the
+/// renderer sets the `value` property from it instead.
+pub fn is_value_property(tag: &str, name: &str) -> bool {
+    (tag.eq_ignore_ascii_case("textarea") || tag.eq_ignore_ascii_case("select"))
+        && name.trim().eq_ignore_ascii_case("value")
+}
+
+/// The live value recorded for a `<textarea>` or `<select>` (see [`is_value_property`]).
+pub fn value_property<'a>(tag: &str, attributes: &'a [(String, String)]) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|(name, _)| is_value_property(tag, name))
+        .map(|(_, value)| value.as_str())
+}
+
+/// Whether a form control's `value` is a property of its own: false for the inputs whose `value`
+/// property is their `value` attribute (checkboxes, radio buttons, hidden inputs and buttons),
+/// where setting it would add an attribute the page never had.
+pub fn value_is_property(tag: &str, attributes: &[(String, String)]) -> bool {
+    if !tag.eq_ignore_ascii_case("input") {
+        return true;
+    }
+    let kind = attributes
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("type"))
+        .map_or("text", |(_, value)| value.trim());
+    ![
+        "checkbox", "radio", "hidden", "submit", "button", "reset", "image",
+    ]
+    .iter()
+    .any(|k| kind.eq_ignore_ascii_case(k))
+}
+
 /// The attribute to render for `name=value` on a `tag` element, or `None` to leave it out.
 ///
+/// The live value of a `<textarea>` or `<select>` is left out too ([`is_value_property`]).
 /// Event handlers (`on*`), `srcdoc`, `http-equiv` on `<meta>` when it asks for a refresh, a
 /// script's `src` and `type`, and URL attributes that would run code are all left out.
 pub fn attribute<'a>(tag: &str, name: &str, value: &'a str) -> Option<&'a str> {
     let lower = name.trim().to_ascii_lowercase();
-    if lower.starts_with("on") || lower == "srcdoc" {
+    if lower.starts_with("on") || lower == "srcdoc" || is_value_property(tag, &lower) {
         return None;
     }
     if is_script(tag) && matches!(lower.as_str(), "src" | "type" | "href" | "xlink:href") {
@@ -145,6 +180,29 @@ mod tests {
     fn event_handlers_are_dropped_whatever_their_case() {
         let attrs = pairs(&[("onclick", "steal()"), ("ONLOAD", "x()"), ("class", "btn")]);
         assert_eq!(attributes("button", &attrs), vec![("class", "btn")]);
+    }
+
+    #[test]
+    fn live_values_of_textareas_and_selects_are_not_attributes() {
+        let attrs = pairs(&[("name", "bio"), ("value", "Typed text")]);
+        assert_eq!(attributes("textarea", &attrs), vec![("name", "bio")]);
+        assert_eq!(attributes("SELECT", &attrs), vec![("name", "bio")]);
+        assert_eq!(value_property("textarea", &attrs), Some("Typed text"));
+        // An input's `value` attribute is its default value, part of the page's markup.
+        assert_eq!(
+            attributes("input", &attrs),
+            vec![("name", "bio"), ("value", "Typed text")]
+        );
+        assert_eq!(value_property("input", &attrs), None);
+    }
+
+    #[test]
+    fn checkbox_values_are_attributes_text_values_are_properties() {
+        assert!(!value_is_property("input", &pairs(&[("type", "Checkbox")])));
+        assert!(!value_is_property("input", &pairs(&[("type", "hidden")])));
+        assert!(value_is_property("input", &pairs(&[("type", "email")])));
+        assert!(value_is_property("input", &[]));
+        assert!(value_is_property("textarea", &[]));
     }
 
     #[test]

@@ -215,6 +215,13 @@ impl Renderer {
             }
         }
         self.finish(mirror, built);
+        if mirror
+            .node(parent)
+            .is_some_and(|n| n.kind.is_element("select"))
+        {
+            // The select's value may name the option that just arrived.
+            self.sync_input(mirror, parent);
+        }
         true
     }
 
@@ -248,6 +255,10 @@ impl Renderer {
             return false;
         };
         if sanitize::is_fixed_attribute(tag, name) {
+            return true;
+        }
+        if sanitize::is_value_property(tag, name) {
+            self.sync_input(mirror, id);
             return true;
         }
         let value = attributes
@@ -387,7 +398,19 @@ impl Renderer {
                 _ => {}
             }
         }
-        // In the order the user changed them: checking a radio button unchecks its group.
+        // Snapshot values first (a select's options are built by now), then the user's changes
+        // in the order they were made: checking a radio button unchecks its group.
+        for id in &built {
+            let recorded_value = mirror.node(*id).is_some_and(|n| match &n.kind {
+                NodeKind::Element {
+                    tag, attributes, ..
+                } => sanitize::value_property(tag, attributes).is_some(),
+                _ => false,
+            });
+            if recorded_value && mirror.state().input(*id).is_none() {
+                self.sync_input(mirror, *id);
+            }
+        }
         for (id, _) in &mirror.state().inputs {
             if fresh.contains(id) {
                 self.sync_input(mirror, *id);

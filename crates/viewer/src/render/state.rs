@@ -24,24 +24,37 @@ pub(super) struct LiveSheet {
 
 impl Renderer {
     /// Sets a form control's `value` and `checked` properties (never attributes: the recorded
-    /// page kept them as properties too).
+    /// page kept them as properties too). Without an input event yet, a `<textarea>` or
+    /// `<select>` takes the live value the snapshot recorded as its `value` attribute; a select
+    /// whose value matches none of its options (a masked one) selects nothing.
     pub(super) fn sync_input(&self, mirror: &Mirror, id: NodeId) {
-        let (Some(input), Some(node), Some(entry)) = (
-            mirror.state().input(id),
-            self.nodes.get(&id),
-            mirror.node(id),
-        ) else {
+        let (
+            Some(node),
+            Some(NodeKind::Element {
+                tag, attributes, ..
+            }),
+        ) = (self.nodes.get(&id), mirror.node(id).map(|n| &n.kind))
+        else {
             return;
         };
         let is_control = ["input", "textarea", "select"]
             .iter()
-            .any(|tag| entry.kind.is_element(tag));
+            .any(|control| tag.eq_ignore_ascii_case(control));
         if !is_control {
             return;
         }
-        // A file input refuses values; nothing else can fail.
-        let _ = Reflect::set(node, &"value".into(), &input.value.as_str().into());
-        if let Some(checked) = input.checked {
+        let input = mirror.state().input(id);
+        let Some(value) = input
+            .map(|i| i.value.as_str())
+            .or_else(|| sanitize::value_property(tag, attributes))
+        else {
+            return;
+        };
+        if sanitize::value_is_property(tag, attributes) {
+            // A file input refuses values; nothing else can fail.
+            let _ = Reflect::set(node, &"value".into(), &value.into());
+        }
+        if let Some(checked) = input.and_then(|i| i.checked) {
             let _ = Reflect::set(node, &"checked".into(), &checked.into());
         }
     }
