@@ -62,7 +62,10 @@ function state(node) {
 function canon(node) {
   if (node.nodeType === Node.TEXT_NODE) {
     const parent = node.parentNode && node.parentNode.localName;
-    return masked && parent !== "style" ? maskText(node.data) : node.data;
+    if (!masked || parent === "style") return node.data;
+    // A textarea's text is its default value, masked as a value.
+    if (parent === "textarea") return node.data === "" ? "" : "********";
+    return maskText(node.data);
   }
   if (node.nodeType !== Node.ELEMENT_NODE) return undefined;
   const tag = node.localName;
