@@ -20,7 +20,9 @@
 //! console [`breadcrumb`]s, [`navigation`] kinds, parsing [`stack`] traces, trace
 //! [`propagation`] (targets, headers, baggage), recorded request [`url`]s and [`network`] events,
 //! the user and tags [`scope`], cutting buffered events into numbered [`segmenter::Segment`]s and
-//! driving a [`session::Session`] over a [`transport::Transport`]. Only the `browser` module
+//! driving a [`session::Session`] over a [`transport::Transport`]: the tab's replay kept across
+//! page loads ([`tab_session`]), [`sampling`] and buffer mode's [`buffer`], early uploads of large
+//! segments ([`event_size`]) and retries with backoff ([`outbox`]). Only the `browser` module
 //! (compiled for `wasm32` alone) touches `web-sys`; it wraps page functions (`history`,
 //! `console`, CSSOM, `attachShadow`, `fetch`, `XMLHttpRequest`) with transparent proxies, written
 //! in JavaScript (`js/hooks.js`), that return and throw exactly what the originals do and never
@@ -30,13 +32,16 @@
 //! use sightline_protocol::decode_segment;
 //! use sightline_protocol::v1::EventData;
 //! use sightline_recorder::dsn::Dsn;
+//! use sightline_recorder::sampling::Sampling;
 //! use sightline_recorder::session::Session;
+//! use sightline_recorder::tab_session::TabSession;
 //! use sightline_recorder::transport::{CapturingTransport, Delivery};
 //!
 //! let dsn = Dsn::parse("http://publickey@127.0.0.1:8080/1")?;
 //! let transport = CapturingTransport::new();
 //! let replay_id = sightline_recorder::ids::hex_id([7; 16]);
-//! let mut session = Session::new(&dsn, replay_id, "shop@1.0.0", "", transport.clone());
+//! let tab = TabSession::new(replay_id, 1_700_000_000_000, Sampling::Session);
+//! let mut session = Session::new(&dsn, tab, "shop@1.0.0", "", transport.clone());
 //! session.record(1_700_000_000_000, EventData::Meta {
 //!     href: "http://127.0.0.1:8080/demo/".into(),
 //!     width: 1280,
@@ -53,18 +58,23 @@
 pub mod breadcrumb;
 #[cfg(target_arch = "wasm32")]
 mod browser;
+pub mod buffer;
 pub mod dsn;
 pub mod error_report;
+pub mod event_size;
 pub mod ids;
 pub mod mask;
 pub mod navigation;
 pub mod network;
+pub mod outbox;
 pub mod pointer;
 pub mod propagation;
+pub mod sampling;
 pub mod scope;
 pub mod segmenter;
 pub mod session;
 pub mod stack;
+pub mod tab_session;
 pub mod throttle;
 pub mod transport;
 pub mod url;

@@ -105,6 +105,42 @@ impl Segmenter {
         self.next_index
     }
 
+    /// Sets the index the next segment gets: a replay continued after a page load goes on from
+    /// where the previous page stopped.
+    pub fn set_next_index(&mut self, index: u32) {
+        self.next_index = index;
+    }
+
+    /// The time of the latest event buffered so far (ms since epoch).
+    pub fn last_time(&self) -> u64 {
+        self.last_time
+    }
+
+    /// Starts replay `replay_id` at index 0; events still buffered are dropped.
+    pub fn renew(&mut self, replay_id: String) {
+        self.info.replay_id = replay_id;
+        self.next_index = 0;
+        self.pending.clear();
+    }
+
+    /// Like [`Segmenter::cut`], but a trailing meta event stays buffered: a checkpoint is about
+    /// to be recorded, and its segment should start with the page's meta.
+    ///
+    /// # Errors
+    /// As [`Segmenter::cut`].
+    pub fn cut_before_checkpoint(
+        &mut self,
+        max_body_bytes: usize,
+    ) -> Result<Vec<Segment>, EncodeError> {
+        let meta = match self.pending.last() {
+            Some((_, EventData::Meta { .. })) => self.pending.pop(),
+            _ => None,
+        };
+        let segments = self.cut(max_body_bytes);
+        self.pending.extend(meta);
+        segments
+    }
+
     /// Takes every buffered event and returns them as segments whose bodies stay under
     /// `max_body_bytes` (a single event larger than that still gets a segment of its own).
     ///

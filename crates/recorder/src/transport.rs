@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::outbox::Dropped;
 use crate::segmenter::Segment;
 
 /// How an upload has to leave the page.
@@ -33,11 +34,21 @@ pub struct Upload {
 pub trait Transport {
     /// Starts sending `upload`; completion is the implementation's business.
     fn send(&mut self, upload: Upload);
+
+    /// What the transport had to drop since the last call (server unreachable too long, or
+    /// refusing), so that the session can say so in a later segment.
+    fn take_dropped(&mut self) -> Option<Dropped> {
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
     fn send(&mut self, upload: Upload) {
         (**self).send(upload);
+    }
+
+    fn take_dropped(&mut self) -> Option<Dropped> {
+        (**self).take_dropped()
     }
 }
 
@@ -45,12 +56,19 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 #[derive(Debug, Clone, Default)]
 pub struct CapturingTransport {
     uploads: Rc<RefCell<Vec<Upload>>>,
+    dropped: Rc<RefCell<Option<Dropped>>>,
 }
 
 impl CapturingTransport {
     /// Creates an empty capturing transport.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes the transport report `dropped` at the next [`Transport::take_dropped`], as a
+    /// transport that lost segments would.
+    pub fn report_dropped(&self, dropped: Dropped) {
+        *self.dropped.borrow_mut() = Some(dropped);
     }
 
     /// Every upload so far, in the order sent.
@@ -74,5 +92,9 @@ impl CapturingTransport {
 impl Transport for CapturingTransport {
     fn send(&mut self, upload: Upload) {
         self.uploads.borrow_mut().push(upload);
+    }
+
+    fn take_dropped(&mut self) -> Option<Dropped> {
+        self.dropped.borrow_mut().take()
     }
 }

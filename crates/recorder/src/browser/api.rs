@@ -8,12 +8,15 @@ use wasm_bindgen::prelude::*;
 
 use super::error_value::report_for_value;
 use super::network::propagation_targets;
-use super::recorder::{Recorder, take_recorder, with_recorder};
+use super::recorder::{Recorder, now, take_recorder, with_recorder};
+use super::tab_storage;
 use super::upload::{BrowserTransport, idle};
 use crate::breadcrumb::{MAX_DATA_BYTES, MESSAGE_CATEGORY, app_breadcrumb, parse_level};
 use crate::dsn::Dsn;
 use crate::error_report::ErrorReport;
+use crate::ids::hex_id;
 use crate::mask::{MAX_SELECTORS, PrivacyConfig, RawOption};
+use crate::sampling::{SampleRates, parse_rate};
 use crate::scope::{MAX_TAGS, MAX_USER_FIELDS, Scope};
 use crate::transport::Delivery;
 
@@ -56,6 +59,15 @@ export interface StartOptions {
    * the absolute URL. One comma-separated string also works (`/…/flags` entries with regex syntax
    * are regexes). An empty list traces nothing. */
   tracePropagationTargets?: Array<string | RegExp> | string | RegExp;
+  /** Share of tab sessions (0 to 1) recorded and uploaded in full; default 1. The decision is
+   * kept for the tab's replay, which continues across page loads (in `sessionStorage` under
+   * `sightline.replay`) until 15 minutes without activity or 60 minutes in all. */
+  sessionSampleRate?: number | string;
+  /** Share of the other sessions (0 to 1) recorded in buffer mode: the last 30 to 60 seconds are
+   * kept in memory and uploaded when a JS error, `captureException` or a failed request happens,
+   * and recording goes on in full from there; default 1. Sessions sampled by neither send
+   * nothing (requests still get trace headers, without a replay id). */
+  onErrorSampleRate?: number | string;
 }
 
 /** Severity of a message or breadcrumb. */
@@ -86,6 +98,7 @@ export interface BreadcrumbInput {
 /** `window.Sightline`, defined by the `/sdk/sightline.js` loader. Calls made before the recorder
  * has loaded are queued and run in order. */
 export interface SightlineLoader {
+  /** Resolves to the replay id, or null when the session is not sampled or cannot record. */
   init(options: StartOptions | string): Promise<string | null>;
   captureException(error: unknown): string | undefined;
   captureMessage(message: string, level?: SeverityLevel): string | undefined;
@@ -99,18 +112,20 @@ export interface SightlineLoader {
 }
 "#;
 
-/// Starts recording the page and returns the new replay id. Takes `{dsn, release, environment}`
-/// (or just the DSN string). When a recording is already running, it keeps running and its replay
-/// id is returned.
+/// Starts recording the page and returns the replay id: the tab's replay continued after a page
+/// load, else a new one. Takes `{dsn, release, environment, sessionSampleRate, onErrorSampleRate,
+/// …}` (or just the DSN string). Returns `undefined` when the session is not sampled (nothing is
+/// recorded; requests are still traced). When a recording is already running, it keeps running
+/// and its replay id is returned.
 ///
 /// # Errors
 /// Throws when the DSN is missing or invalid, or the page has no document.
 #[wasm_bindgen]
 pub fn start(
     #[wasm_bindgen(unchecked_param_type = "StartOptions | string")] options: JsValue,
-) -> Result<String, JsError> {
-    if let Some(replay_id) = get_replay_id() {
-        return Ok(replay_id);
+) -> Result<Option<String>, JsError> {
+    if with_recorder(|_| ()).is_some() {
+        return Ok(get_replay_id());
     }
     // Read with `Reflect` rather than serde-wasm-bindgen: the serde path linked float formatting
     // and its error machinery, a fifth of the bundle, to read three strings.
@@ -128,8 +143,15 @@ pub fn start(
         return Err(JsError::new("Sightline: start() needs a `dsn` option"));
     }
     let dsn = Dsn::parse(&dsn)?;
-    Recorder::start(
+    let rates = sample_rates(&options);
+    let window = web_sys::window().ok_or_else(|| JsError::new("Sightline needs a window"))?;
+    let tab = tab_storage::begin(&window, rates, now(), || {
+        hex_id(super::recorder::random_bytes(&window))
+    });
+    Recorder::start_in(
         &dsn,
+        tab,
+        rates,
         &option("release"),
         &option("environment"),
         privacy_config(&options),
@@ -146,7 +168,21 @@ pub fn start(
             recorder.record(event);
         }
     });
-    get_replay_id().ok_or_else(|| JsError::new("Sightline could not start recording this page"))
+    Ok(get_replay_id())
+}
+
+/// Reads `sessionSampleRate` and `onErrorSampleRate`, as numbers or as text (loader attributes).
+fn sample_rates(options: &JsValue) -> SampleRates {
+    let rate = |name: &str| {
+        let value = Reflect::get(options, &JsValue::from_str(name)).ok()?;
+        value
+            .as_f64()
+            .or_else(|| value.as_string().as_deref().and_then(parse_rate))
+    };
+    if !options.is_object() {
+        return SampleRates::default();
+    }
+    SampleRates::new(rate("sessionSampleRate"), rate("onErrorSampleRate"))
 }
 
 /// Records `error` (an `Error` or any thrown value) as a JS error of the replay; returns its event
@@ -309,7 +345,7 @@ pub fn stop() -> Promise {
 /// The id of the replay being recorded, or `undefined` when not recording.
 #[wasm_bindgen(js_name = getReplayId)]
 pub fn get_replay_id() -> Option<String> {
-    with_recorder(|recorder| recorder.replay_id().to_owned())
+    with_recorder(|recorder| recorder.replay_id().map(str::to_owned)).flatten()
 }
 
 /// Reads the privacy options of `start`: flags as booleans or strings, selector lists as arrays

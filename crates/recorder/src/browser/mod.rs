@@ -20,6 +20,7 @@ mod privacy;
 mod recorder;
 mod snapshot;
 mod stylesheets;
+mod tab_storage;
 mod upload;
 
 #[cfg(test)]

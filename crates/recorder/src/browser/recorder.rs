@@ -22,6 +22,7 @@ use super::network::{JsPattern, page_trace_id};
 use super::privacy::{Context, Privacy};
 use super::snapshot::{MAX_ELEMENT_DEPTH, depth_of, records_children, serialize, shadow_root};
 use super::stylesheets::{StyleSheets, css_text};
+use super::tab_storage;
 use super::upload::warn_once;
 use crate::breadcrumb::ConsoleBudget;
 use crate::dsn::Dsn;
@@ -32,7 +33,9 @@ use crate::navigation::navigation_kind;
 use crate::network::{FinishedRequest, is_failure};
 use crate::propagation::targets::Targets;
 use crate::propagation::{PageHeaders, Propagation, RequestTrace, span_id};
-use crate::session::Session;
+use crate::sampling::SampleRates;
+use crate::session::{Session, is_activity};
+use crate::tab_session::TabSession;
 use crate::throttle::Throttled;
 use crate::transport::{Delivery, Transport};
 
@@ -92,13 +95,38 @@ pub(crate) struct Recorder {
     /// Watches the size of placeholders: an image that loads after it was recorded grows.
     resize_observer: Option<ResizeObserver>,
     _on_resize: Closure<dyn FnMut(Array)>,
+    /// How a new replay is sampled when this one expires.
+    rates: SampleRates,
+    /// The DSN's public key, for the baggage of a new replay.
+    public_key: String,
 }
 
 impl Recorder {
-    /// Starts recording the page: meta event, full snapshot, observers, listeners and the upload
-    /// timer; segments go to `transport`. The snapshot is uploaded at once.
+    /// Starts recording the page as a new replay recorded in full; see [`Recorder::start_in`].
+    #[cfg(test)]
     pub(crate) fn start(
         dsn: &Dsn,
+        release: &str,
+        environment: &str,
+        privacy: PrivacyConfig,
+        transport: Box<dyn Transport>,
+    ) -> Result<(), JsValue> {
+        let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+        let sampling = crate::sampling::Sampling::Session;
+        let tab = TabSession::new(hex_id(random_bytes(&window)), now(), sampling);
+        let rates = SampleRates::default();
+        Self::start_in(dsn, tab, rates, release, environment, privacy, transport)
+    }
+
+    /// Starts recording the page as (or as the continuation of) the replay of `tab`: meta event,
+    /// full snapshot, observers, listeners and the upload timer; segments go to `transport`. The
+    /// snapshot is uploaded at once (kept in memory in buffer mode). A session that is not sampled
+    /// records nothing and only adds trace headers (without a replay id); `rates` sample the next
+    /// replay when this one expires.
+    pub(crate) fn start_in(
+        dsn: &Dsn,
+        tab: TabSession,
+        rates: SampleRates,
         release: &str,
         environment: &str,
         privacy: PrivacyConfig,
@@ -108,12 +136,12 @@ impl Recorder {
         let document = window
             .document()
             .ok_or_else(|| JsValue::from_str("no document"))?;
-        let replay_id = hex_id(random_bytes(&window));
-        let session = Session::new(dsn, replay_id, release, environment, transport);
+        let session = Session::new(dsn, tab, release, environment, transport);
+        let recording = session.sampling().records();
         let info = session.info();
         let propagation = Propagation::new(
             &page_trace_id(|| random_bytes(&window)),
-            &info.replay_id,
+            if recording { &info.replay_id } else { "" },
             &info.release,
             &info.environment,
             &dsn.public_key,
@@ -128,7 +156,9 @@ impl Recorder {
         session.record(time, meta);
         let mut mirror = Mirror::new();
         let privacy = Privacy::new(privacy, &document);
-        if let Some(root) = serialize(&mut mirror, &privacy, &document, 0, Context::default()) {
+        if recording
+            && let Some(root) = serialize(&mut mirror, &privacy, &document, 0, Context::default())
+        {
             session.record(time, EventData::FullSnapshot { root });
         }
         if let Some(scroll) = interaction::window_scroll(&window, &mirror, &document) {
@@ -139,16 +169,18 @@ impl Recorder {
             with_recorder(|recorder| recorder.record_mutations(&records));
         });
         let observer = MutationObserver::new(on_mutations.as_ref().unchecked_ref())?;
-        observer.observe_with_options(&document, &observer_options())?;
+        if recording {
+            observer.observe_with_options(&document, &observer_options())?;
+        }
 
-        let listeners = interaction::listeners(&window, &document)?;
+        let listeners = if recording {
+            interaction::listeners(&window, &document)?
+        } else {
+            Vec::new()
+        };
         super::hooks::install(&window);
         let on_tick = Closure::<dyn FnMut()>::new(|| {
-            with_recorder(|recorder| {
-                if recorder.session.has_pending() || !recorder.throttled.is_empty() {
-                    recorder.flush(Delivery::Background);
-                }
-            });
+            with_recorder(Recorder::tick);
         });
         let interval = window.set_interval_with_callback_and_timeout_and_arguments_0(
             on_tick.as_ref().unchecked_ref(),
@@ -196,6 +228,8 @@ impl Recorder {
             style_sheets: StyleSheets::new(),
             resize_observer,
             _on_resize: on_resize,
+            rates,
+            public_key: dsn.public_key.clone(),
         };
         recorder.record_initial_styles();
         recorder.flush(Delivery::Background);
@@ -207,9 +241,70 @@ impl Recorder {
         Ok(())
     }
 
-    /// The replay id of this recording.
-    pub(crate) fn replay_id(&self) -> &str {
-        self.session.replay_id()
+    /// The replay id of this recording (or buffer); `None` when the session is not sampled.
+    pub(crate) fn replay_id(&self) -> Option<&str> {
+        self.session
+            .sampling()
+            .records()
+            .then(|| self.session.replay_id())
+    }
+
+    /// The upload timer: a checkpoint when buffer mode wants one, then an upload of what waits.
+    fn tick(&mut self) {
+        if self.session.checkpoint_due(now()) {
+            self.take_checkpoint();
+        }
+        if self.session.has_pending() || !self.throttled.is_empty() {
+            self.flush(Delivery::Background);
+        }
+    }
+
+    /// Records the page's meta and a full snapshot, with everything pending before them: a new
+    /// replay and each of buffer mode's windows start from one.
+    pub(crate) fn take_checkpoint(&mut self) {
+        self.release_throttled();
+        self.take_pending_mutations();
+        let time = now();
+        if let Ok(meta) = meta(&self.window) {
+            self.session.record(time, meta);
+        }
+        if let Some(root) = serialize(
+            &mut self.mirror,
+            &self.privacy,
+            &self.document,
+            0,
+            Context::default(),
+        ) {
+            self.session.record(time, EventData::FullSnapshot { root });
+        }
+        if let Some(scroll) = interaction::window_scroll(&self.window, &self.mirror, &self.document)
+        {
+            self.session.record(time, scroll);
+        }
+        self.record_initial_styles();
+    }
+
+    /// Starts a new replay when the current one expired (idle or too old), before recording user
+    /// activity: the new replay is sampled afresh and starts from a checkpoint.
+    fn renew_if_expired(&mut self, time: u64) {
+        if !self.session.sampling().records() || !self.session.is_expired(time) {
+            return;
+        }
+        let tab = tab_storage::new_tab(self.rates, time, hex_id(random_bytes(&self.window)));
+        self.session.renew(tab);
+        let recording = self.session.sampling().records();
+        let info = self.session.info();
+        self.propagation = Propagation::new(
+            self.propagation.trace_id(),
+            if recording { &info.replay_id } else { "" },
+            &info.release,
+            &info.environment,
+            &self.public_key,
+        );
+        tab_storage::save(&self.window, self.session.tab());
+        if recording {
+            self.take_checkpoint();
+        }
     }
 
     /// The privacy rules in force.
@@ -247,6 +342,9 @@ impl Recorder {
     /// pending happened before it, so they are recorded first.
     pub(crate) fn record(&mut self, data: EventData) {
         let time = now();
+        if is_activity(&data) {
+            self.renew_if_expired(time);
+        }
         self.release_throttled();
         self.take_pending_mutations();
         self.session.record(time, data);
@@ -258,6 +356,7 @@ impl Recorder {
         &mut self,
         f: impl FnOnce(&mut Throttled, u64) -> Vec<(u64, EventData)>,
     ) {
+        self.renew_if_expired(now());
         let released = f(&mut self.throttled, now());
         if !released.is_empty() {
             self.take_pending_mutations();
@@ -393,6 +492,7 @@ impl Recorder {
         if self.session.flush(delivery).is_err() {
             warn_once("Sightline: events could not be encoded", &JsValue::NULL);
         }
+        tab_storage::save(&self.window, self.session.tab());
     }
 
     /// Records every throttled event now.
@@ -672,7 +772,7 @@ pub(crate) fn now() -> u64 {
 }
 
 /// 16 random bytes from `crypto.getRandomValues`, or `Math.random` where crypto is missing.
-fn random_bytes(window: &Window) -> [u8; 16] {
+pub(crate) fn random_bytes(window: &Window) -> [u8; 16] {
     let mut bytes = [0u8; 16];
     let filled = window
         .crypto()

@@ -1,18 +1,23 @@
 //! The browser transport: compress with `CompressionStream('deflate-raw')` and POST with `fetch`,
 //! or beacon the segment uncompressed when the page goes away.
 //!
-//! Background uploads run one after another on a promise chain, so segments reach the server in
-//! index order and [`idle`] can hand `flush()` callers one promise for all of them. Failures are
-//! swallowed (the page must never see them) and reported once on the console.
+//! Background uploads wait in an [`Outbox`] and go one after another, so segments reach the
+//! server in index order; when the server is unreachable, rate-limiting or failing, the front
+//! segment is retried with backoff (honouring `Retry-After`) from a timer, and the outbox keeps a
+//! bounded number of bytes meanwhile. [`idle`] hands `flush()` callers one promise for the
+//! attempts under way. Failures are swallowed (the page must never see them) and reported once
+//! on the console.
 
 use std::cell::{Cell, RefCell};
 
-use js_sys::{Array, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use sightline_protocol::v1::Compression;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{Blob, ReadableWritablePair, RequestInit, Response};
 
+use super::recorder::now;
+use crate::outbox::{Dropped, Outbox, Outcome};
 use crate::transport::{Delivery, Transport, Upload};
 
 /// Largest request sent with `keepalive` or `sendBeacon`: browsers allow 64 KiB in flight.
@@ -28,14 +33,20 @@ extern "C" {
 }
 
 thread_local! {
-    /// The last background upload; every new one starts when it has settled.
-    static TAIL: RefCell<Option<Promise>> = const { RefCell::new(None) };
+    /// Segments on their way to the server.
+    static OUTBOX: RefCell<Outbox> = RefCell::new(Outbox::new());
+    /// The attempts under way: resolves once the outbox is empty or waits for a retry.
+    static PUMP: RefCell<Option<Promise>> = const { RefCell::new(None) };
+    static PUMPING: Cell<bool> = const { Cell::new(false) };
+    /// Whether a retry timer is set.
+    static RETRY_SET: Cell<bool> = const { Cell::new(false) };
     static WARNED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// A promise that resolves once every upload started so far has finished or failed.
+/// A promise that resolves once every upload attempt started so far has finished (delivered,
+/// refused, or waiting for a retry).
 pub(crate) fn idle() -> Promise {
-    TAIL.with(|tail| tail.borrow().clone())
+    PUMP.with(|pump| pump.borrow().clone())
         .unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED))
 }
 
@@ -51,35 +62,115 @@ pub(crate) struct BrowserTransport;
 
 impl Transport for BrowserTransport {
     fn send(&mut self, upload: Upload) {
-        if upload.delivery == Delivery::Unload && beacon(&upload) {
+        // A beacon goes out of order, so only when nothing waits before it.
+        let waiting = OUTBOX.with(|outbox| !outbox.borrow().is_empty());
+        if upload.delivery == Delivery::Unload && !waiting && beacon(&upload) {
             return;
         }
-        enqueue(upload);
+        OUTBOX.with(|outbox| outbox.borrow_mut().push(upload));
+        pump();
+    }
+
+    fn take_dropped(&mut self) -> Option<Dropped> {
+        OUTBOX.with(|outbox| outbox.borrow_mut().take_dropped())
     }
 }
 
-fn enqueue(upload: Upload) {
-    let previous = idle();
-    let next = future_to_promise(async move {
-        // Every link resolves (errors are handled inside), so awaiting it cannot fail.
-        let _ = JsFuture::from(previous).await;
-        if let Err(error) = deliver(&upload).await {
-            warn_once("Sightline: a replay segment could not be uploaded", &error);
+/// Sends what is due in the outbox, one segment after another, unless that is under way.
+fn pump() {
+    if PUMPING.with(|pumping| pumping.replace(true)) {
+        return;
+    }
+    let promise = future_to_promise(async {
+        loop {
+            let next = OUTBOX.with(|outbox| {
+                outbox
+                    .borrow()
+                    .next(now())
+                    .map(|(id, upload)| (id, upload.clone()))
+            });
+            let Some((id, upload)) = next else {
+                break;
+            };
+            let outcome = deliver(&upload).await;
+            OUTBOX.with(|outbox| outbox.borrow_mut().settle(id, now(), outcome));
         }
+        PUMPING.with(|pumping| pumping.set(false));
+        schedule_retry();
         Ok(JsValue::UNDEFINED)
     });
-    TAIL.with(|tail| *tail.borrow_mut() = Some(next));
+    PUMP.with(|pump| *pump.borrow_mut() = Some(promise));
 }
 
-async fn deliver(upload: &Upload) -> Result<(), JsValue> {
+/// Sets a timer for the outbox's next retry, if one waits and no timer is set.
+fn schedule_retry() {
+    let Some(at) = OUTBOX.with(|outbox| outbox.borrow().retry_at()) else {
+        return;
+    };
+    if RETRY_SET.with(|set| set.replace(true)) {
+        return;
+    }
+    let delay = i32::try_from(at.saturating_sub(now())).unwrap_or(i32::MAX);
+    let retry = Closure::once_into_js(|| {
+        RETRY_SET.with(|set| set.set(false));
+        pump();
+    });
+    let set = web_sys::window().and_then(|window| {
+        window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), delay)
+            .ok()
+    });
+    if set.is_none() {
+        RETRY_SET.with(|set| set.set(false));
+    }
+}
+
+/// One attempt at `upload`.
+async fn deliver(upload: &Upload) -> Outcome {
     let segment = &upload.segment;
     let bytes = match deflate_raw(&segment.body).await {
         Ok(compressed) => segment.to_bytes_with_body(Compression::DeflateRaw, &compressed),
         // Browsers without CompressionStream (Safari < 16.4) upload the body as is.
         Err(_) => segment.to_bytes(),
+    };
+    let Ok(bytes) = bytes else {
+        warn_once(
+            "Sightline: a replay segment could not be uploaded",
+            &JsValue::from_str("segment header too large"),
+        );
+        return Outcome::Rejected;
+    };
+    match post(&upload.url, &bytes).await {
+        Ok(response) => {
+            let retry_after = header(&response, "retry-after");
+            let outcome = Outcome::for_status(response.status(), retry_after.as_deref());
+            if outcome != Outcome::Delivered {
+                warn_once(
+                    "Sightline: a replay segment could not be uploaded",
+                    &JsValue::from(response.status()),
+                );
+            }
+            outcome
+        }
+        Err(error) => {
+            warn_once("Sightline: a replay segment could not be uploaded", &error);
+            Outcome::Retry {
+                retry_after_ms: None,
+            }
+        }
     }
-    .map_err(|_| JsValue::from_str("segment header too large"))?;
-    post(&upload.url, &bytes).await
+}
+
+/// A response header's value (readable cross-origin only when the server exposes it).
+fn header(response: &Response, name: &str) -> Option<String> {
+    let headers = Reflect::get(response, &JsValue::from_str("headers")).ok()?;
+    let get: Function = Reflect::get(&headers, &JsValue::from_str("get"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    get.call1(&headers, &JsValue::from_str(name))
+        .ok()?
+        .as_string()
 }
 
 async fn deflate_raw(body: &[u8]) -> Result<Vec<u8>, JsValue> {
@@ -94,7 +185,7 @@ async fn deflate_raw(body: &[u8]) -> Result<Vec<u8>, JsValue> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-async fn post(url: &str, bytes: &[u8]) -> Result<(), JsValue> {
+async fn post(url: &str, bytes: &[u8]) -> Result<Response, JsValue> {
     // No custom headers and a binary body: a "simple" request, so no CORS preflight.
     let init = RequestInit::new();
     init.set_method("POST");
@@ -103,14 +194,9 @@ async fn post(url: &str, bytes: &[u8]) -> Result<(), JsValue> {
         Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE)?;
     }
     // The page's fetch from before the recorder's wrapper: uploads are neither recorded nor traced.
-    let response: Response = JsFuture::from(super::hooks::upload_fetch(url, &init)?)
+    JsFuture::from(super::hooks::upload_fetch(url, &init)?)
         .await?
-        .dyn_into()?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(JsValue::from(response.status()))
-    }
+        .dyn_into()
 }
 
 /// Hands the segment, uncompressed, to `navigator.sendBeacon`, which survives the page's unload.
