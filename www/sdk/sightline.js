@@ -12,6 +12,12 @@
  * requests get trace headers (default: the page's own origin): `/api` path prefixes, URL
  * prefixes, `host[:port]`s, and `/regex/flags`.
  *
+ * Sampling: `data-session-sample-rate` (0 to 1, default 1) is the share of tab sessions recorded
+ * in full; `data-on-error-sample-rate` (default 1) the share of the others kept in a 30 to 60 s
+ * memory buffer that is uploaded when an error or a failed request happens. The tab's replay
+ * (and its sampling) continues across page loads through `sessionStorage` (`sightline.replay`)
+ * until 15 minutes without activity or 60 minutes in all.
+ *
  * It loads the ES module `sightline_recorder.js` and `sightline_recorder_bg.wasm` from the
  * directory of its own `src`, starts recording when `data-dsn` is set, and defines
  * `window.Sightline = {init, captureException, captureMessage, setUser, setTag, setTags,
@@ -63,7 +69,7 @@
 
   function init(options) {
     return whenReady(function (module) {
-      return module.start(options);
+      return module.start(options) || null; // undefined when the session is not sampled
     }, null);
   }
 
@@ -88,7 +94,8 @@
   }
 
   window.Sightline = {
-    /** Starts recording with {dsn, release, environment, …}; resolves to the replay id or null. */
+    /** Starts recording with {dsn, release, environment, sessionSampleRate, …}; resolves to the
+     * replay id, or null when the session is not sampled or cannot be recorded. */
     init: init,
     /** Records an error; returns its event id once loaded, undefined while still loading. */
     captureException: forward('captureException'),
@@ -137,6 +144,8 @@
     unblock: 'data-unblock',
     ignore: 'data-ignore',
     tracePropagationTargets: 'data-trace-propagation-targets',
+    sessionSampleRate: 'data-session-sample-rate',
+    onErrorSampleRate: 'data-on-error-sample-rate',
   };
 
   var dsn = script && script.getAttribute('data-dsn');
