@@ -1,0 +1,3 @@
+//! Test support shared by the viewer's native integration tests.
+
+pub mod synthetic;
