@@ -87,15 +87,6 @@ impl SampleRates {
     }
 }
 
-/// Reads a rate written as text (a loader attribute): a decimal number, else `None`.
-pub fn parse_rate(text: &str) -> Option<f64> {
-    let text = text.trim();
-    if text.is_empty() || text.len() > 32 {
-        return None;
-    }
-    text.parse::<f64>().ok().filter(|rate| rate.is_finite())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,10 +114,6 @@ mod tests {
         assert_eq!(SampleRates::new(Some(7.0), Some(-1.0)).session, 1.0);
         assert_eq!(SampleRates::new(Some(7.0), Some(-1.0)).on_error, 0.0);
         assert_eq!(SampleRates::new(Some(f64::NAN), None).session, 1.0);
-        assert_eq!(parse_rate(" 0.25 "), Some(0.25));
-        assert_eq!(parse_rate("half"), None);
-        assert_eq!(parse_rate("inf"), None);
-        assert_eq!(parse_rate(""), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::dsn::Dsn;
 use crate::error_report::ErrorReport;
 use crate::ids::hex_id;
 use crate::mask::{MAX_SELECTORS, PrivacyConfig, RawOption};
-use crate::sampling::{SampleRates, parse_rate};
+use crate::sampling::SampleRates;
 use crate::scope::{MAX_TAGS, MAX_USER_FIELDS, Scope};
 use crate::transport::Delivery;
 
@@ -68,6 +68,9 @@ export interface StartOptions {
    * and recording goes on in full from there; default 1. Sessions sampled by neither send
    * nothing (requests still get trace headers, without a replay id). */
   onErrorSampleRate?: number | string;
+  /** Milliseconds between two checkpoints (full snapshots, from which the viewer seeks);
+   * default 30000; 0 turns periodic checkpoints off (a mutation flood still ends in one). */
+  checkpointIntervalMs?: number | string;
 }
 
 /** Severity of a message or breadcrumb. */
@@ -162,8 +165,23 @@ pub fn start(
         .unwrap_or(JsValue::UNDEFINED);
     let targets = propagation_targets(&targets);
     let events = SCOPE.with(|scope| scope.borrow().events());
+    let interval = Reflect::get(&options, &JsValue::from_str("checkpointIntervalMs"))
+        .ok()
+        .and_then(|value| {
+            // A finite non-negative number of ms; `as` saturates huge ones.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let number = value
+                .as_f64()
+                .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                .map(|ms| ms as u64);
+            // Loader attributes are text; integers parse without the float tables.
+            number.or_else(|| value.as_string()?.trim().parse().ok())
+        });
     with_recorder(|recorder| {
         recorder.set_targets(targets);
+        if let Some(interval) = interval {
+            recorder.set_checkpoint_interval(interval);
+        }
         for event in events {
             recorder.record(event);
         }
@@ -172,12 +190,16 @@ pub fn start(
 }
 
 /// Reads `sessionSampleRate` and `onErrorSampleRate`, as numbers or as text (loader attributes).
+/// Text is read with JavaScript's `parseFloat` (Rust's float parser would add its tables to the
+/// bundle); empty or unreadable values keep the default.
 fn sample_rates(options: &JsValue) -> SampleRates {
     let rate = |name: &str| {
         let value = Reflect::get(options, &JsValue::from_str(name)).ok()?;
-        value
-            .as_f64()
-            .or_else(|| value.as_string().as_deref().and_then(parse_rate))
+        if let Some(rate) = value.as_f64() {
+            return Some(rate);
+        }
+        let text = value.as_string().filter(|text| !text.trim().is_empty())?;
+        Some(js_sys::Number::parse_float(&text))
     };
     if !options.is_object() {
         return SampleRates::default();
