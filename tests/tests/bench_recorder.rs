@@ -39,7 +39,7 @@ const BURST_REPEATS: usize = 7;
 const MINUTE_ROUNDS: usize = 2;
 /// Where the rrweb bundle is installed by `cargo xtask bench recorder`.
 const RRWEB_BUNDLE: &str = "target/tools/rrweb/node_modules/rrweb/dist/rrweb.umd.min.cjs";
-/// Source URLs of each recorder's scripts, for long-animation-frame attribution.
+/// Source URLs of each recorder's scripts, for attributing profiler samples.
 const SIGHTLINE_SCRIPTS: &str = "/sdk/";
 const RRWEB_SCRIPTS: &str = "/rrweb\\.js";
 
@@ -226,14 +226,9 @@ impl Bench {
         let finished = self.run_async("bench.finish()")?;
         let after = self.main_thread()?;
         let since = self.browser.eval("return bench.startedUntil();", &[])?;
-        let pattern = scripts_of(recorder);
         let long_tasks = self.browser.eval(
             "return bench.longTasks(arguments[0]);",
             std::slice::from_ref(&since),
-        )?;
-        let scripts = self.browser.eval(
-            "return bench.recorderScripts(arguments[0], arguments[1]);",
-            &[since, json!(pattern)],
         )?;
         let elements = self.browser.eval("return bench.elements;", &[])?;
         let mut run = json!({
@@ -244,7 +239,6 @@ impl Bench {
             "cpu_ms": after.cpu_ms - before.cpu_ms,
             "start_ms": started["startMs"],
             "long_tasks_after_start": long_tasks,
-            "recorder_scripts_in_long_frames": scripts,
         });
         match recorder {
             Recorder::Baseline => {}
@@ -461,7 +455,7 @@ fn load_average() -> Option<f64> {
         .ok()
 }
 
-/// The pattern of the recorder's script URLs, for attributing profiler samples and script entries.
+/// The pattern of the recorder's script URLs, for attributing profiler samples.
 fn scripts_of(recorder: Recorder) -> &'static str {
     match recorder {
         Recorder::Rrweb => RRWEB_SCRIPTS,

@@ -1,9 +1,9 @@
 //! `cargo xtask bench …`: benchmarks are commands that print figures, never timed assertions.
 //!
 //! - `session-size [--save]`: one scripted minute of the demo shop, the bytes uploaded.
-//! - `recorder`: Sightline's recorder against rrweb's in one headless Chromium session on the
+//! - `recorder [--print]`: Sightline's recorder against rrweb's in one headless Chromium session on the
 //!   dashboard fixture (`tests/tests/bench_recorder.rs` measures, this prints the table with the
-//!   bundle sizes and the issue's goals).
+//!   bundle sizes and the issue's goals; `--print` reprints the last run's table).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,20 +32,21 @@ const GOAL_SCRIPT_RATIO: f64 = 0.33;
 const GOAL_LONGEST_TASK_MS: f64 = 50.0;
 const GOAL_BUNDLE_BYTES: usize = 30 * 1024;
 
-/// Runs a named benchmark, which prints its figures.
+/// Runs a named benchmark (`args`: its name, then its flags), which prints its figures.
 ///
 /// # Errors
 /// For an unknown benchmark, or when it fails.
-pub fn run(name: Option<&str>, save: bool) -> Result<()> {
-    match name {
+pub fn run(args: &[String]) -> Result<()> {
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    match args.first().map(String::as_str) {
         Some("session-size") => {
             let mut cargo = bench_test("bench_session_size")?;
-            if save {
+            if flag("--save") {
                 cargo.env("SIGHTLINE_SAVE_DEMO_SESSION", "1");
             }
             tool::run(&mut cargo)
         }
-        Some("recorder") => recorder(),
+        Some("recorder") => recorder(flag("--print")),
         other => bail!("unknown benchmark {other:?}; available: session-size, recorder"),
     }
 }
@@ -65,13 +66,16 @@ fn bench_test(test_name: &str) -> Result<Command> {
     Ok(cargo)
 }
 
-fn recorder() -> Result<()> {
-    install_rrweb()?;
+/// Measures (unless `print_only`) and prints the recorder table.
+fn recorder(print_only: bool) -> Result<()> {
     let root = tool::root();
     let figures_path = root.join(RECORDER_FIGURES);
-    let mut cargo = bench_test("bench_recorder")?;
-    cargo.env("SIGHTLINE_BENCH_OUT", &figures_path);
-    tool::run(&mut cargo)?;
+    if !print_only {
+        install_rrweb()?;
+        let mut cargo = bench_test("bench_recorder")?;
+        cargo.env("SIGHTLINE_BENCH_OUT", &figures_path);
+        tool::run(&mut cargo)?;
+    }
     let figures: Value = serde_json::from_slice(
         &std::fs::read(&figures_path)
             .with_context(|| format!("reading {}", figures_path.display()))?,
@@ -236,6 +240,25 @@ fn print_recorder_table(figures: &Value, bundles: &Bundles) {
     // Figures per minute: the run is a real minute, scaled only if it was configured shorter.
     let per_minute = number(&figures["minute_ms"]).map_or(1.0, |ms| 60_000.0 / ms);
     let scaled = |value: Option<f64>| value.map(|v| v * per_minute);
+    // Half the spread of a figure over the run's minutes plus the baseline's: how far apart
+    // identical minutes came out, so a difference smaller than this is noise.
+    let spread = |run: &Value, key: &str| {
+        let half_range = |run: &Value| {
+            let values: Vec<f64> = run["rounds"]
+                .as_array()?
+                .iter()
+                .filter_map(|round| number(&round[key]))
+                .collect();
+            let max = values.iter().copied().fold(f64::MIN, f64::max);
+            let min = values.iter().copied().fold(f64::MAX, f64::min);
+            (!values.is_empty()).then(|| (max - min) / 2.0)
+        };
+        scaled(half_range(run).zip(half_range(base)).map(|(r, b)| r + b))
+    };
+    let fmt_spread = |value: Option<f64>, run: &Value, key: &str| match (value, spread(run, key)) {
+        (Some(ms), Some(noise)) => format!("{ms:.0} ±{noise:.0} ms"),
+        _ => fmt_ms(value),
+    };
     let added = |run: &Value, key: &str| {
         scaled(
             number(&run[key])
@@ -307,8 +330,8 @@ fn print_recorder_table(figures: &Value, bundles: &Bundles) {
     println!(
         "{:<46} {:>14} {:>14} {:>9} {:>9} {:>8}",
         "main-thread script time added per minute",
-        fmt_ms(script.0),
-        fmt_ms(script.1),
+        fmt_spread(script.0, ours, "script_ms"),
+        fmt_spread(script.1, theirs, "script_ms"),
         fmt_ratio(script.0, script.1),
         format!("≤ {GOAL_SCRIPT_RATIO}×"),
         verdict(ratio_met(script, GOAL_SCRIPT_RATIO)),
@@ -316,15 +339,15 @@ fn print_recorder_table(figures: &Value, bundles: &Bundles) {
     println!(
         "{:<46} {:>14} {:>14} {:>9}",
         "  main-thread CPU time added per minute",
-        fmt_ms(cpu.0),
-        fmt_ms(cpu.1),
+        fmt_spread(cpu.0, ours, "cpu_ms"),
+        fmt_spread(cpu.1, theirs, "cpu_ms"),
         fmt_ratio(cpu.0, cpu.1),
     );
     println!(
         "{:<46} {:>14} {:>14} {:>9}",
         "  main-thread task time added per minute",
-        fmt_ms(task.0),
-        fmt_ms(task.1),
+        fmt_spread(task.0, ours, "task_ms"),
+        fmt_spread(task.1, theirs, "task_ms"),
         fmt_ratio(task.0, task.1),
     );
     println!(
@@ -419,6 +442,10 @@ fn print_recorder_notes(figures: &Value, bundles: &Bundles) {
          JSON + gzip shipping); script and task are wall times, which grow when the machine \
          is busy elsewhere, CPU does not",
         figures["minute_rounds"]
+    );
+    println!(
+        "  ±: half the spread between the minutes of the run plus the baseline's (how far \
+         identical minutes came out apart on this machine)"
     );
     println!(
         "  sampled rows: a separate minute per recorder under the JS Self-Profiling API (10 ms \

@@ -10,8 +10,9 @@
 //!   sizes.
 //! - `cargo xtask bench session-size [--save]` records one scripted minute of the demo shop and
 //!   prints the bytes uploaded (`--save` keeps it as the demo's preloaded session).
-//! - `cargo xtask bench recorder` measures Sightline's recorder against rrweb's on a scripted
-//!   dashboard minute in headless Chromium and prints the table.
+//! - `cargo xtask bench recorder [--print]` measures Sightline's recorder against rrweb's on a
+//!   scripted dashboard minute in headless Chromium and prints the table (`--print` reprints the
+//!   last run's table).
 //! - `cargo xtask setup [--browser]` only installs the tools.
 
 mod bench;
@@ -39,9 +40,9 @@ fn main() -> Result<()> {
         }
         Some("demo") => demo::run(),
         Some("test") => test::run(&args[1..]),
-        Some("bench") => bench::run(args.get(1).map(String::as_str), flag("--save")),
+        Some("bench") => bench::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder> | build [--release] | setup [--browser]>"
+            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder [--print]> | build [--release] | setup [--browser]>"
         ),
     }
 }
