@@ -71,8 +71,9 @@ fn recorder(print_only: bool) -> Result<()> {
     let root = tool::root();
     let figures_path = root.join(RECORDER_FIGURES);
     if !print_only {
-        install_rrweb()?;
+        // Setup first: on a fresh clone it is what installs npm.
         let mut cargo = bench_test("bench_recorder")?;
+        install_rrweb()?;
         cargo.env("SIGHTLINE_BENCH_OUT", &figures_path);
         tool::run(&mut cargo)?;
     }
@@ -97,7 +98,9 @@ fn install_rrweb() -> Result<()> {
         return Ok(());
     }
     if !tool::exists("npm") {
-        bail!("npm is missing: `cargo xtask setup` installs it (it also fetches binaryen)");
+        bail!(
+            "npm is missing: install it (`apt-get install npm`); binaryen and rrweb come from it"
+        );
     }
     std::fs::create_dir_all(&prefix)?;
     tool::run(
