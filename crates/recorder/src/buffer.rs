@@ -7,8 +7,6 @@
 //! asks for an early checkpoint (and is dropped whole at twice the budget, since a window without
 //! its snapshot cannot be replayed).
 
-use std::collections::VecDeque;
-
 use crate::segmenter::Segment;
 
 /// How long a window runs before buffer mode asks for a checkpoint, in ms.
@@ -29,7 +27,8 @@ struct Window {
 /// Segments waiting for an error, grouped by the checkpoint they start from.
 #[derive(Debug, Default)]
 pub struct Buffer {
-    windows: VecDeque<Window>,
+    /// Oldest first; at most three for a moment, so a `Vec` (a `VecDeque` costs bundle bytes).
+    windows: Vec<Window>,
     bytes: usize,
 }
 
@@ -44,14 +43,14 @@ impl Buffer {
     pub fn push(&mut self, segment: Segment) {
         let size = segment.body.len();
         let starts_window = segment.header.contains_checkpoint();
-        match self.windows.back_mut() {
+        match self.windows.last_mut() {
             Some(window) if !starts_window => {
                 window.bytes += size;
                 window.segments.push(segment);
             }
             // Events before the first checkpoint cannot be replayed alone; they start a window all
             // the same so that nothing is lost when the snapshot was cut into an earlier segment.
-            _ => self.windows.push_back(Window {
+            _ => self.windows.push(Window {
                 bytes: size,
                 segments: vec![segment],
             }),
@@ -68,8 +67,8 @@ impl Buffer {
     }
 
     fn drop_oldest(&mut self) {
-        if let Some(window) = self.windows.pop_front() {
-            self.bytes -= window.bytes;
+        if !self.windows.is_empty() {
+            self.bytes -= self.windows.remove(0).bytes;
         }
     }
 
@@ -86,8 +85,8 @@ impl Buffer {
     /// Takes every kept segment, oldest first.
     pub fn take(&mut self) -> Vec<Segment> {
         self.bytes = 0;
-        self.windows
-            .drain(..)
+        std::mem::take(&mut self.windows)
+            .into_iter()
             .flat_map(|window| window.segments)
             .collect()
     }

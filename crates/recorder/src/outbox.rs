@@ -8,8 +8,6 @@
 //! without an error go first. What was dropped is reported once through [`Outbox::take_dropped`],
 //! so that a later segment can say so.
 
-use std::collections::VecDeque;
-
 use crate::transport::Upload;
 
 /// Most uncompressed body bytes waiting for the server.
@@ -117,7 +115,9 @@ struct Entry {
 /// The queue of uploads on their way to the server.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    queue: VecDeque<Entry>,
+    /// Oldest first. A `Vec`: it rarely holds more than a few segments, and a `VecDeque` costs
+    /// bundle bytes.
+    queue: Vec<Entry>,
     bytes: usize,
     next_id: u64,
     failures: u32,
@@ -136,7 +136,7 @@ impl Outbox {
     /// flight, stays.
     pub fn push(&mut self, upload: Upload) {
         self.bytes += upload.segment.body.len();
-        self.queue.push_back(Entry {
+        self.queue.push(Entry {
             id: self.next_id,
             upload,
         });
@@ -145,9 +145,8 @@ impl Outbox {
             let victim = (1..self.queue.len() - 1)
                 .find(|&i| !self.queue[i].upload.segment.header.contains_error())
                 .unwrap_or(1);
-            if let Some(entry) = self.queue.remove(victim) {
-                self.forget(&entry, false);
-            }
+            let entry = self.queue.remove(victim);
+            self.forget(&entry, false);
         }
     }
 
@@ -163,12 +162,12 @@ impl Outbox {
         if now < self.not_before {
             return None;
         }
-        self.queue.front().map(|entry| (entry.id, &entry.upload))
+        self.queue.first().map(|entry| (entry.id, &entry.upload))
     }
 
     /// When the front upload may be retried (ms since epoch); `None` when nothing waits.
     pub fn retry_at(&self) -> Option<u64> {
-        self.queue.front().map(|_| self.not_before)
+        self.queue.first().map(|_| self.not_before)
     }
 
     /// Whether nothing waits.
@@ -183,7 +182,7 @@ impl Outbox {
 
     /// Records how the attempt of upload `id` at `now` ended.
     pub fn settle(&mut self, id: u64, now: u64, outcome: Outcome) {
-        if self.queue.front().map(|entry| entry.id) != Some(id) {
+        if self.queue.first().map(|entry| entry.id) != Some(id) {
             return;
         }
         match outcome {
@@ -197,12 +196,11 @@ impl Outbox {
             Outcome::Delivered | Outcome::Rejected => {
                 self.failures = 0;
                 self.not_before = 0;
-                if let Some(entry) = self.queue.pop_front() {
-                    if outcome == Outcome::Rejected {
-                        self.forget(&entry, true);
-                    } else {
-                        self.bytes -= entry.upload.segment.body.len();
-                    }
+                let entry = self.queue.remove(0);
+                if outcome == Outcome::Rejected {
+                    self.forget(&entry, true);
+                } else {
+                    self.bytes -= entry.upload.segment.body.len();
                 }
             }
         }
