@@ -50,6 +50,19 @@ pub(crate) fn idle() -> Promise {
         .unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED))
 }
 
+/// How many uploads wait and when the next retry is due; empties the outbox when `clear`.
+#[cfg(test)]
+pub(crate) fn outbox_state(clear: bool) -> (usize, Option<u64>) {
+    OUTBOX.with(|outbox| {
+        let mut outbox = outbox.borrow_mut();
+        let state = (outbox.len(), outbox.retry_at());
+        if clear {
+            *outbox = Outbox::new();
+        }
+        state
+    })
+}
+
 /// Logs the first failure of the page's lifetime; later ones would only add noise.
 pub(crate) fn warn_once(message: &str, detail: &JsValue) {
     if !WARNED.with(|warned| warned.replace(true)) {

@@ -17,6 +17,7 @@ mod interaction;
 mod network;
 mod privacy;
 mod replay;
+mod retry;
 mod sessions;
 mod shadow;
 mod styles;
