@@ -336,6 +336,9 @@ impl Bench {
             actual = self.browser.eval("return bench.elements;", &[])?;
             std::thread::sleep(Duration::from_millis(500));
             let started = self.start(recorder)?;
+            if started["synchronous"] == false {
+                bail!("Sightline's init() returned before start() ran: the module was not ready");
+            }
             // rrweb takes its snapshot inside record(); its emit time says when it was done.
             let time = started["snapshotMs"]
                 .as_f64()
