@@ -8,9 +8,15 @@
 //!
 //! The crate compiles to WebAssembly and is loaded by `www/sdk/sightline.js` (a classic script) or
 //! imported as the ES module in `pkg/`. Its JavaScript API is `start({dsn, release, environment,
-//! tracePropagationTargets, …privacy options})`, `captureException(error)`,
-//! `captureMessage(message, level)`, `setUser(user)`, `setTag(key, value)`, `setTags(tags)`,
-//! `addBreadcrumb({category, message, level, data})`, `flush()`, `stop()` and `getReplayId()`.
+//! tracePropagationTargets, sessionSampleRate, onErrorSampleRate, …privacy options})`,
+//! `captureException(error)`, `captureMessage(message, level)`, `setUser(user)`,
+//! `setTag(key, value)`, `setTags(tags)`, `addBreadcrumb({category, message, level, data})`,
+//! `flush()`, `stop()` and `getReplayId()`.
+//!
+//! A tab's replay continues across page loads (`sessionStorage`, [`tab_session`]) until 15
+//! minutes without activity or an hour in all. Sessions not sampled in full can be kept in a
+//! short memory buffer that is uploaded when an error happens ([`buffer`]); uploads that fail are
+//! retried with backoff within a bounded [`outbox`].
 //!
 //! Privacy is on by default: all text and input values are masked and media is blocked before
 //! anything is serialized, unless the page opts out ([`mask`]).
