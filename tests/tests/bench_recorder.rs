@@ -262,9 +262,9 @@ impl Bench {
         Ok(run)
     }
 
-    /// The scripted minute again under the JS Self-Profiling API's sampler, to attribute main-thread
-    /// time to the recorder's code (kept apart from `minute`, whose figures the sampler would
-    /// perturb).
+    /// The scripted minute again under the JS Self-Profiling API's sampler, to attribute
+    /// main-thread time to the recorder's code (kept apart from `minute`, whose figures the
+    /// sampler would perturb).
     fn attribution(&self, recorder: Recorder) -> Result<Value> {
         self.open(recorder, DASHBOARD_ELEMENTS)?;
         std::thread::sleep(Duration::from_secs(1));

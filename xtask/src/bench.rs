@@ -1,9 +1,9 @@
 //! `cargo xtask bench …`: benchmarks are commands that print figures, never timed assertions.
 //!
 //! - `session-size [--save]`: one scripted minute of the demo shop, the bytes uploaded.
-//! - `recorder [--print]`: Sightline's recorder against rrweb's in one headless Chromium session on the
-//!   dashboard fixture (`tests/tests/bench_recorder.rs` measures, this prints the table with the
-//!   bundle sizes and the issue's goals; `--print` reprints the last run's table).
+//! - `recorder [--print]`: Sightline's recorder against rrweb's in one headless Chromium session
+//!   on the dashboard fixture (`tests/tests/bench_recorder.rs` measures, this prints the table
+//!   with the bundle sizes and the issue's goals; `--print` reprints the last run's table).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -180,7 +180,7 @@ fn snippets_imported_by(glue: &str) -> Vec<String> {
     paths
 }
 
-/// A figure of the table: a number, or why there is none.
+/// A finite number from the figures, if there is one (missing figures print as "n/a").
 fn number(value: &Value) -> Option<f64> {
     value.as_f64().filter(|v| v.is_finite())
 }
@@ -302,7 +302,8 @@ fn print_recorder_table(figures: &Value, bundles: &Bundles) {
 
     println!();
     println!(
-        "Recorder benchmark — {} elements, {:.0} s scripted minute, one headless Chromium session",
+        "Recorder benchmark — {} elements, {:.0} s scripted minute, one headless Chromium \
+         session",
         ours["elements"],
         number(&figures["minute_ms"]).unwrap_or(0.0) / 1000.0
     );
