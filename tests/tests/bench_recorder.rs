@@ -328,8 +328,7 @@ impl Bench {
 
     /// Median time of the recorder's initial snapshot on a page of about `elements` elements.
     fn snapshot(&self, recorder: Recorder, elements: u64) -> Result<Value> {
-        let mut times = Vec::new();
-        let mut offsets = Vec::new();
+        let (mut times, mut calls, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
         let mut actual = Value::Null;
         for _ in 0..REPEATS {
             self.open(recorder, elements)?;
@@ -345,6 +344,7 @@ impl Bench {
                 .or_else(|| started["startMs"].as_f64())
                 .context("no start time")?;
             times.push(time);
+            calls.push(started["startMs"].as_f64().context("no start time")?);
             let finished = self.run_async("bench.finish()")?;
             if let Some(replay_id) = finished["replayId"].as_str() {
                 offsets.push(self.uploaded(replay_id)?["snapshot_offset_ms"].clone());
@@ -354,6 +354,7 @@ impl Bench {
             "elements": actual,
             "median_ms": median(&mut times),
             "all_ms": times,
+            "call_median_ms": median(&mut calls),
             "snapshot_offsets_ms": offsets,
         }))
     }

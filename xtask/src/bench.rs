@@ -513,6 +513,12 @@ fn print_recorder_notes(figures: &Value, bundles: &Bundles) {
         ours["snapshot_offset_ms"]
     );
     println!(
+        "  snapshot rows: Sightline's whole start() call; rrweb's record() call until its emit \
+         callback got the full snapshot (the whole record() call: {} at 1k, {} at 9k elements)",
+        fmt_ms(number(&theirs["snapshot_1000"]["call_median_ms"])),
+        fmt_ms(number(&theirs["snapshot_9000"]["call_median_ms"])),
+    );
+    println!(
         "  Sightline bundle: {}",
         bundles
             .sightline
