@@ -194,3 +194,26 @@ fn an_unsampled_session_sends_nothing_but_requests_are_still_traced() -> TestRes
     assert_eq!(transport.uploads().len(), 0);
     clear_storage()
 }
+
+#[wasm_bindgen_test]
+fn sample_rates_given_as_loader_text_decide_and_the_decision_is_kept_for_the_tab() -> TestResult {
+    clear_storage()?;
+    drop(take_recorder());
+    let options = super::capture::run(
+        "return { dsn: 'http://key@127.0.0.1:9/1', sessionSampleRate: '0', \
+         onErrorSampleRate: ' 0 ' };",
+    )?;
+    assert_eq!(api::start(options.clone()).map_err(JsValue::from)?, None);
+    assert_eq!(api::get_replay_id(), None);
+    stop();
+    let stored = super::capture::run(&format!("return sessionStorage.getItem('{STORAGE_KEY}');"))?
+        .as_string()
+        .and_then(|value| TabSession::parse(&value))
+        .ok_or("the decision is stored")?;
+    assert_eq!(stored.sampling, Sampling::Off);
+    // The next page load of the tab keeps it, whatever its own rates say.
+    let everything = super::capture::run("return { dsn: 'http://key@127.0.0.1:9/1' };")?;
+    assert_eq!(api::start(everything).map_err(JsValue::from)?, None);
+    stop();
+    clear_storage()
+}
