@@ -13,9 +13,12 @@
 //! - `cargo xtask bench recorder [--print]` measures Sightline's recorder against rrweb's on a
 //!   scripted dashboard minute in headless Chromium and prints the table (`--print` reprints the
 //!   last run's table).
+//! - `cargo xtask bench seek` prints the replay engine's seek times on generated 10, 30 and 60
+//!   minute sessions, with and without its checkpoints, and the checkpoints' memory.
 //! - `cargo xtask setup [--browser]` only installs the tools.
 
 mod bench;
+mod bench_seek;
 mod build;
 mod demo;
 mod setup;
@@ -40,9 +43,10 @@ fn main() -> Result<()> {
         }
         Some("demo") => demo::run(),
         Some("test") => test::run(&args[1..]),
+        Some("bench") if args.get(1).is_some_and(|a| a == "seek") => bench_seek::run(),
         Some("bench") => bench::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder [--print]> | build [--release] | setup [--browser]>"
+            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder [--print] | seek> | build [--release] | setup [--browser]>"
         ),
     }
 }

@@ -91,6 +91,8 @@ pub struct Timeline {
     known_duration: u64,
     end: u64,
     events: Vec<TimedEvent>,
+    /// Indexes in `events` of the full snapshots, ascending.
+    snapshots: Vec<usize>,
     errors: Vec<ErrorMarker>,
     markers: Vec<Marker>,
     crumbs: Vec<Crumb>,
@@ -110,6 +112,7 @@ impl Timeline {
             known_duration: 0,
             end: origin,
             events: Vec::new(),
+            snapshots: Vec::new(),
             errors: Vec::new(),
             markers: Vec::new(),
             crumbs: Vec::new(),
@@ -183,6 +186,18 @@ impl Timeline {
                     segment: index,
                     data: event.data.clone(),
                 },
+            );
+        }
+        if let Some(earliest) = earliest {
+            // Events before the segment's earliest one kept their indexes.
+            let from = self.events.partition_point(|e| e.offset < earliest);
+            self.snapshots.retain(|&at| at < from);
+            self.snapshots.extend(
+                self.events[from..]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| matches!(e.data, EventData::FullSnapshot { .. }))
+                    .map(|(at, _)| from + at),
             );
         }
         earliest
@@ -284,17 +299,13 @@ impl Timeline {
 
     /// The index of the latest full snapshot among the first `count` events.
     pub fn checkpoint_before(&self, count: usize) -> Option<usize> {
-        self.events[..count.min(self.events.len())]
-            .iter()
-            .rposition(|e| matches!(e.data, EventData::FullSnapshot { .. }))
+        let before = self.snapshots.partition_point(|&at| at < count);
+        before.checked_sub(1).map(|i| self.snapshots[i])
     }
 
     /// The offset of the first full snapshot: before it there is no page to show.
     pub fn first_checkpoint(&self) -> Option<u64> {
-        self.events
-            .iter()
-            .find(|e| matches!(e.data, EventData::FullSnapshot { .. }))
-            .map(|e| e.offset)
+        self.snapshots.first().map(|&at| self.events[at].offset)
     }
 }
 

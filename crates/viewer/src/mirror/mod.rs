@@ -16,7 +16,8 @@ pub mod state;
 #[allow(clippy::unwrap_used)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use sightline_protocol::v1::{
     AdoptedStyleSheets, EventData, Input, Media, Mutation, Namespace, Node, NodeId, StyleSheetRule,
@@ -156,7 +157,9 @@ pub enum Change {
 /// The mirrored page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mirror {
-    nodes: HashMap<NodeId, MirrorNode>,
+    /// Shared with the player's checkpoints: a copy of the mirror copies pointers, and a change
+    /// copies only the nodes it touches.
+    nodes: HashMap<NodeId, Arc<MirrorNode>>,
     root: Option<NodeId>,
     skipped: usize,
     state: DocumentState,
@@ -170,6 +173,43 @@ impl Mirror {
         Self::default()
     }
 
+    /// Roughly how many heap bytes this mirror holds beyond what it shares with the mirrors
+    /// whose nodes are already in `seen` (node addresses; this mirror's are added): its node
+    /// map, the nodes only it holds, and its form, scroll and media state.
+    pub fn heap_bytes(&self, seen: &mut HashSet<usize>) -> usize {
+        let slot = size_of::<(NodeId, Arc<MirrorNode>)>() + 1;
+        let mut bytes = self.nodes.capacity() * slot;
+        for node in self.nodes.values() {
+            if seen.insert(Arc::as_ptr(node) as usize) {
+                bytes += 2 * size_of::<usize>() + size_of::<MirrorNode>();
+                bytes += node.children.capacity() * size_of::<NodeId>();
+                bytes += match &node.kind {
+                    NodeKind::Element {
+                        tag, attributes, ..
+                    } => {
+                        tag.capacity()
+                            + attributes.capacity() * size_of::<(String, String)>()
+                            + attributes
+                                .iter()
+                                .map(|(n, v)| n.capacity() + v.capacity())
+                                .sum::<usize>()
+                    }
+                    NodeKind::Text(t) | NodeKind::Comment(t) | NodeKind::CData(t) => t.capacity(),
+                    _ => 0,
+                };
+            }
+        }
+        let state = &self.state;
+        bytes += state
+            .inputs
+            .iter()
+            .map(|(_, i)| size_of::<(NodeId, InputState)>() + i.value.capacity())
+            .sum::<usize>();
+        bytes += state.scroll.len() * (size_of::<(NodeId, (i32, i32))>() + 16);
+        bytes += state.media.len() * (size_of::<(NodeId, MediaState)>() + 16);
+        bytes
+    }
+
     /// The document node's id, once a full snapshot was applied.
     pub fn root(&self) -> Option<NodeId> {
         self.root
@@ -177,7 +217,7 @@ impl Mirror {
 
     /// Looks up a node.
     pub fn node(&self, id: NodeId) -> Option<&MirrorNode> {
-        self.nodes.get(&id)
+        self.nodes.get(&id).map(Arc::as_ref)
     }
 
     /// The number of nodes in the page.
@@ -504,7 +544,7 @@ impl Mirror {
                 // The sibling is unknown: keep the content visible by appending it.
                 self.skipped += 1;
             }
-            if let Some(parent) = self.nodes.get_mut(&added.parent_id) {
+            if let Some(parent) = self.nodes.get_mut(&added.parent_id).map(Arc::make_mut) {
                 match position {
                     // A shadow root stays first among its host's children.
                     _ if matches!(added.node, Node::ShadowRoot { .. }) => {
@@ -527,7 +567,7 @@ impl Mirror {
             }
         }
         for change in &mutation.texts {
-            let node = self.nodes.get_mut(&change.id);
+            let node = self.nodes.get_mut(&change.id).map(Arc::make_mut);
             let parent = node.as_ref().and_then(|n| n.parent);
             match node.map(|n| &mut n.kind) {
                 Some(NodeKind::Text(text) | NodeKind::Comment(text) | NodeKind::CData(text)) => {
@@ -541,7 +581,12 @@ impl Mirror {
             }
         }
         for change in &mutation.attributes {
-            match self.nodes.get_mut(&change.id).map(|n| &mut n.kind) {
+            match self
+                .nodes
+                .get_mut(&change.id)
+                .map(Arc::make_mut)
+                .map(|n| &mut n.kind)
+            {
                 Some(NodeKind::Element { attributes, .. }) => {
                     let existing = attributes.iter().position(|(n, _)| *n == change.name);
                     match (&change.value, existing) {
@@ -664,18 +709,18 @@ impl Mirror {
         };
         self.nodes.insert(
             id,
-            MirrorNode {
+            Arc::new(MirrorNode {
                 parent,
                 children: Vec::new(),
                 kind,
-            },
+            }),
         );
         for child in node.children() {
             if !self.placement_ok(id, child) {
                 self.skipped += 1;
             } else if self.insert_tree(child, Some(id)) {
                 // Linked one by one, so that a second shadow root is refused.
-                if let Some(entry) = self.nodes.get_mut(&id) {
+                if let Some(entry) = self.nodes.get_mut(&id).map(Arc::make_mut) {
                     entry.children.push(child.id());
                 }
             }
@@ -687,7 +732,7 @@ impl Mirror {
     /// document.
     fn detach(&mut self, id: NodeId) -> Option<NodeId> {
         let parent = self.nodes.get(&id)?.parent?;
-        if let Some(p) = self.nodes.get_mut(&parent) {
+        if let Some(p) = self.nodes.get_mut(&parent).map(Arc::make_mut) {
             p.children.retain(|c| *c != id);
         }
         Some(parent)
@@ -699,7 +744,7 @@ impl Mirror {
         while let Some(next) = stack.pop() {
             if let Some(node) = self.nodes.remove(&next) {
                 carried.insert(next, self.state.take(next));
-                stack.extend(node.children);
+                stack.extend(node.children.iter().copied());
             }
         }
     }

@@ -1,9 +1,15 @@
 //! The player: a playhead moving over a [`Timeline`] and the [`Mirror`] of the page at that moment.
 //!
 //! Playing forward applies the events between two times to the mirror and reports the resulting
-//! [`Change`]s, so that a renderer can patch its DOM. Seeking backward (or across a full snapshot)
-//! rebuilds the mirror from the latest checkpoint at or before the target — a full snapshot, or a
-//! copy of the mirror the player kept while playing — and asks the renderer to re-render.
+//! [`Change`]s, so that a renderer can patch its DOM. Seeking backward, or far forward, rebuilds
+//! the mirror from the latest checkpoint at or before the target — a full snapshot, or a copy of
+//! the mirror — and asks the renderer to re-render.
+//!
+//! The copies are made as segments arrive, not as the user plays: a second mirror (the indexer)
+//! runs once through every loaded event and keeps a copy every [`CHECKPOINT_INTERVAL_MS`] of
+//! activity, so that a seek anywhere in the session applies at most that much of it, however
+//! long the session is. Mirror nodes are shared between copies (see [`Mirror`]): a copy costs
+//! a pointer per node, and the nodes that changed since the previous one.
 
 use sightline_protocol::DecodedSegment;
 
@@ -15,8 +21,20 @@ use crate::timeline::Timeline;
 /// this much of the recording.
 pub const CHECKPOINT_INTERVAL_MS: u64 = 5_000;
 
-/// Most mirror copies kept; older ones are thinned out beyond this.
-const MAX_CHECKPOINTS: usize = 64;
+/// A copy is only worth keeping when at least this many events were applied since the previous
+/// one: idle stretches need none.
+const CHECKPOINT_MIN_EVENTS: usize = 16;
+
+/// A copy is made after this many events however short the time (bursts of mutations).
+const CHECKPOINT_MAX_EVENTS: usize = 1_000;
+
+/// A seek forward by more than this many events starts from a checkpoint rather than applying
+/// them all (when a checkpoint is closer).
+const JUMP_EVENTS: usize = 200;
+
+/// Most mirror copies kept (11 hours of busy recording at one per 5 s); beyond it every other
+/// one is dropped.
+const MAX_CHECKPOINTS: usize = 8_192;
 
 /// The speeds the player offers.
 pub const SPEEDS: [f64; 5] = [1.0, 2.0, 4.0, 8.0, 16.0];
@@ -57,6 +75,7 @@ pub enum Step {
     Rebuild,
 }
 
+/// A copy of the mirror after a prefix of the timeline.
 #[derive(Debug, Clone)]
 struct Checkpoint {
     /// Number of timeline events applied to `mirror`.
@@ -78,7 +97,12 @@ pub struct Player {
     playhead: f64,
     state: PlaybackState,
     speed: f64,
+    /// Copies of the mirror, ascending by `applied`.
     checkpoints: Vec<Checkpoint>,
+    /// Whether copies are kept at all (off only to measure what they save).
+    keep_checkpoints: bool,
+    /// Runs through the loaded events once, making the copies.
+    indexer: Checkpoint,
     /// Jump over idle stretches while playing.
     skip_inactivity: bool,
     idle: Vec<IdleRange>,
@@ -99,10 +123,53 @@ impl Player {
             state: PlaybackState::Paused,
             speed: 1.0,
             checkpoints: Vec::new(),
+            keep_checkpoints: true,
+            indexer: Checkpoint {
+                applied: 0,
+                time: 0,
+                mirror: Mirror::new(),
+            },
             skip_inactivity: false,
             idle: Vec::new(),
             pause_at: None,
         }
+        .indexed()
+    }
+
+    /// The same player without copies of the mirror: every seek starts from the latest full
+    /// snapshot, as players without checkpoints do. For comparisons (`cargo xtask bench seek`).
+    #[must_use]
+    pub fn without_checkpoints(mut self) -> Self {
+        self.keep_checkpoints = false;
+        self.checkpoints.clear();
+        self.indexer = Checkpoint {
+            applied: 0,
+            time: 0,
+            mirror: Mirror::new(),
+        };
+        self
+    }
+
+    /// How many copies of the mirror the player keeps.
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Roughly how many heap bytes the copies of the mirror hold (nodes shared with the
+    /// player's own mirror or between copies counted once, not counting the mirror's own).
+    pub fn checkpoint_bytes(&self) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        self.mirror.heap_bytes(&mut seen);
+        self.checkpoints
+            .iter()
+            .chain(self.keep_checkpoints.then_some(&self.indexer))
+            .map(|c| c.mirror.heap_bytes(&mut seen))
+            .sum()
+    }
+
+    fn indexed(mut self) -> Self {
+        self.index();
+        self
     }
 
     /// Whether idle stretches are jumped over while playing.
@@ -277,6 +344,19 @@ impl Player {
             self.state = PlaybackState::Playing;
         }
         self.checkpoints.retain(|c| c.time < earliest);
+        let unchanged = self
+            .timeline
+            .events()
+            .partition_point(|e| e.offset < earliest);
+        if self.indexer.applied > unchanged {
+            // The indexer went past where the new events landed: resume from the latest copy.
+            self.indexer = self.checkpoints.last().cloned().unwrap_or(Checkpoint {
+                applied: 0,
+                time: 0,
+                mirror: Mirror::new(),
+            });
+        }
+        self.index();
         match self.applied_to {
             Some(applied_to) if earliest <= applied_to => {
                 let effective = self.effective_time(self.time());
@@ -308,7 +388,10 @@ impl Player {
         if target == self.applied {
             return Step::Nothing;
         }
-        if target < self.applied {
+        let ahead = Self::latest_checkpoint(&self.checkpoints, target).map(|c| c.applied);
+        if target < self.applied
+            || (target - self.applied > JUMP_EVENTS && ahead.is_some_and(|a| a > self.applied))
+        {
             self.rebuild(target);
             return Step::Rebuild;
         }
@@ -323,7 +406,6 @@ impl Player {
                 changes.extend(applied);
             }
             self.applied = index + 1;
-            self.maybe_checkpoint();
         }
         if reset {
             Step::Rebuild
@@ -342,11 +424,7 @@ impl Player {
     /// session part of the events in between is applied.
     fn rebuild(&mut self, target: usize) {
         let snapshot = self.timeline.checkpoint_before(target);
-        let copy = self
-            .checkpoints
-            .iter()
-            .filter(|c| c.applied <= target)
-            .max_by_key(|c| c.applied);
+        let copy = Self::latest_checkpoint(&self.checkpoints, target);
         let start = match (copy, snapshot) {
             (Some(copy), snapshot) if snapshot.is_none_or(|s| copy.applied > s) => {
                 self.mirror = copy.mirror.clone();
@@ -374,46 +452,47 @@ impl Player {
         self.applied = target;
     }
 
-    fn maybe_checkpoint(&mut self) {
-        let Some(event) = self
-            .applied
-            .checked_sub(1)
-            .map(|i| &self.timeline.events()[i])
-        else {
-            return;
-        };
-        let time = event.offset;
-        let due = self
-            .checkpoints
-            .iter()
-            .filter(|c| c.applied <= self.applied)
-            .map(|c| c.time)
-            .max()
-            .is_none_or(|last| time >= last + CHECKPOINT_INTERVAL_MS);
-        let next_is_same_time = self
-            .timeline
-            .events()
-            .get(self.applied)
-            .is_some_and(|next| next.offset == time);
-        if !due || next_is_same_time || self.mirror.is_empty() {
+    /// The latest copy of the mirror with at most `target` events applied.
+    fn latest_checkpoint(checkpoints: &[Checkpoint], target: usize) -> Option<&Checkpoint> {
+        let after = checkpoints.partition_point(|c| c.applied <= target);
+        after.checked_sub(1).map(|i| &checkpoints[i])
+    }
+
+    /// Runs the indexer through the events loaded since it last ran, keeping copies of its
+    /// mirror.
+    fn index(&mut self) {
+        if !self.keep_checkpoints {
             return;
         }
-        if self.checkpoints.iter().any(|c| c.applied == self.applied) {
-            return;
-        }
-        self.checkpoints.push(Checkpoint {
-            applied: self.applied,
-            time,
-            mirror: self.mirror.clone(),
-        });
-        self.checkpoints.sort_by_key(|c| c.applied);
-        if self.checkpoints.len() > MAX_CHECKPOINTS {
-            // Keep the spread: drop every other copy.
-            let mut keep = false;
-            self.checkpoints.retain(|_| {
-                keep = !keep;
-                keep
-            });
+        let events = self.timeline.events();
+        let mut since = self.checkpoints.last().map_or(0, |c| c.applied);
+        let mut since_time = self.checkpoints.last().map_or(0, |c| c.time);
+        while self.indexer.applied < events.len() {
+            let event = &events[self.indexer.applied];
+            self.indexer.mirror.apply(&event.data);
+            self.indexer.applied += 1;
+            self.indexer.time = event.offset;
+            let count = self.indexer.applied - since;
+            let due = count >= CHECKPOINT_MAX_EVENTS
+                || (count >= CHECKPOINT_MIN_EVENTS
+                    && event.offset >= since_time + CHECKPOINT_INTERVAL_MS);
+            // A copy between two events of the same moment could never be a seek's target.
+            let same_moment = events
+                .get(self.indexer.applied)
+                .is_some_and(|next| next.offset == event.offset);
+            if due && !same_moment && !self.indexer.mirror.is_empty() {
+                self.checkpoints.push(self.indexer.clone());
+                since = self.indexer.applied;
+                since_time = event.offset;
+                if self.checkpoints.len() > MAX_CHECKPOINTS {
+                    // Keep the spread: drop every other copy.
+                    let mut keep = false;
+                    self.checkpoints.retain(|_| {
+                        keep = !keep;
+                        keep
+                    });
+                }
+            }
         }
     }
 }

@@ -321,7 +321,7 @@ pub fn encoded_segments(duration_ms: u64, seed: u64) -> Vec<Vec<u8>> {
 ///
 /// # Panics
 /// If a segment the protocol crate encoded does not decode (a bug there).
-#[allow(clippy::expect_used)]
+#[allow(clippy::expect_used, dead_code)] // The benchmark decodes segments itself, timed.
 pub fn segments(duration_ms: u64, seed: u64) -> Vec<DecodedSegment> {
     encoded_segments(duration_ms, seed)
         .iter()
