@@ -115,7 +115,7 @@
         return module.flush();
       }, undefined).then(function () {});
     },
-    /** Stops recording and uploads the rest; resolves like flush(). */
+    /** Stops recording and uploads the rest; resolves like flush(). Ends the tab's replay. */
     stop: function () {
       return whenReady(function (module) {
         return module.stop();

@@ -337,11 +337,13 @@ pub fn flush() -> Promise {
     idle()
 }
 
-/// Stops recording and uploads what is left; the promise resolves like `flush()`'s.
+/// Stops recording and uploads what is left; the promise resolves like `flush()`'s. This ends the
+/// tab's replay: a later `start` (on this page or the next) begins a new one.
 #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
 pub fn stop() -> Promise {
     if let Some(mut recorder) = take_recorder() {
         recorder.flush(Delivery::Background);
+        tab_storage::forget(recorder.window());
     }
     idle()
 }

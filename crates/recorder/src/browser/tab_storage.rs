@@ -45,6 +45,13 @@ pub(crate) fn save(window: &Window, tab: &TabSession) {
     }
 }
 
+/// Ends the tab's replay: the next page load or `start` begins a new one.
+pub(crate) fn forget(window: &Window) {
+    if let Some(storage) = storage(window) {
+        call(&storage, "removeItem", &[STORAGE_KEY]);
+    }
+}
+
 /// Continues the tab's stored replay at `now`, or starts a new one with id `new_id()` sampled by
 /// `rates`; the result is stored.
 pub(crate) fn begin(

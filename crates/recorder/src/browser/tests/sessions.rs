@@ -196,7 +196,8 @@ fn an_unsampled_session_sends_nothing_but_requests_are_still_traced() -> TestRes
 }
 
 #[wasm_bindgen_test]
-fn sample_rates_given_as_loader_text_decide_and_the_decision_is_kept_for_the_tab() -> TestResult {
+fn sample_rates_given_as_loader_text_decide_the_tab_keeps_the_decision_and_stop_ends_it()
+-> TestResult {
     clear_storage()?;
     drop(take_recorder());
     let options = super::capture::run(
@@ -214,6 +215,9 @@ fn sample_rates_given_as_loader_text_decide_and_the_decision_is_kept_for_the_tab
     // The next page load of the tab keeps it, whatever its own rates say.
     let everything = super::capture::run("return { dsn: 'http://key@127.0.0.1:9/1' };")?;
     assert_eq!(api::start(everything).map_err(JsValue::from)?, None);
-    stop();
-    clear_storage()
+    // `stop()` ends the tab's replay.
+    drop(api::stop());
+    let stored = super::capture::run(&format!("return sessionStorage.getItem('{STORAGE_KEY}');"))?;
+    assert!(stored.is_null(), "{stored:?}");
+    Ok(())
 }
