@@ -18,6 +18,9 @@
  * (and its sampling) continues across page loads through `sessionStorage` (`sightline.replay`)
  * until 15 minutes without activity or 60 minutes in all.
  *
+ * `data-checkpoint-interval-ms` (default 30000) sets the time between two checkpoints (full
+ * snapshots the viewer seeks from); 0 turns periodic ones off.
+ *
  * It loads the ES module `sightline_recorder.js` and `sightline_recorder_bg.wasm` from the
  * directory of its own `src`, starts recording when `data-dsn` is set, and defines
  * `window.Sightline = {init, captureException, captureMessage, setUser, setTag, setTags,
@@ -146,6 +149,7 @@
     tracePropagationTargets: 'data-trace-propagation-targets',
     sessionSampleRate: 'data-session-sample-rate',
     onErrorSampleRate: 'data-on-error-sample-rate',
+    checkpointIntervalMs: 'data-checkpoint-interval-ms',
   };
 
   var dsn = script && script.getAttribute('data-dsn');

@@ -68,6 +68,9 @@ export interface StartOptions {
    * and recording goes on in full from there; default 1. Sessions sampled by neither send
    * nothing (requests still get trace headers, without a replay id). */
   onErrorSampleRate?: number | string;
+  /** Milliseconds between two checkpoints (full snapshots, from which the viewer seeks);
+   * default 30000; 0 turns periodic checkpoints off (a mutation flood still ends in one). */
+  checkpointIntervalMs?: number | string;
 }
 
 /** Severity of a message or breadcrumb. */
@@ -162,8 +165,23 @@ pub fn start(
         .unwrap_or(JsValue::UNDEFINED);
     let targets = propagation_targets(&targets);
     let events = SCOPE.with(|scope| scope.borrow().events());
+    let interval = Reflect::get(&options, &JsValue::from_str("checkpointIntervalMs"))
+        .ok()
+        .and_then(|value| {
+            // A finite non-negative number of ms; `as` saturates huge ones.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let number = value
+                .as_f64()
+                .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                .map(|ms| ms as u64);
+            // Loader attributes are text; integers parse without the float tables.
+            number.or_else(|| value.as_string()?.trim().parse().ok())
+        });
     with_recorder(|recorder| {
         recorder.set_targets(targets);
+        if let Some(interval) = interval {
+            recorder.set_checkpoint_interval(interval);
+        }
         for event in events {
             recorder.record(event);
         }

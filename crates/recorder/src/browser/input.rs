@@ -4,32 +4,34 @@
 
 use js_sys::{Object, Reflect};
 use sightline_protocol::v1::{EventData, Input};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{Element, Event};
 
+use super::frames::{as_element, as_node};
 use super::recorder::Recorder;
 
 /// Records the state of the control an `input` or `change` event came from, and for a radio
 /// button that got checked, the state of the buttons of its group it unchecked.
 pub(crate) fn record_input(recorder: &mut Recorder, event: &Event) {
-    let Some(element) =
-        super::interaction::origin(event).and_then(|target| target.dyn_into::<Element>().ok())
-    else {
+    let Some(origin) = super::interaction::origin(event) else {
+        return;
+    };
+    let Some(element) = as_node(&origin).and_then(as_element) else {
         return;
     };
     if !matches!(
         element.local_name().as_str(),
         "input" | "textarea" | "select"
-    ) || recorder.privacy().ignores(&element)
+    ) || recorder.privacy().ignores(element)
     {
         return;
     }
-    record_state(recorder, &element);
+    record_state(recorder, element);
     let is_radio = element
         .get_attribute("type")
         .is_some_and(|kind| kind.eq_ignore_ascii_case("radio"));
-    if is_radio && property(&element, "checked").as_bool() == Some(true) {
-        for other in radio_group(recorder, &element) {
+    if is_radio && property(element, "checked").as_bool() == Some(true) {
+        for other in radio_group(element) {
             record_state(recorder, &other);
         }
     }
@@ -58,14 +60,18 @@ fn record_state(recorder: &mut Recorder, element: &Element) {
 }
 
 /// The other radio buttons of `radio`'s group: same name, same form.
-fn radio_group(recorder: &Recorder, radio: &Element) -> Vec<Element> {
+fn radio_group(radio: &Element) -> Vec<Element> {
     let Some(name) = radio.get_attribute("name").filter(|name| !name.is_empty()) else {
         return Vec::new();
     };
     let form = property(radio, "form");
-    let named = recorder.document().get_elements_by_name(&name);
+    let Some(document) = radio.owner_document() else {
+        return Vec::new();
+    };
+    let named = document.get_elements_by_name(&name);
     (0..named.length())
-        .filter_map(|index| named.item(index)?.dyn_into::<Element>().ok())
+        .filter_map(|index| named.item(index))
+        .filter_map(|node| as_element(&node).cloned())
         .filter(|other| {
             other != radio
                 && other.local_name() == "input"

@@ -2,16 +2,17 @@
 //! resizes, form input and media playback, plus the page-level listeners (errors, navigation,
 //! hiding). Each listener turns a DOM event into a protocol event on the running recorder.
 
-use sightline_protocol::v1::{
-    EventData, Media, MediaAction, MouseInteraction, NavigationKind, NodeId,
-};
+use js_sys::Reflect;
+use sightline_protocol::v1::{EventData, MediaAction, MouseInteraction, NavigationKind, NodeId};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    Document, ErrorEvent, Event, HtmlMediaElement, MouseEvent, PromiseRejectionEvent, TouchEvent,
-    VisibilityState, Window,
+    Document, Element, ErrorEvent, Event, HtmlMediaElement, MouseEvent, PromiseRejectionEvent,
+    TouchEvent, VisibilityState, Window,
 };
 
+use super::checkpoint::media_state;
 use super::error_value::{report_for_error_event, report_for_rejection};
+use super::frames::{as_document, as_element, as_node};
 use super::input::record_input;
 use super::listener::{Listener, Phase};
 use super::mirror::Mirror;
@@ -20,6 +21,30 @@ use crate::transport::Delivery;
 
 /// Every listener of a recording.
 pub(crate) fn listeners(window: &Window, document: &Document) -> Result<Vec<Listener>, JsValue> {
+    let mut listeners = document_listeners(document)?;
+    listeners.push(Listener::new(window, "resize", Phase::Bubble, |_| {
+        with_recorder(|recorder| {
+            let (width, height) = viewport(recorder.window());
+            recorder.throttle(|throttled, now| {
+                throttled.resize(now, width, height);
+                Vec::new()
+            });
+        });
+    })?);
+    for (kind, navigation) in [
+        ("popstate", NavigationKind::Pop),
+        ("hashchange", NavigationKind::Hash),
+    ] {
+        listeners.push(Listener::new(window, kind, Phase::Bubble, move |_| {
+            with_recorder(|recorder| recorder.record_navigation(navigation));
+        })?);
+    }
+    listeners.extend(page_listeners(window, document)?);
+    Ok(listeners)
+}
+
+/// The listeners of what the user does in `document` (the page's or a frame's).
+pub(crate) fn document_listeners(document: &Document) -> Result<Vec<Listener>, JsValue> {
     use MouseInteraction as Mouse;
     let mut listeners = Vec::with_capacity(32);
     let interactions = [
@@ -56,15 +81,6 @@ pub(crate) fn listeners(window: &Window, document: &Document) -> Result<Vec<List
             with_recorder(|recorder| record_scroll(recorder, &event));
         },
     )?);
-    listeners.push(Listener::new(window, "resize", Phase::Bubble, |_| {
-        with_recorder(|recorder| {
-            let (width, height) = viewport(recorder.window());
-            recorder.throttle(|throttled, now| {
-                throttled.resize(now, width, height);
-                Vec::new()
-            });
-        });
-    })?);
     for kind in ["input", "change"] {
         listeners.push(Listener::new(document, kind, Phase::Capture, |event| {
             with_recorder(|recorder| record_input(recorder, &event));
@@ -87,15 +103,6 @@ pub(crate) fn listeners(window: &Window, document: &Document) -> Result<Vec<List
             },
         )?);
     }
-    for (kind, navigation) in [
-        ("popstate", NavigationKind::Pop),
-        ("hashchange", NavigationKind::Hash),
-    ] {
-        listeners.push(Listener::new(window, kind, Phase::Bubble, move |_| {
-            with_recorder(|recorder| recorder.record_navigation(navigation));
-        })?);
-    }
-    listeners.extend(page_listeners(window, document)?);
     Ok(listeners)
 }
 
@@ -132,7 +139,9 @@ fn page_listeners(window: &Window, document: &Document) -> Result<Vec<Listener>,
 pub(crate) fn origin(event: &Event) -> Option<web_sys::EventTarget> {
     let path = event.composed_path();
     if path.length() > 0 {
-        path.get(0).dyn_into().ok()
+        // Unchecked: a frame's nodes are not `instanceof` this window's classes.
+        let first = path.get(0);
+        first.is_object().then(|| first.unchecked_into())
     } else {
         event.target()
     }
@@ -141,17 +150,55 @@ pub(crate) fn origin(event: &Event) -> Option<web_sys::EventTarget> {
 /// The node an event happened on, as a recorded id (the nearest recorded ancestor when the
 /// target itself is not recorded).
 fn target_id(recorder: &Recorder, event: &Event) -> Option<NodeId> {
-    let node = origin(event)?.dyn_into::<web_sys::Node>().ok()?;
-    recorder.nearest_id(&node)
+    let origin = origin(event)?;
+    recorder.nearest_id(as_node(&origin)?)
 }
 
-/// Where a pointer or touch event happened, in viewport pixels.
+/// Where a pointer or touch event happened, in the page's viewport pixels (an event in a frame
+/// is moved by where its frames are).
 fn position(event: &Event) -> Option<(i32, i32)> {
-    if let Some(mouse) = event.dyn_ref::<MouseEvent>() {
-        return Some((mouse.client_x(), mouse.client_y()));
+    let has = |name: &str| Reflect::has(event, &JsValue::from_str(name)).unwrap_or(false);
+    let (x, y) = if has("clientX") {
+        let mouse: &MouseEvent = event.unchecked_ref();
+        (mouse.client_x(), mouse.client_y())
+    } else if has("changedTouches") {
+        let touch = event
+            .unchecked_ref::<TouchEvent>()
+            .changed_touches()
+            .item(0)?;
+        (touch.client_x(), touch.client_y())
+    } else {
+        return None;
+    };
+    let (dx, dy) = frame_offset(event);
+    Some((x.saturating_add(dx), y.saturating_add(dy)))
+}
+
+/// How far the viewport of the frame an event happened in is from the page's.
+fn frame_offset(event: &Event) -> (i32, i32) {
+    let get = |target: &JsValue, name: &str| {
+        Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::NULL)
+    };
+    let (mut x, mut y) = (0.0, 0.0);
+    let mut view = get(event, "view");
+    // Frames nest a few levels at most; the bound keeps a strange page from looping.
+    for _ in 0..16 {
+        let frame = get(&view, "frameElement");
+        if !frame.is_object() {
+            break;
+        }
+        let frame: Element = frame.unchecked_into();
+        let rect = frame.get_bounding_client_rect();
+        x += rect.left() + f64::from(frame.client_left());
+        y += rect.top() + f64::from(frame.client_top());
+        view = frame
+            .owner_document()
+            .and_then(|document| document.default_view())
+            .map_or(JsValue::NULL, JsValue::from);
     }
-    let touch = event.dyn_ref::<TouchEvent>()?.changed_touches().item(0)?;
-    Some((touch.client_x(), touch.client_y()))
+    // Offsets are small; `as` saturates anything else.
+    #[allow(clippy::cast_possible_truncation)]
+    (x.round() as i32, y.round() as i32)
 }
 
 fn record_interaction(recorder: &mut Recorder, event: &Event, interaction: MouseInteraction) {
@@ -180,12 +227,19 @@ fn record_scroll(recorder: &mut Recorder, event: &Event) {
     let Some(target) = event.target() else {
         return;
     };
-    let scroll = if target.dyn_ref::<Document>().is_some() {
-        window_scroll(recorder.window(), recorder.mirror(), recorder.document())
-    } else {
-        let Some(element) = target.dyn_ref::<web_sys::Element>() else {
+    let Some(node) = as_node(&target) else {
+        return;
+    };
+    let scroll = if let Some(document) = as_document(node) {
+        let Some(window) = document.default_view() else {
             return;
         };
+        window_scroll(&window, recorder.mirror(), document)
+    } else {
+        let Some(element) = as_element(node) else {
+            return;
+        };
+        recorder.mirror().note_stateful(element);
         recorder
             .mirror()
             .id_of(element)
@@ -220,22 +274,18 @@ pub(crate) fn window_scroll(
 fn record_media(recorder: &mut Recorder, event: &Event, action: MediaAction) {
     let Some(media) = event
         .target()
-        .and_then(|target| target.dyn_into::<HtmlMediaElement>().ok())
+        .filter(|target| {
+            as_node(target)
+                .and_then(as_element)
+                .is_some_and(|element| matches!(element.local_name().as_str(), "video" | "audio"))
+        })
+        .map(JsCast::unchecked_into::<HtmlMediaElement>)
     else {
         return;
     };
     let Some(id) = recorder.mirror().id_of(&media) else {
         return;
     };
-    // Media times, volumes and rates are small non-negative numbers; `as` saturates the rest.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let media = Media {
-        id,
-        action,
-        current_time: (media.current_time() * 1000.0).round() as u32,
-        volume: (media.volume() * 100.0).round() as u8,
-        muted: media.muted(),
-        rate: (media.playback_rate() * 100.0).round() as u16,
-    };
-    recorder.record(EventData::Media(media));
+    recorder.mirror().note_stateful(&media);
+    recorder.record(EventData::Media(media_state(id, &media, action)));
 }

@@ -8,7 +8,9 @@
 //! [`upload`] is the browser transport.
 
 pub mod api;
+mod checkpoint;
 mod error_value;
+mod frames;
 mod hooks;
 mod input;
 mod interaction;

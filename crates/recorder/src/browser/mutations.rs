@@ -23,6 +23,7 @@ use sightline_protocol::v1::{
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord};
 
+use super::frames::as_element;
 use super::mirror::Mirror;
 use super::privacy::{Context, ElementName, ElementPolicy, Privacy};
 use super::snapshot::{MAX_ELEMENT_DEPTH, depth_of, records_children, serialize};
@@ -157,6 +158,15 @@ fn newly_blocked(
                 mirror.forget_subtree(&current);
             }
         }
+        if let Some(document) = mirror.take_frame_document(&element)
+            && let Some(document_id) = mirror.id_of(&document)
+        {
+            removes.push(RemovedNode {
+                parent_id: id,
+                id: document_id,
+            });
+            mirror.forget_subtree(&document);
+        }
         blocked.push((id, element));
     }
     blocked
@@ -244,17 +254,20 @@ fn adds(mirror: &mut Mirror, privacy: &Privacy, records: &[MutationRecord]) -> V
     for parent in parents {
         let depth = depth_of(&parent);
         let clipped = depth >= MAX_ELEMENT_DEPTH
-            || parent
-                .dyn_ref::<Element>()
-                .is_some_and(|element| !records_children(privacy, element));
+            || as_element(&parent).is_some_and(|element| !records_children(privacy, element));
         let Some(parent_id) = mirror.id_of(&parent).filter(|_| !clipped) else {
             continue;
         };
         let context = privacy.context_of(&parent);
+        let mut late = Vec::new();
         let mut child = parent.last_child();
         while let Some(current) = child {
             child = current.previous_sibling();
             if !roots.has(&current) {
+                continue;
+            }
+            if mirror.out_of_time() {
+                late.push(current);
                 continue;
             }
             let next_id = next_recorded_sibling(mirror, &current);
@@ -265,6 +278,11 @@ fn adds(mirror: &mut Mirror, privacy: &Privacy, records: &[MutationRecord]) -> V
                     node,
                 });
             }
+        }
+        // Deferred nodes are taken last first: the last of these comes right before the ones
+        // just recorded, so each finds its next sibling recorded.
+        for node in late.into_iter().rev() {
+            mirror.defer(node);
         }
     }
     adds
@@ -311,4 +329,41 @@ fn qualified_name(namespace: &str, local_name: String) -> String {
     name.push_str(prefix);
     name.push_str(&local_name);
     name
+}
+
+/// Serializes nodes whose serialization was deferred, until the mirror's budget runs out: each
+/// one still in the page, not recorded since, under a recorded parent, becomes an addition made
+/// now. Whatever changed in it meanwhile is in its serialization.
+pub(crate) fn deferred_additions(mirror: &mut Mirror, privacy: &Privacy) -> Option<Mutation> {
+    let mut adds = Vec::new();
+    while !mirror.out_of_time() {
+        let Some(node) = mirror.pop_deferred() else {
+            break;
+        };
+        if !node.is_connected() || mirror.id_of(&node).is_some() {
+            continue;
+        }
+        let Some(parent) = node.parent_node() else {
+            continue;
+        };
+        let depth = depth_of(&parent);
+        let clipped = depth >= MAX_ELEMENT_DEPTH
+            || as_element(&parent).is_some_and(|element| !records_children(privacy, element));
+        let Some(parent_id) = mirror.id_of(&parent).filter(|_| !clipped) else {
+            continue;
+        };
+        let next_id = next_recorded_sibling(mirror, &node);
+        let context = privacy.context_of(&parent);
+        if let Some(node) = serialize(mirror, privacy, &node, depth + 1, context) {
+            adds.push(AddedNode {
+                parent_id,
+                next_id,
+                node,
+            });
+        }
+    }
+    (!adds.is_empty()).then(|| Mutation {
+        adds,
+        ..Mutation::default()
+    })
 }

@@ -6,7 +6,9 @@
 use js_sys::{Array, Reflect, WeakMap, WeakSet};
 use sightline_protocol::v1::Namespace;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, ShadowRoot};
+use web_sys::{Document, Element};
+
+use super::frames::{as_document, as_element, as_shadow_root, frame_element};
 
 use crate::mask::{
     MaskOverride, MediaKind, PrivacyConfig, Scope, SelectorList, TextRole, attribute_role,
@@ -206,12 +208,13 @@ impl Privacy {
                 };
             }
             scope.unblocked = scope.unblocked || closest(&self.unblock).is_some();
-            // `closest` stops at a shadow root: go on from its host.
-            current = element
-                .get_root_node()
-                .dyn_into::<ShadowRoot>()
-                .ok()
-                .map(|root| root.host());
+            // `closest` stops at a shadow root and at a frame's document: go on from the host
+            // or the frame.
+            let root = element.get_root_node();
+            current = match as_shadow_root(&root) {
+                Some(root) => Some(root.host()),
+                None => as_document(&root).and_then(frame_element),
+            };
         }
         scope
     }
@@ -219,15 +222,19 @@ impl Privacy {
     /// The context of the children of `parent`, an element, shadow root or document already in
     /// the page.
     pub(crate) fn context_of(&self, parent: &web_sys::Node) -> Context {
-        if let Some(element) = parent.dyn_ref::<Element>() {
+        if let Some(element) = as_element(parent) {
             return Context {
                 scope: self.scope_of(element),
                 text: text_role(&element.local_name()),
             };
         }
-        match parent.dyn_ref::<ShadowRoot>() {
-            Some(root) => Context {
-                scope: self.scope_of(&root.host()),
+        let host = match as_shadow_root(parent) {
+            Some(root) => Some(root.host()),
+            None => as_document(parent).and_then(frame_element),
+        };
+        match host {
+            Some(host) => Context {
+                scope: self.scope_of(&host),
                 text: TextRole::Text,
             },
             None => Context::default(),

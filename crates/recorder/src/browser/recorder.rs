@@ -14,14 +14,16 @@ use sightline_protocol::v1::{
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, MutationObserver, MutationObserverInit, ResizeObserver, Window};
 
+use super::checkpoint::{FIRST_SNAPSHOT_MS, Pacing, SLICE_MS, carried_state};
+use super::frames::{Frames, as_element, as_node, frame_load_mutation};
 use super::interaction;
 use super::listener::Listener;
 use super::mirror::Mirror;
-use super::mutations::mutation_from_records;
+use super::mutations::{deferred_additions, mutation_from_records};
 use super::network::{JsPattern, page_trace_id};
 use super::privacy::{Context, Privacy};
 use super::snapshot::{MAX_ELEMENT_DEPTH, depth_of, records_children, serialize, shadow_root};
-use super::stylesheets::{StyleSheets, css_text};
+use super::stylesheets::{StyleSheets, css_text, link_css};
 use super::tab_storage;
 use super::upload::warn_once;
 use crate::breadcrumb::ConsoleBudget;
@@ -38,6 +40,9 @@ use crate::session::{Session, is_activity};
 use crate::tab_session::TabSession;
 use crate::throttle::Throttled;
 use crate::transport::{Delivery, Transport};
+
+/// How often a loading frame is checked for a new document, in ms.
+const FRAME_POLL_MS: i32 = 50;
 
 /// How often buffered events are uploaded, in ms.
 const UPLOAD_INTERVAL_MS: i32 = 5_000;
@@ -95,6 +100,13 @@ pub(crate) struct Recorder {
     /// Watches the size of placeholders: an image that loads after it was recorded grows.
     resize_observer: Option<ResizeObserver>,
     _on_resize: Closure<dyn FnMut(Array)>,
+    /// The listeners of recorded same-origin frames.
+    frames: Frames,
+    /// When checkpoints are due, and the mutation flood detector.
+    pacing: Pacing,
+    /// The pending continuation of sliced serialization, or the checkpoint after a flood.
+    pacing_timer: Option<i32>,
+    on_pacing_timer: Closure<dyn FnMut()>,
     /// How a new replay is sampled when this one expires.
     rates: SampleRates,
     /// The DSN's public key, for the baggage of a new replay.
@@ -155,6 +167,7 @@ impl Recorder {
         };
         session.record(time, meta);
         let mut mirror = Mirror::new();
+        mirror.set_budget(FIRST_SNAPSHOT_MS);
         let privacy = Privacy::new(privacy, &document);
         if recording
             && let Some(root) = serialize(&mut mirror, &privacy, &document, 0, Context::default())
@@ -196,6 +209,12 @@ impl Recorder {
             with_recorder(|recorder| recorder.record_resized(&entries));
         });
         let resize_observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+        let on_pacing_timer = Closure::<dyn FnMut()>::new(|| {
+            with_recorder(|recorder| {
+                recorder.pacing_timer = None;
+                recorder.continue_pacing();
+            });
+        });
         let on_prompt_flush = Closure::<dyn FnMut()>::new(|| {
             with_recorder(|recorder| {
                 recorder.prompt_flush = None;
@@ -228,6 +247,10 @@ impl Recorder {
             style_sheets: StyleSheets::new(),
             resize_observer,
             _on_resize: on_resize,
+            frames: Frames::new(),
+            pacing: Pacing::new(time),
+            pacing_timer: None,
+            on_pacing_timer,
             rates,
             public_key: dsn.public_key.clone(),
         };
@@ -251,7 +274,8 @@ impl Recorder {
 
     /// The upload timer: a checkpoint when buffer mode wants one, then an upload of what waits.
     fn tick(&mut self) {
-        if self.session.checkpoint_due(now()) {
+        let time = now();
+        if self.session.checkpoint_due(time) || self.pacing.checkpoint_due(time) {
             self.take_checkpoint();
         }
         if self.session.has_pending() || !self.throttled.is_empty() {
@@ -268,6 +292,12 @@ impl Recorder {
         if let Ok(meta) = meta(&self.window) {
             self.session.record(time, meta);
         }
+        if let Some(notice) = self.pacing.flood_notice() {
+            self.session.record(time, EventData::Breadcrumb(notice));
+        }
+        // Every node gets a fresh id: nodes left to later slices must have none.
+        self.mirror.reset();
+        self.mirror.set_budget(SLICE_MS);
         if let Some(root) = serialize(
             &mut self.mirror,
             &self.privacy,
@@ -277,11 +307,79 @@ impl Recorder {
         ) {
             self.session.record(time, EventData::FullSnapshot { root });
         }
+        self.pacing.checkpointed(time);
         if let Some(scroll) = interaction::window_scroll(&self.window, &self.mirror, &self.document)
         {
             self.session.record(time, scroll);
         }
+        for event in carried_state(&self.mirror) {
+            self.session.record(time, event);
+        }
+        for (owner, text) in self.style_sheets.edited_rules() {
+            if let Some(id) = self.mirror.id_of(&owner) {
+                let op = StyleOp {
+                    kind: StyleOpKind::Replace,
+                    path: Vec::new(),
+                    text,
+                };
+                let rule = StyleSheetRule {
+                    node_id: Some(id),
+                    style_id: None,
+                    ops: vec![op],
+                };
+                self.session.record(time, EventData::StyleSheetRule(rule));
+            }
+        }
         self.record_initial_styles();
+    }
+
+    /// Serializes what earlier tasks left for later, within this task's budget, or takes the
+    /// checkpoint that ends a mutation flood.
+    fn continue_pacing(&mut self) {
+        let time = now();
+        if self.pacing.checkpoint_due(time) {
+            self.take_checkpoint();
+            return;
+        }
+        for frame in self.frames.switched(&self.mirror) {
+            self.record_frame_load(&frame);
+        }
+        if self.pacing.flood_ends_in(time).is_none() {
+            self.take_pending_mutations();
+            self.mirror.set_budget(SLICE_MS);
+            if let Some(mutation) = deferred_additions(&mut self.mirror, &self.privacy) {
+                self.session.record(now(), EventData::Mutation(mutation));
+            }
+            self.observe_new_nodes();
+        }
+        self.schedule_pacing();
+    }
+
+    /// Schedules [`Recorder::continue_pacing`]: at once when nodes wait to be serialized, at the
+    /// end of a mutation flood, or soon when a frame is loading (to record its new document as
+    /// soon as it shows).
+    fn schedule_pacing(&mut self) {
+        if self.pacing_timer.is_some() {
+            return;
+        }
+        let delay = match self.pacing.flood_ends_in(now()) {
+            Some(delay) => i32::try_from(delay).unwrap_or(i32::MAX),
+            None if self.mirror.has_deferred() => 0,
+            None if self.frames.loading(&self.mirror) => FRAME_POLL_MS,
+            None => return,
+        };
+        self.pacing_timer = self
+            .window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                self.on_pacing_timer.as_ref().unchecked_ref(),
+                delay,
+            )
+            .ok();
+    }
+
+    /// Sets the time between checkpoints (`checkpointIntervalMs`); `0` turns them off.
+    pub(crate) fn set_checkpoint_interval(&mut self, interval_ms: u64) {
+        self.pacing.set_interval(interval_ms);
     }
 
     /// Starts a new replay when the current one expired (idle or too old), before recording user
@@ -318,6 +416,7 @@ impl Recorder {
     }
 
     /// The recorded document.
+    #[cfg(test)]
     pub(crate) fn document(&self) -> &Document {
         &self.document
     }
@@ -539,6 +638,12 @@ impl Recorder {
     }
 
     fn record_mutations(&mut self, records: &Array) {
+        if !self.pacing.admit(now(), records.length()) {
+            // A flood: a checkpoint records where it led.
+            self.schedule_pacing();
+            return;
+        }
+        self.mirror.set_budget(SLICE_MS);
         if let Some(mutation) = mutation_from_records(&mut self.mirror, &self.privacy, records) {
             self.session.record(now(), EventData::Mutation(mutation));
         }
@@ -570,6 +675,7 @@ impl Recorder {
             child = current.next_sibling();
         }
         let context = self.privacy.context_of(host);
+        self.mirror.set_budget(SLICE_MS);
         let node = shadow_root(&mut self.mirror, &self.privacy, &root, depth + 1, context);
         let mutation = Mutation {
             adds: vec![AddedNode {
@@ -583,6 +689,39 @@ impl Recorder {
         self.observe_new_nodes();
     }
 
+    /// Records the document a recorded frame shows after it loaded.
+    pub(crate) fn record_frame_load(&mut self, frame: &Element) {
+        self.release_throttled();
+        self.take_pending_mutations();
+        self.mirror.set_budget(SLICE_MS);
+        if let Some(mutation) = frame_load_mutation(&mut self.mirror, &self.privacy, frame) {
+            self.session.record(now(), EventData::Mutation(mutation));
+        }
+        self.observe_new_nodes();
+    }
+
+    /// Records the rules the stylesheet link `link` loaded, when the page may read them.
+    pub(crate) fn record_link_sheet(&mut self, link: &Element) {
+        let (Some(id), Some(text)) = (self.mirror.id_of(link), link_css(link)) else {
+            return;
+        };
+        self.release_throttled();
+        self.take_pending_mutations();
+        let op = StyleOp {
+            kind: StyleOpKind::Replace,
+            path: Vec::new(),
+            text,
+        };
+        self.session.record(
+            now(),
+            EventData::StyleSheetRule(StyleSheetRule {
+                node_id: Some(id),
+                style_id: None,
+                ops: vec![op],
+            }),
+        );
+    }
+
     /// Records a size change of placeholders.
     fn record_resized(&mut self, entries: &Array) {
         let mut attributes = Vec::new();
@@ -590,7 +729,7 @@ impl Recorder {
             let Ok(target) = Reflect::get(&entry, &JsValue::from_str("target")) else {
                 continue;
             };
-            let Ok(element) = target.dyn_into::<Element>() else {
+            let Some(element) = as_node(&target).and_then(as_element).cloned() else {
                 continue;
             };
             if let (Some(id), Some(style)) = (
@@ -612,20 +751,32 @@ impl Recorder {
         }
     }
 
-    /// Watches what was recorded since the last call: placeholders' sizes, and shadow roots'
-    /// mutations (a document's observer does not see into them) and adopted stylesheets.
+    /// Watches what was recorded since the last call: placeholders' sizes, frames' documents
+    /// (mutations, user input, styles), stylesheet links, and shadow roots' mutations (a
+    /// document's observer does not see into them) and adopted stylesheets; then schedules the
+    /// serialization of what was deferred.
     fn observe_new_nodes(&mut self) {
         if let Some(observer) = &self.resize_observer {
             for element in self.privacy.take_new_blocked() {
                 observer.observe(&element);
             }
         }
-        let roots = self.mirror.take_new_shadow_roots();
-        if roots.is_empty() {
-            return;
-        }
         let options = observer_options();
-        for root in roots {
+        for (frame, document) in self.mirror.take_new_frames() {
+            let _ = self.observer.observe_with_options(&document, &options);
+            self.frames.watch(&frame, &document);
+            self.record_document_styles(&document);
+            if let Some(window) = document.default_view()
+                && let Some(scroll) = interaction::window_scroll(&window, &self.mirror, &document)
+            {
+                self.session.record(now(), scroll);
+            }
+        }
+        for link in self.mirror.take_new_links() {
+            self.style_sheets.watch_link(&link);
+            self.record_link_sheet(&link);
+        }
+        for root in self.mirror.take_new_shadow_roots() {
             let _ = self.observer.observe_with_options(&root, &options);
             if let Some(id) = self.mirror.id_of(&root)
                 && let Some(adopted) = self.style_sheets.adopted(&root, id, true)
@@ -634,21 +785,29 @@ impl Recorder {
                     .record(now(), EventData::AdoptedStyleSheets(adopted));
             }
         }
+        self.schedule_pacing();
     }
 
     /// Records, after the snapshot, what the DOM does not show: the document's adopted
     /// stylesheets, and the rules of `<style>` elements filled through the CSSOM only (as CSS-in-JS
     /// libraries do in production).
     fn record_initial_styles(&mut self) {
+        let document = self.document.clone();
+        self.record_document_styles(&document);
+        self.observe_new_nodes();
+    }
+
+    /// Records the adopted stylesheets of `document` (the page's or a frame's) and the rules of
+    /// its `<style>` elements filled through the CSSOM only.
+    fn record_document_styles(&mut self, document: &Document) {
         let time = now();
-        if let Some(id) = self.mirror.id_of(&self.document)
-            && let Some(adopted) = self.style_sheets.adopted(&self.document, id, true)
+        if let Some(id) = self.mirror.id_of(document)
+            && let Some(adopted) = self.style_sheets.adopted(document, id, true)
         {
             self.session
                 .record(time, EventData::AdoptedStyleSheets(adopted));
         }
-        self.observe_new_nodes();
-        let Ok(styles) = self.document.query_selector_all("style") else {
+        let Ok(styles) = document.query_selector_all("style") else {
             return;
         };
         for style in (0..styles.length()).filter_map(|index| styles.item(index)) {
@@ -682,8 +841,11 @@ impl Recorder {
         self.release_throttled();
         self.take_pending_mutations();
         let owner = Reflect::get(sheet, &JsValue::from_str("ownerNode")).unwrap_or_default();
-        let (node_id, style_id) = match owner.dyn_ref::<web_sys::Node>() {
-            Some(node) => (self.mirror.id_of(node), None),
+        let (node_id, style_id) = match as_node(&owner) {
+            Some(node) => {
+                self.style_sheets.note_edited(&owner);
+                (self.mirror.id_of(node), None)
+            }
             None => (None, self.style_sheets.id_of(sheet)),
         };
         if node_id.is_none() && style_id.is_none() {
@@ -698,10 +860,7 @@ impl Recorder {
 
     /// Records the adopted stylesheets `owner` (a document or shadow root) was just given.
     pub(crate) fn record_adopted(&mut self, owner: &JsValue) {
-        let Some(id) = owner
-            .dyn_ref::<web_sys::Node>()
-            .and_then(|node| self.mirror.id_of(node))
-        else {
+        let Some(id) = as_node(owner).and_then(|node| self.mirror.id_of(node)) else {
             return;
         };
         self.release_throttled();
@@ -721,6 +880,9 @@ impl Drop for Recorder {
             self.window.clear_timeout_with_handle(timer);
         }
         if let Some(timer) = self.prompt_flush {
+            self.window.clear_timeout_with_handle(timer);
+        }
+        if let Some(timer) = self.pacing_timer {
             self.window.clear_timeout_with_handle(timer);
         }
         if let Some(observer) = &self.resize_observer {

@@ -5,8 +5,10 @@ use sightline_protocol::v1::Node;
 use wasm_bindgen::JsCast;
 use web_sys::{DocumentType, Element, ShadowRoot};
 
+use super::frames::{as_document, as_shadow_root, content_document, frame_element};
 use super::mirror::Mirror;
 use super::privacy::{Context, ElementName, Privacy};
+use super::stylesheets::is_stylesheet_link;
 use crate::mask::TextRole;
 
 /// Deepest element recorded (the root `<html>` is depth 1). Deeper subtrees are clipped: the
@@ -32,10 +34,25 @@ pub(crate) fn serialize(
             let policy = privacy.enter(context.scope, element, &name);
             let attributes = privacy.attributes(element, &name, &policy);
             let recorded = name.tag != "script" && !policy.blocked;
+            if is_stylesheet_link(element) {
+                mirror.note_link(element);
+            }
             let children = if depth >= MAX_ELEMENT_DEPTH || !recorded {
                 Vec::new()
             } else {
                 let inside = Privacy::inside(&name, &policy);
+                if let Some(document) = content_document(element) {
+                    // A same-origin frame: its document is its only recorded child.
+                    mirror.note_frame(element, &document);
+                    let content = serialize(mirror, privacy, &document, depth, inside);
+                    return Some(Node::Element {
+                        id,
+                        tag: name.tag,
+                        attributes,
+                        children: content.into_iter().collect(),
+                        namespace: name.namespace,
+                    });
+                }
                 let mut children = Vec::new();
                 if let Some(root) = element.shadow_root() {
                     children.push(shadow_root(mirror, privacy, &root, depth + 1, inside));
@@ -72,10 +89,17 @@ pub(crate) fn serialize(
                 system_id: doctype.system_id(),
             }
         }
-        web_sys::Node::DOCUMENT_NODE => Node::Document {
-            id: mirror.assign(node),
-            children: children_of(mirror, privacy, node, 1, Context::default()),
-        },
+        web_sys::Node::DOCUMENT_NODE => {
+            // The page's document at depth 0, a frame's at its frame's depth.
+            let context = Context {
+                text: TextRole::Text,
+                ..context
+            };
+            Node::Document {
+                id: mirror.assign(node),
+                children: children_of(mirror, privacy, node, depth + 1, context),
+            }
+        }
         _ => return None,
     };
     Some(serialized)
@@ -108,17 +132,24 @@ pub(crate) fn records_children(privacy: &Privacy, element: &Element) -> bool {
 }
 
 /// The element depth of `node`: 0 for the document, 1 for `<html>`. A shadow root counts as a
-/// child of its host.
+/// child of its host, a frame's document as its frame (its `<html>` one deeper).
 pub(crate) fn depth_of(node: &web_sys::Node) -> usize {
     let mut depth = 0;
     let mut current = node.clone();
     loop {
         let parent = match current.parent_node() {
             Some(parent) => parent,
-            None => match current.dyn_ref::<ShadowRoot>() {
-                Some(root) => root.host().into(),
-                None => return depth,
-            },
+            None => {
+                if let Some(root) = as_shadow_root(&current) {
+                    root.host().into()
+                } else if let Some(frame) = as_document(&current).and_then(frame_element) {
+                    // The frame's depth is the document's; the step below counts its `<html>`.
+                    current = frame.into();
+                    continue;
+                } else {
+                    return depth;
+                }
+            }
         };
         depth += 1;
         current = parent;
@@ -135,8 +166,12 @@ fn children_of(
     let mut children = Vec::new();
     let mut child = node.first_child();
     while let Some(current) = child {
-        children.extend(serialize(mirror, privacy, &current, depth, context));
         child = current.next_sibling();
+        if mirror.out_of_time() {
+            mirror.defer(current);
+        } else {
+            children.extend(serialize(mirror, privacy, &current, depth, context));
+        }
     }
     children
 }

@@ -2,23 +2,34 @@
 //! `insertRule` / `deleteRule` (on sheets and on grouping rules such as `@media`), sheets
 //! replaced with `replace` / `replaceSync`, and the `adoptedStyleSheets` of documents and shadow
 //! roots. CSS is recorded as it is (it carries no page text and the replay needs it).
+//!
+//! The rules a `<link rel=stylesheet>` loaded are recorded as its sheet's text when the CSSOM lets
+//! the page read them (same origin or CORS), so the replay never fetches them again; their
+//! relative `url()`s are made absolute against the sheet's URL. Other origins' sheets keep only
+//! the link's `href`.
 
-use js_sys::{Array, Object, Reflect, WeakMap};
+use js_sys::{Array, Object, Reflect, Set, WeakMap};
 use sightline_protocol::v1::{AdoptedStyleSheets, ConstructedSheet, StyleOp, StyleOpKind};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Window;
+use web_sys::{Element, Window};
 
 use super::hooks::wrap_method;
+use super::listener::{Listener, Phase};
 use super::recorder::with_recorder;
 use crate::stack::truncate;
 
 /// Longest sheet text recorded, in bytes.
 const MAX_SHEET_BYTES: usize = 1024 * 1024;
 
-/// The ids of constructed stylesheets (`new CSSStyleSheet()`), given when first adopted.
+/// The ids of constructed stylesheets (`new CSSStyleSheet()`), given when first adopted, and the
+/// recorded `<link rel=stylesheet>` elements, whose sheets are recorded when they load.
 pub(crate) struct StyleSheets {
     ids: WeakMap,
     next_id: u32,
+    links: Vec<(Element, Listener)>,
+    /// `<style>` and `<link>` elements whose sheet was edited through the CSSOM: their text no
+    /// longer says what they apply, so a checkpoint re-sends their rules.
+    edited: Set,
 }
 
 impl StyleSheets {
@@ -27,12 +38,51 @@ impl StyleSheets {
         Self {
             ids: WeakMap::new(),
             next_id: 1,
+            links: Vec::new(),
+            edited: Set::new(&JsValue::UNDEFINED),
+        }
+    }
+
+    /// Notes that the sheet of `owner` (a `<style>` or `<link>`) was edited through the CSSOM.
+    pub(crate) fn note_edited(&self, owner: &JsValue) {
+        self.edited.add(owner);
+    }
+
+    /// The elements with edited sheets still in the page, each with the rules it applies now.
+    pub(crate) fn edited_rules(&self) -> Vec<(Element, String)> {
+        let mut rules = Vec::new();
+        for owner in Array::from(&self.edited).iter() {
+            let owner: Element = owner.unchecked_into();
+            if !owner.is_connected() {
+                self.edited.delete(&owner);
+                continue;
+            }
+            if let Some(text) = css_text(&get(&owner, "sheet")) {
+                rules.push((owner, text));
+            }
+        }
+        rules
+    }
+
+    /// Records the sheet of the `<link>` `link` whenever it loads one (again, after its `href`
+    /// changed).
+    pub(crate) fn watch_link(&mut self, link: &Element) {
+        self.links.retain(|(link, _)| link.is_connected());
+        if self.links.iter().any(|(known, _)| known == link) {
+            return;
+        }
+        let loaded = link.clone();
+        if let Ok(listener) = Listener::new(link, "load", Phase::Bubble, move |_| {
+            with_recorder(|recorder| recorder.record_link_sheet(&loaded));
+        }) {
+            self.links.push((link.clone(), listener));
         }
     }
 
     /// The id of a constructed sheet that was adopted somewhere, if it was.
     pub(crate) fn id_of(&self, sheet: &JsValue) -> Option<u32> {
-        let sheet = sheet.dyn_ref::<Object>()?;
+        // A frame's sheets are not `instanceof` this window's `Object`.
+        let sheet = sheet.is_object().then(|| sheet.unchecked_ref::<Object>())?;
         // Ids are integers this map stored itself; the cast is exact.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         self.ids.get(sheet).as_f64().map(|id| id as u32)
@@ -57,15 +107,16 @@ impl StyleSheets {
             new_sheets: Vec::new(),
         };
         for sheet in sheets.iter() {
-            let Ok(object) = sheet.clone().dyn_into::<Object>() else {
+            if !sheet.is_object() {
                 continue;
-            };
+            }
+            let object: &Object = sheet.unchecked_ref();
             let style_id = match self.id_of(&sheet) {
                 Some(id) => id,
                 None => {
                     let id = self.next_id;
                     self.next_id = self.next_id.saturating_add(1);
-                    self.ids.set(&object, &JsValue::from(id));
+                    self.ids.set(object, &JsValue::from(id));
                     adopted.new_sheets.push(ConstructedSheet {
                         style_id: id,
                         text: css_text(&sheet).unwrap_or_default(),
@@ -99,6 +150,67 @@ pub(crate) fn css_text(sheet: &JsValue) -> Option<String> {
     Some(text)
 }
 
+/// Whether `element` is a `<link>` that loads a stylesheet.
+pub(crate) fn is_stylesheet_link(element: &Element) -> bool {
+    element.local_name() == "link"
+        && element.get_attribute("rel").is_some_and(|rel| {
+            rel.split_ascii_whitespace()
+                .any(|kind| kind.eq_ignore_ascii_case("stylesheet"))
+        })
+}
+
+/// The rules the `<link>` `link` loaded, with relative `url()`s made absolute against the
+/// sheet's URL; `None` when it has no sheet yet or the page may not read it.
+pub(crate) fn link_css(link: &Element) -> Option<String> {
+    let sheet = get(link, "sheet");
+    if !sheet.is_object() {
+        return None;
+    }
+    let text = css_text(&sheet)?;
+    let base = get(&sheet, "href").as_string().unwrap_or_default();
+    Some(absolute_urls(&text, |url| resolve(url, &base)))
+}
+
+/// `css` with every `url(…)` passed through `resolve` (the browser serializes them quoted).
+fn absolute_urls(css: &str, resolve: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("url(\"") {
+        let (head, tail) = rest.split_at(start + 5);
+        out.push_str(head);
+        let Some(end) = tail.find('"') else {
+            rest = tail;
+            break;
+        };
+        let url = &tail[..end];
+        match resolve(url) {
+            Some(absolute) => out.push_str(&absolute),
+            None => out.push_str(url),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `url` resolved against `base` by the browser's `URL`; `None` when already absolute (or
+/// unresolvable), a fragment or a data URL.
+fn resolve(url: &str, base: &str) -> Option<String> {
+    let has_scheme = url.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    });
+    if base.is_empty() || has_scheme || url.starts_with('#') {
+        return None;
+    }
+    let class: js_sys::Function = get(&js_sys::global(), "URL").dyn_into().ok()?;
+    let arguments = Array::of2(&JsValue::from_str(url), &JsValue::from_str(base));
+    let resolved = Reflect::construct(&class, &arguments).ok()?;
+    get(&resolved, "href").as_string()
+}
+
 /// `list` (a rule list or array) as an array; `None` when it is not an object.
 fn items(list: &JsValue) -> Option<Array> {
     list.is_object().then(|| Array::from(list))
@@ -110,7 +222,8 @@ fn get(target: &JsValue, name: &str) -> JsValue {
 
 fn prototype(window: &Window, class: &str) -> Option<Object> {
     let class = Reflect::get(window, &JsValue::from_str(class)).ok()?;
-    get(&class, "prototype").dyn_into().ok()
+    let prototype = get(&class, "prototype");
+    prototype.is_object().then(|| prototype.unchecked_into())
 }
 
 /// An index argument of `insertRule` / `deleteRule` (0 when absent, as the CSSOM says).

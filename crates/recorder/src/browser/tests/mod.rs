@@ -12,6 +12,7 @@
 
 mod api;
 mod capture;
+mod frames;
 mod hooks;
 mod interaction;
 mod network;
