@@ -192,7 +192,7 @@ fn a_long_generated_session_seeks_to_the_page_playing_shows() {
     // 25 minutes: two page loads, feed items added and removed, inputs, scrolls.
     let segments = support::synthetic::segments(25 * 60_000, 42);
     assert_eq!(segments.len(), 25);
-    assert_seeks_match_playing("synthetic", &segments, 600);
+    assert_seeks_match_playing("synthetic", &segments, 250);
 }
 
 #[test]

@@ -10,6 +10,7 @@
 //! to an unknown node is skipped and counted in [`Mirror::skipped`], never a panic. Every applied
 //! change is reported as a [`Change`] so that a renderer can update a live DOM incrementally.
 
+mod node_map;
 pub mod state;
 
 #[cfg(test)]
@@ -17,12 +18,12 @@ pub mod state;
 mod tests;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use sightline_protocol::v1::{
     AdoptedStyleSheets, EventData, Input, Media, Mutation, Namespace, Node, NodeId, StyleSheetRule,
 };
 
+use self::node_map::NodeMap;
 use self::state::{
     CarriedState, ConstructedSheetState, DocumentState, InputState, MediaState, SessionState,
     SheetId,
@@ -159,7 +160,7 @@ pub enum Change {
 pub struct Mirror {
     /// Shared with the player's checkpoints: a copy of the mirror copies pointers, and a change
     /// copies only the nodes it touches.
-    nodes: HashMap<NodeId, Arc<MirrorNode>>,
+    nodes: NodeMap,
     root: Option<NodeId>,
     skipped: usize,
     state: DocumentState,
@@ -177,28 +178,7 @@ impl Mirror {
     /// whose nodes are already in `seen` (node addresses; this mirror's are added): its node
     /// map, the nodes only it holds, and its form, scroll and media state.
     pub fn heap_bytes(&self, seen: &mut HashSet<usize>) -> usize {
-        let slot = size_of::<(NodeId, Arc<MirrorNode>)>() + 1;
-        let mut bytes = self.nodes.capacity() * slot;
-        for node in self.nodes.values() {
-            if seen.insert(Arc::as_ptr(node) as usize) {
-                bytes += 2 * size_of::<usize>() + size_of::<MirrorNode>();
-                bytes += node.children.capacity() * size_of::<NodeId>();
-                bytes += match &node.kind {
-                    NodeKind::Element {
-                        tag, attributes, ..
-                    } => {
-                        tag.capacity()
-                            + attributes.capacity() * size_of::<(String, String)>()
-                            + attributes
-                                .iter()
-                                .map(|(n, v)| n.capacity() + v.capacity())
-                                .sum::<usize>()
-                    }
-                    NodeKind::Text(t) | NodeKind::Comment(t) | NodeKind::CData(t) => t.capacity(),
-                    _ => 0,
-                };
-            }
-        }
+        let mut bytes = self.nodes.heap_bytes(seen);
         let state = &self.state;
         bytes += state
             .inputs
@@ -217,7 +197,7 @@ impl Mirror {
 
     /// Looks up a node.
     pub fn node(&self, id: NodeId) -> Option<&MirrorNode> {
-        self.nodes.get(&id).map(Arc::as_ref)
+        self.nodes.get(&id)
     }
 
     /// The number of nodes in the page.
@@ -544,7 +524,7 @@ impl Mirror {
                 // The sibling is unknown: keep the content visible by appending it.
                 self.skipped += 1;
             }
-            if let Some(parent) = self.nodes.get_mut(&added.parent_id).map(Arc::make_mut) {
+            if let Some(parent) = self.nodes.get_mut(&added.parent_id) {
                 match position {
                     // A shadow root stays first among its host's children.
                     _ if matches!(added.node, Node::ShadowRoot { .. }) => {
@@ -567,7 +547,7 @@ impl Mirror {
             }
         }
         for change in &mutation.texts {
-            let node = self.nodes.get_mut(&change.id).map(Arc::make_mut);
+            let node = self.nodes.get_mut(&change.id);
             let parent = node.as_ref().and_then(|n| n.parent);
             match node.map(|n| &mut n.kind) {
                 Some(NodeKind::Text(text) | NodeKind::Comment(text) | NodeKind::CData(text)) => {
@@ -581,12 +561,7 @@ impl Mirror {
             }
         }
         for change in &mutation.attributes {
-            match self
-                .nodes
-                .get_mut(&change.id)
-                .map(Arc::make_mut)
-                .map(|n| &mut n.kind)
-            {
+            match self.nodes.get_mut(&change.id).map(|n| &mut n.kind) {
                 Some(NodeKind::Element { attributes, .. }) => {
                     let existing = attributes.iter().position(|(n, _)| *n == change.name);
                     match (&change.value, existing) {
@@ -709,18 +684,18 @@ impl Mirror {
         };
         self.nodes.insert(
             id,
-            Arc::new(MirrorNode {
+            MirrorNode {
                 parent,
                 children: Vec::new(),
                 kind,
-            }),
+            },
         );
         for child in node.children() {
             if !self.placement_ok(id, child) {
                 self.skipped += 1;
             } else if self.insert_tree(child, Some(id)) {
                 // Linked one by one, so that a second shadow root is refused.
-                if let Some(entry) = self.nodes.get_mut(&id).map(Arc::make_mut) {
+                if let Some(entry) = self.nodes.get_mut(&id) {
                     entry.children.push(child.id());
                 }
             }
@@ -732,7 +707,7 @@ impl Mirror {
     /// document.
     fn detach(&mut self, id: NodeId) -> Option<NodeId> {
         let parent = self.nodes.get(&id)?.parent?;
-        if let Some(p) = self.nodes.get_mut(&parent).map(Arc::make_mut) {
+        if let Some(p) = self.nodes.get_mut(&parent) {
             p.children.retain(|c| *c != id);
         }
         Some(parent)
@@ -744,7 +719,7 @@ impl Mirror {
         while let Some(next) = stack.pop() {
             if let Some(node) = self.nodes.remove(&next) {
                 carried.insert(next, self.state.take(next));
-                stack.extend(node.children.iter().copied());
+                stack.extend(node.children);
             }
         }
     }
