@@ -1,8 +1,10 @@
-//! Buffer mode's memory: the last two checkpoint windows of a replay, as finished segments.
+//! Buffer mode's memory: the last checkpoint windows of a replay, as finished segments.
 //!
 //! A window starts with a segment holding a checkpoint (a full snapshot) and runs until the next
-//! one. With a checkpoint every [`BUFFER_WINDOW_MS`], keeping two windows always keeps 30 to 60
-//! seconds of context that the viewer can play from the first snapshot. The bytes are bounded too
+//! one. The buffer keeps the fewest latest windows that cover [`BUFFER_WINDOW_MS`]: with a
+//! checkpoint every 30 s (the default, and what buffer mode asks for when none comes), that is the
+//! last two windows, 30 to 60 seconds of context that the viewer can play from the first snapshot;
+//! with more frequent checkpoints it is more windows, never less than 30 s. The bytes are bounded too
 //! ([`MAX_BUFFER_BYTES`]): an older window goes first, and a single window that outgrows the budget
 //! asks for an early checkpoint (and is dropped whole at twice the budget, since a window without
 //! its snapshot cannot be replayed).
@@ -15,11 +17,10 @@ pub const BUFFER_WINDOW_MS: u64 = 30_000;
 /// Most uncompressed body bytes the buffer keeps.
 pub const MAX_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 
-/// Most windows kept.
-const MAX_WINDOWS: usize = 2;
-
 #[derive(Debug)]
 struct Window {
+    /// When its first event happened (ms since epoch).
+    started: u64,
     bytes: usize,
     segments: Vec<Segment>,
 }
@@ -27,7 +28,7 @@ struct Window {
 /// Segments waiting for an error, grouped by the checkpoint they start from.
 #[derive(Debug, Default)]
 pub struct Buffer {
-    /// Oldest first; at most three for a moment, so a `Vec` (a `VecDeque` costs bundle bytes).
+    /// Oldest first; a few at most, so a `Vec` (a `VecDeque` costs bundle bytes).
     windows: Vec<Window>,
     bytes: usize,
 }
@@ -38,10 +39,11 @@ impl Buffer {
         Self::default()
     }
 
-    /// Keeps `segment`; a segment with a checkpoint starts a new window and the oldest window
-    /// beyond two (or beyond the byte budget) is dropped.
+    /// Keeps `segment`; a segment with a checkpoint starts a new window, and the oldest window
+    /// goes once the later ones cover [`BUFFER_WINDOW_MS`] (or the bytes are over budget).
     pub fn push(&mut self, segment: Segment) {
         let size = segment.body.len();
+        let (started, now) = (segment.header.start, segment.header.end);
         let starts_window = segment.header.contains_checkpoint();
         match self.windows.last_mut() {
             Some(window) if !starts_window => {
@@ -51,13 +53,15 @@ impl Buffer {
             // Events before the first checkpoint cannot be replayed alone; they start a window all
             // the same so that nothing is lost when the snapshot was cut into an earlier segment.
             _ => self.windows.push(Window {
+                started,
                 bytes: size,
                 segments: vec![segment],
             }),
         }
         self.bytes += size;
-        while self.windows.len() > MAX_WINDOWS
-            || (self.bytes > MAX_BUFFER_BYTES && self.windows.len() > 1)
+        while self.windows.len() > 1
+            && (self.windows[1].started.saturating_add(BUFFER_WINDOW_MS) <= now
+                || self.bytes > MAX_BUFFER_BYTES)
         {
             self.drop_oldest();
         }
@@ -99,7 +103,7 @@ mod tests {
     use super::*;
 
     fn segment(start: u64, checkpoint: bool, bytes: usize) -> Segment {
-        let mut header = SegmentHeader::new("a".repeat(32), 0, 1, start);
+        let mut header = SegmentHeader::new("a".repeat(32), 0, 1, start).with_end(start + 4_999);
         if checkpoint {
             header.flags = FLAG_CONTAINS_CHECKPOINT;
         }
@@ -154,5 +158,18 @@ mod tests {
             buffer.push(segment(i * 1_000, false, MAX_BUFFER_BYTES / 2));
             assert!(buffer.bytes() <= 2 * MAX_BUFFER_BYTES);
         }
+    }
+
+    #[test]
+    fn frequent_checkpoints_still_keep_thirty_seconds() {
+        let mut buffer = Buffer::new();
+        // A checkpoint every 10 s, a segment every 5 s, for two minutes.
+        for second in (0..120).step_by(5) {
+            buffer.push(segment(second * 1_000, second % 10 == 0, 100));
+        }
+        let kept = buffer.take();
+        let context = 120_000 - kept[0].header.start;
+        assert!((30_000..=40_000).contains(&context), "{context} ms");
+        assert!(kept[0].header.contains_checkpoint());
     }
 }
