@@ -68,6 +68,10 @@ pub struct Gap {
     pub index: u32,
     /// Why it is missing (fetch or decode error).
     pub reason: String,
+    /// Where the missing stretch starts: the end of the loaded segment before it (ms offset).
+    pub start: u64,
+    /// Where it ends: the start of the loaded segment after it, or the replay's end.
+    pub end: u64,
 }
 
 /// The recorded page's viewport and address, from the first `Meta` event.
@@ -100,6 +104,8 @@ pub struct Timeline {
     pointer: PointerTrack,
     gaps: Vec<Gap>,
     loaded: Vec<u32>,
+    /// The loaded segments' `(index, start, end)` offsets, from their headers.
+    spans: Vec<(u32, u64, u64)>,
 }
 
 impl Timeline {
@@ -120,6 +126,7 @@ impl Timeline {
             pointer: PointerTrack::new(),
             gaps: Vec::new(),
             loaded: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -151,6 +158,13 @@ impl Timeline {
             return None;
         }
         self.loaded.push(index);
+        let span = (
+            index,
+            segment.header.start.saturating_sub(self.origin),
+            segment.header.end.saturating_sub(self.origin),
+        );
+        let at = self.spans.partition_point(|s| s.0 < index);
+        self.spans.insert(at, span);
         self.gaps.retain(|gap| gap.index != index);
         self.end = self.end.max(segment.header.end);
         let mut earliest = None;
@@ -209,6 +223,8 @@ impl Timeline {
             self.gaps.push(Gap {
                 index,
                 reason: reason.into(),
+                start: 0,
+                end: 0,
             });
             self.gaps.sort_by_key(|g| g.index);
         }
@@ -255,9 +271,23 @@ impl Timeline {
         &self.pointer
     }
 
-    /// The segments that could not be loaded, by index.
-    pub fn gaps(&self) -> &[Gap] {
-        &self.gaps
+    /// The segments that could not be loaded, by index, each spanning from the end of the
+    /// loaded segment before it to the start of the loaded segment after it (as far as the
+    /// segments loaded so far tell).
+    pub fn gaps(&self) -> Vec<Gap> {
+        self.gaps
+            .iter()
+            .map(|gap| {
+                let after = self.spans.partition_point(|s| s.0 < gap.index);
+                let start = after.checked_sub(1).map_or(0, |i| self.spans[i].2);
+                let end = self.spans.get(after).map_or(self.duration(), |s| s.1);
+                Gap {
+                    start,
+                    end: end.max(start),
+                    ..gap.clone()
+                }
+            })
+            .collect()
     }
 
     /// Segment indexes below `expected` that were neither loaded nor recorded as gaps.

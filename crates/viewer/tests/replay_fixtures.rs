@@ -201,7 +201,12 @@ fn a_lost_segment_leaves_a_gap_not_a_broken_page() {
     let lost = segments.remove(2);
     let mut player = Player::new(Timeline::from_segments(&segments));
     player.record_gap(lost.header.index, "404");
-    assert_eq!(player.timeline().gaps().len(), 1);
+    let gaps = player.timeline().gaps();
+    assert_eq!(gaps.len(), 1);
+    // On the timeline, the gap spans the lost minute: from the end of the segment before it to
+    // the start of the one after.
+    assert!((115_000..120_000).contains(&gaps[0].start), "{gaps:?}");
+    assert_eq!(gaps[0].end, 180_000);
     // Every moment, in the gap too, shows a page; after the gap the page goes on changing.
     let mut pages = Vec::new();
     for t in (0..player.duration()).step_by(30_000) {

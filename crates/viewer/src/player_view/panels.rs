@@ -101,8 +101,8 @@ pub(super) fn Markers(
     view! { <div class="markers">{markers}{backend}</div> }
 }
 
-/// The activity graph under the scrubber (events per slice of the replay) and the idle
-/// stretches that skip inactivity jumps over, shaded.
+/// The activity graph under the scrubber (events per slice of the replay), the idle
+/// stretches that skip inactivity jumps over, shaded, and the stretches of lost segments.
 #[component]
 pub(super) fn ActivityGraph(controls: Controls) -> impl IntoView {
     let percent = move |offset: u64| {
@@ -146,10 +146,36 @@ pub(super) fn ActivityGraph(controls: Controls) -> impl IntoView {
             })
             .collect_view()
     };
+    // A lost segment's stretch: the replay goes on across it, without its events.
+    let gaps = move || {
+        controls
+            .gaps
+            .get()
+            .into_iter()
+            .map(|gap| {
+                let style = move || {
+                    let left = percent(gap.start);
+                    format!(
+                        "left:{left:.3}%;width:max(3px,{:.3}%)",
+                        percent(gap.end) - left
+                    )
+                };
+                view! {
+                    <span
+                        class="gap"
+                        data-sl-marker="gap"
+                        data-sl-gap=format!("{}-{}", gap.start, gap.end)
+                        style=style
+                    ></span>
+                }
+            })
+            .collect_view()
+    };
     view! {
         <div class="activity" data-sl-activity="" aria-hidden="true">
             {bars}
             {idle}
+            {gaps}
         </div>
     }
 }
