@@ -168,11 +168,12 @@ pub(crate) fn link_css(link: &Element) -> Option<String> {
     }
     let text = css_text(&sheet)?;
     let base = get(&sheet, "href").as_string().unwrap_or_default();
-    Some(absolute_urls(&text, |url| resolve(url, &base)))
+    Some(absolute_urls(&text, &base))
 }
 
-/// `css` with every `url(…)` passed through `resolve` (the browser serializes them quoted).
-fn absolute_urls(css: &str, resolve: impl Fn(&str) -> Option<String>) -> String {
+/// `css` (as the CSSOM serializes it: every `url("…")` quoted) with its relative URLs resolved
+/// against `base`, the sheet's URL.
+pub(crate) fn absolute_urls(css: &str, base: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let mut rest = css;
     while let Some(start) = rest.find("url(\"") {
@@ -183,7 +184,7 @@ fn absolute_urls(css: &str, resolve: impl Fn(&str) -> Option<String>) -> String 
             break;
         };
         let url = &tail[..end];
-        match resolve(url) {
+        match resolve(url, base) {
             Some(absolute) => out.push_str(&absolute),
             None => out.push_str(url),
         }

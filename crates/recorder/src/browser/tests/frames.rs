@@ -11,7 +11,7 @@ use super::{TestResult, apply, as_is};
 use crate::mask::PrivacyConfig;
 
 /// The recorded page after every recorded mutation, as a viewer would have it.
-fn replayed(events: &[EventData]) -> Result<Node, JsValue> {
+pub(super) fn replayed(events: &[EventData]) -> Result<Node, JsValue> {
     let mut tree = None;
     for event in events {
         match event {
@@ -26,7 +26,7 @@ fn replayed(events: &[EventData]) -> Result<Node, JsValue> {
     tree.ok_or_else(|| "no snapshot".into())
 }
 
-fn find(node: &Node, id: NodeId) -> Option<&Node> {
+pub(super) fn find(node: &Node, id: NodeId) -> Option<&Node> {
     if node.id() == id {
         return Some(node);
     }
@@ -34,7 +34,7 @@ fn find(node: &Node, id: NodeId) -> Option<&Node> {
 }
 
 /// The text under `node`, in document order.
-fn text(node: &Node) -> String {
+pub(super) fn text(node: &Node) -> String {
     match node {
         Node::Text { text, .. } => text.clone(),
         other => other.children().iter().map(text).collect(),
