@@ -3,8 +3,8 @@
 //! `cargo test`; it is a measurement, not a test.
 //!
 //! The same scripted minute runs with no recorder, with Sightline (the real loader and recorder
-//! uploading to a real `sightline serve`) and with rrweb (shipping gzip'd JSON every 5 s), twice
-//! each in alternation; main-thread time comes from CDP `Performance.getMetrics`. One more minute
+//! uploading to a real `sightline serve`) and with rrweb (shipping gzip'd JSON every 5 s), three
+//! times each in alternation; main-thread time comes from CDP `Performance.getMetrics`. One more minute
 //! per recorder runs under the JS Self-Profiling API to attribute time and long tasks to the
 //! recorder's own code. Then the initial-snapshot time at 1k and 9k elements and the time to idle
 //! after a burst of 1000×10 inserted nodes, each the median of several page loads. The figures go
@@ -35,8 +35,8 @@ const SNAPSHOT_ELEMENTS: [u64; 2] = [1_000, 9_000];
 const REPEATS: usize = 5;
 /// Page loads per burst figure (it is noisier than the snapshot); the median is kept.
 const BURST_REPEATS: usize = 7;
-/// Scripted minutes per recorder; their mean is kept.
-const MINUTE_ROUNDS: usize = 2;
+/// Scripted minutes per recorder (see `summarize` for what is kept).
+const MINUTE_ROUNDS: usize = 3;
 /// Where the rrweb bundle is installed by `cargo xtask bench recorder`.
 const RRWEB_BUNDLE: &str = "target/tools/rrweb/node_modules/rrweb/dist/rrweb.umd.min.cjs";
 /// Source URLs of each recorder's scripts, for attributing profiler samples.
@@ -409,23 +409,30 @@ impl Bench {
     }
 }
 
-/// One run's figures from its scripted minutes: the mean of each measured quantity, every long
-/// task of every minute, and the per-minute figures under `rounds`.
+/// One run's figures from its scripted minutes: for main-thread times the lowest (work elsewhere
+/// on the machine only ever adds to them), for sizes and counts the mean; every long task of
+/// every minute; and the per-minute figures under `rounds`.
 fn summarize(rounds: Vec<Value>) -> Value {
     let mut run = rounds.first().cloned().unwrap_or(Value::Null);
-    for key in [
-        "script_ms",
-        "task_ms",
-        "cpu_ms",
-        "bytes",
-        "bytes_one_gzip",
-        "events",
-        "segments",
-    ] {
+    let keys = [
+        ("script_ms", true),
+        ("task_ms", true),
+        ("cpu_ms", true),
+        ("bytes", false),
+        ("bytes_one_gzip", false),
+        ("events", false),
+        ("segments", false),
+    ];
+    for (key, lowest) in keys {
         let values: Vec<f64> = rounds.iter().filter_map(|r| r[key].as_f64()).collect();
-        if !values.is_empty() && values.len() == rounds.len() {
-            run[key] = json!(values.iter().sum::<f64>() / values.len() as f64);
+        if values.is_empty() || values.len() != rounds.len() {
+            continue;
         }
+        run[key] = if lowest {
+            json!(values.iter().copied().fold(f64::INFINITY, f64::min))
+        } else {
+            json!(values.iter().sum::<f64>() / values.len() as f64)
+        };
     }
     let long_tasks: Vec<Value> = rounds
         .iter()

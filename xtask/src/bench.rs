@@ -440,8 +440,9 @@ fn print_recorder_notes(figures: &Value, bundles: &Bundles) {
     let (base, ours, theirs) = (&runs["baseline"], &runs["sightline"], &runs["rrweb"]);
     println!("notes:");
     println!(
-        "  bytes and main-thread times: mean of {} scripted minutes per recorder, run in \
-         alternation; script, CPU and task = CDP Performance.getMetrics ScriptDuration, \
+        "  {} scripted minutes per recorder, run in alternation: bytes are their mean, \
+         main-thread times the lowest (work elsewhere on the machine only ever adds time); \
+         script, CPU and task = CDP Performance.getMetrics ScriptDuration, \
          ThreadTime and TaskDuration deltas minus the baseline's (rrweb's include its 5 s \
          JSON + gzip shipping); script and task are wall times, which grow when the machine \
          is busy elsewhere, CPU does not",
