@@ -5,8 +5,8 @@
 use wasm_bindgen::{JsCast, JsValue};
 
 use sightline_protocol::v1::{
-    Compression, Event, EventData, JsError, MouseInteraction, NetworkRequest, Node, SegmentHeader,
-    StackFrame,
+    Breadcrumb, Compression, Event, EventData, JsError, Level, MouseDelta, MouseInteraction,
+    MouseMove, NetworkRequest, Node, SegmentHeader, StackFrame,
 };
 
 /// The replay the fixtures describe.
@@ -133,9 +133,10 @@ pub fn install_with(backend: bool) -> Result<FakeServer, JsValue> {
     })
 }
 
-/// A 10 s replay of a shop page in Chrome 120: a click at the start, a `GET /api/cart` (200)
-/// at 2 s, the user idle, then `POST /api/checkout` failing with a 500 at 6 s, and a JS error
-/// right after.
+/// A 10 s replay of a shop page in Chrome 120: a click at the start, the pointer moving right
+/// for 200 ms, a console log and a console warning at 0.5 s, a `GET /api/cart` (200) at 2 s,
+/// the user idle, then `POST /api/checkout` failing with a 500 at 6 s, and a JS error right
+/// after.
 pub fn segment_bytes() -> Result<Vec<u8>, JsValue> {
     let page = Node::Document {
         id: 1,
@@ -162,6 +163,14 @@ pub fn segment_bytes() -> Result<Vec<u8>, JsValue> {
             response_size: Some(2_048),
         })
     };
+    let console = |level, message: &str| {
+        EventData::Breadcrumb(Breadcrumb {
+            category: "console".into(),
+            level,
+            message: message.into(),
+            data: String::new(),
+        })
+    };
     let events = vec![
         Event::new(
             0,
@@ -185,7 +194,23 @@ pub fn segment_bytes() -> Result<Vec<u8>, JsValue> {
             },
         ),
         Event::new(
-            2_000,
+            0,
+            EventData::MouseMove(MouseMove {
+                x: 10,
+                y: 10,
+                deltas: (0..4)
+                    .map(|_| MouseDelta {
+                        dx: 40,
+                        dy: 10,
+                        dt: 50,
+                    })
+                    .collect(),
+            }),
+        ),
+        Event::new(500, console(Level::Log, "cart loaded")),
+        Event::new(0, console(Level::Warning, "slow response")),
+        Event::new(
+            1_500,
             request("GET", "/api/cart", 200, 80, "1111111111111111"),
         ),
         Event::new(

@@ -203,6 +203,54 @@ pub fn level_name(level: Level) -> &'static str {
     }
 }
 
+/// The groups of console levels the console panel filters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LevelGroup {
+    /// Errors and fatal errors.
+    Error,
+    /// Warnings.
+    Warning,
+    /// Info and plain log messages.
+    Info,
+    /// Debug messages.
+    Debug,
+}
+
+impl LevelGroup {
+    /// Every group, most severe first.
+    pub const ALL: [Self; 4] = [Self::Error, Self::Warning, Self::Info, Self::Debug];
+
+    /// The group a level belongs to.
+    pub fn of(level: Level) -> Self {
+        match level {
+            Level::Fatal | Level::Error => Self::Error,
+            Level::Warning => Self::Warning,
+            Level::Debug => Self::Debug,
+            _ => Self::Info,
+        }
+    }
+
+    /// The group's name, as written in `data-sl-level-filter`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Info => "info",
+            Self::Debug => "debug",
+        }
+    }
+
+    /// The label of the group's filter button.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Error => "Errors",
+            Self::Warning => "Warnings",
+            Self::Info => "Info",
+            Self::Debug => "Debug",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +356,15 @@ mod tests {
             Crumb::for_event(42, &event).map(|c| (c.offset, level_name(c.level), c.message));
         assert_eq!(crumb, Some((42, "warning", "cart is slow".into())));
         assert_eq!(Crumb::for_event(42, &request(500)), None);
+    }
+
+    #[test]
+    fn console_levels_fall_into_the_filter_groups() {
+        assert_eq!(LevelGroup::of(Level::Fatal), LevelGroup::Error);
+        assert_eq!(LevelGroup::of(Level::Error), LevelGroup::Error);
+        assert_eq!(LevelGroup::of(Level::Warning), LevelGroup::Warning);
+        assert_eq!(LevelGroup::of(Level::Log), LevelGroup::Info);
+        assert_eq!(LevelGroup::of(Level::Info), LevelGroup::Info);
+        assert_eq!(LevelGroup::of(Level::Debug), LevelGroup::Debug);
     }
 }

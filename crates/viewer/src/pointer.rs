@@ -12,6 +12,12 @@ pub const MAX_GLIDE_MS: u64 = 500;
 /// How long a click ripple shows.
 pub const RIPPLE_MS: u64 = 600;
 
+/// How far back the optional pointer trail reaches.
+pub const TRAIL_MS: u64 = 800;
+
+/// The trail's spacing between points.
+const TRAIL_STEP_MS: u64 = 40;
+
 /// A pointer position at a moment of the replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PointerSample {
@@ -98,6 +104,19 @@ impl PointerTrack {
         ))
     }
 
+    /// The pointer's path over the [`TRAIL_MS`] before `t`, oldest first, ending where the
+    /// pointer is at `t`; empty when it did not move (nothing to draw).
+    pub fn trail_at(&self, t: u64) -> Vec<(f64, f64)> {
+        let from = t.saturating_sub(TRAIL_MS);
+        let mut points: Vec<(f64, f64)> = (0..=TRAIL_MS / TRAIL_STEP_MS)
+            .map(|k| from + k * TRAIL_STEP_MS)
+            .filter(|at| *at <= t)
+            .filter_map(|at| self.position_at(at))
+            .collect();
+        points.dedup();
+        if points.len() < 2 { Vec::new() } else { points }
+    }
+
     /// The click whose ripple shows at `t`: the latest click at most [`RIPPLE_MS`] before it.
     pub fn click_at(&self, t: u64) -> Option<PointerSample> {
         let next = self.clicks.partition_point(|c| c.offset <= t);
@@ -161,5 +180,28 @@ mod tests {
         let ripple = track.click_at(3_100 + RIPPLE_MS - 1);
         assert_eq!(ripple.map(|c| (c.x, c.y)), Some((400, 300)));
         assert_eq!(track.click_at(3_100 + RIPPLE_MS), None);
+    }
+
+    #[test]
+    fn the_trail_follows_the_recent_path_and_vanishes_at_rest() {
+        let mut track = PointerTrack::new();
+        for (offset, x) in [(1_000, 0), (1_050, 10), (1_100, 20), (1_150, 30)] {
+            track.push_event(
+                offset,
+                &EventData::MouseInteraction {
+                    interaction: MouseInteraction::MouseDown,
+                    id: 1,
+                    x,
+                    y: 5,
+                },
+            );
+        }
+        let trail = track.trail_at(1_150);
+        assert_eq!(trail.last(), Some(&(30.0, 5.0)));
+        assert!(trail.first().is_some_and(|p| p.0 < 10.0), "{trail:?}");
+        assert!(trail.windows(2).all(|w| w[0].0 < w[1].0), "{trail:?}");
+        // Long after the last move the pointer rests: no trail.
+        assert!(track.trail_at(5_000).is_empty());
+        assert!(PointerTrack::new().trail_at(100).is_empty());
     }
 }

@@ -32,6 +32,10 @@ pub(super) struct Controls {
     pub pointer: RwSignal<Option<(f64, f64)>>,
     /// The click whose ripple shows at the playhead.
     pub ripple: RwSignal<Option<PointerSample>>,
+    /// The pointer trail is on (off by default).
+    pub trail_on: RwSignal<bool>,
+    /// The pointer's recent path when the trail is on, oldest first.
+    pub trail: RwSignal<Vec<(f64, f64)>>,
     pub skipped: RwSignal<usize>,
     /// Skip inactivity is on.
     pub skip: RwSignal<bool>,
@@ -74,6 +78,8 @@ impl Controls {
             url: RwSignal::new(None),
             pointer: RwSignal::new(None),
             ripple: RwSignal::new(None),
+            trail_on: RwSignal::new(false),
+            trail: RwSignal::new(Vec::new()),
             skipped: RwSignal::new(0),
             skip: RwSignal::new(true),
             idle: RwSignal::new(Vec::new()),
@@ -105,6 +111,12 @@ impl Controls {
         set_if_changed(self.url, mirror.url().map(str::to_owned));
         set_if_changed(self.pointer, timeline.pointer().position_at(time));
         set_if_changed(self.ripple, timeline.pointer().click_at(time));
+        let trail = if self.trail_on.get_untracked() {
+            timeline.pointer().trail_at(time)
+        } else {
+            Vec::new()
+        };
+        set_if_changed(self.trail, trail);
         if full {
             set_if_changed(self.errors, timeline.errors().to_vec());
             set_if_changed(self.markers, timeline.markers().to_vec());

@@ -10,6 +10,8 @@
 mod backend_loader;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod control_tests;
 mod controls;
 mod error_panel;
 mod metadata_panel;
@@ -394,6 +396,10 @@ pub fn ReplayPlayer(
             false,
         );
     };
+    let toggle_trail = move |_| {
+        controls.trail_on.set(!controls.trail_on.get_untracked());
+        drive(&|_| Step::Nothing, false);
+    };
     let player_root = NodeRef::<leptos::html::Div>::new();
     let fullscreen = move |_| {
         let document = document();
@@ -611,6 +617,15 @@ pub fn ReplayPlayer(
                         on:click=toggle_skip
                     >
                         "Skip inactivity"
+                    </button>
+                    <button
+                        class="toggle"
+                        data-sl-action="trail"
+                        aria-pressed=move || controls.trail_on.get().to_string()
+                        title="Show the pointer's recent path"
+                        on:click=toggle_trail
+                    >
+                        "Trail"
                     </button>
                     <button
                         data-sl-action="fullscreen"

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::controls::Controls;
 use crate::api::format_clock;
-use crate::markers::{MarkerKind, backend_markers, level_name};
+use crate::markers::{LevelGroup, MarkerKind, backend_markers, level_name};
 
 /// The markers along the scrubber: errors, clicks, navigations, failed requests, and the
 /// backend errors with a hover card (title, service, release, status, a link to the event).
@@ -180,7 +180,8 @@ pub(super) fn ActivityGraph(controls: Controls) -> impl IntoView {
     }
 }
 
-/// The recorded mouse pointer over the page, and a ripple where the user clicked. It lies in
+/// The recorded mouse pointer over the page, a ripple where the user clicked and, when turned
+/// on, a trail along its recent path. It lies in
 /// the replayed page's coordinates (inside the scaled screen), never in the page itself.
 #[component]
 pub(super) fn PointerLayer(controls: Controls) -> impl IntoView {
@@ -200,8 +201,23 @@ pub(super) fn PointerLayer(controls: Controls) -> impl IntoView {
             }
         })
     };
+    let trail = move || {
+        let points = controls.trail.get();
+        (!points.is_empty()).then(|| {
+            let points: Vec<String> = points
+                .iter()
+                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .collect();
+            view! {
+                <svg class="trail" data-sl-trail="">
+                    <polyline points=points.join(" ")></polyline>
+                </svg>
+            }
+        })
+    };
     view! {
         <div class="pointer-layer" aria-hidden="true">
+            {trail}
             {ripple}
             <div class="cursor" data-sl-cursor="" style=cursor_style>
                 <svg viewBox="0 0 16 24" width="16" height="24">
@@ -228,11 +244,50 @@ pub(super) fn ConsolePanel(controls: Controls, on_seek: Callback<u64>) -> impl I
             .crumbs
             .with(|crumbs| crumbs.partition_point(|c| c.offset <= time))
     });
+    // The level groups the user turned off.
+    let hidden = RwSignal::new(Vec::<LevelGroup>::new());
+    let filters = LevelGroup::ALL
+        .into_iter()
+        .map(|group| {
+            let count = move || {
+                let time = controls.time.get();
+                controls.crumbs.with(|crumbs| {
+                    crumbs
+                        .iter()
+                        .take_while(|c| c.offset <= time)
+                        .filter(|c| LevelGroup::of(c.level) == group)
+                        .count()
+                })
+            };
+            view! {
+                <button
+                    class="toggle level-filter"
+                    data-sl-level-filter=group.as_str()
+                    aria-pressed=move || (!hidden.with(|h| h.contains(&group))).to_string()
+                    on:click=move |_| {
+                        hidden.update(|h| {
+                            if let Some(at) = h.iter().position(|g| *g == group) {
+                                h.remove(at);
+                            } else {
+                                h.push(group);
+                            }
+                        })
+                    }
+                >
+                    {group.label()}
+                    " "
+                    <span class="count">{count}</span>
+                </button>
+            }
+        })
+        .collect_view();
     let entries = move || {
         let count = shown.get();
+        let hidden = hidden.get();
         controls.crumbs.with(|crumbs| {
             crumbs[..count.min(crumbs.len())]
                 .iter()
+                .filter(|crumb| !hidden.contains(&LevelGroup::of(crumb.level)))
                 .map(|crumb| {
                     let offset = crumb.offset;
                     let level = level_name(crumb.level);
@@ -257,6 +312,9 @@ pub(super) fn ConsolePanel(controls: Controls, on_seek: Callback<u64>) -> impl I
         }
     });
     view! {
+        <div class="level-filters" role="group" aria-label="Console levels">
+            {filters}
+        </div>
         <ol class="console" data-sl-console="" node_ref=list>
             {entries}
         </ol>
