@@ -5,7 +5,9 @@
 //! does, [`hooks`] wraps `history` and `console` transparently and [`network`] `fetch` and
 //! `XMLHttpRequest`; [`snapshot`] and [`mutations`]
 //! serialize the DOM with the ids kept in [`mirror`], masked by the [`privacy`] rules, and
-//! [`upload`] is the browser transport.
+//! [`upload`] is the browser transport. Same-origin [`frames`] are recorded as documents inside
+//! their `<iframe>`; [`checkpoint`] says when full snapshots are retaken and paces serialization
+//! in time slices so that no task of the recorder blocks the page for long.
 
 pub mod api;
 mod checkpoint;
