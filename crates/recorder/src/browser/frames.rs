@@ -5,6 +5,8 @@
 //! this one's: `instanceof` checks (what `dyn_ref` does) reject them, so the recorder tells node
 //! kinds apart by `nodeType` through the helpers here.
 
+use std::cell::Cell;
+
 use js_sys::{Object, Reflect, WeakSet};
 use sightline_protocol::v1::{AddedNode, Mutation, RemovedNode};
 use wasm_bindgen::{JsCast, JsValue};
@@ -60,6 +62,10 @@ pub(crate) fn frame_element(document: &Document) -> Option<Element> {
     element.is_object().then(|| element.unchecked_into())
 }
 
+/// How many times in a row loading frames are checked for a new document (at the recorder's
+/// frame poll interval, about 10 s).
+const MAX_POLLS: u32 = 200;
+
 /// What is listened to in the recorded frames.
 pub(crate) struct Frames {
     /// Each frame document's listeners, with the frame showing it.
@@ -68,6 +74,8 @@ pub(crate) struct Frames {
     loads: Vec<(Element, Listener)>,
     /// The `Element.prototype` of every window whose methods are wrapped.
     hooked: WeakSet,
+    /// Checks for a new frame document since a frame document was last recorded.
+    polls: Cell<u32>,
 }
 
 impl Frames {
@@ -77,12 +85,14 @@ impl Frames {
             documents: Vec::new(),
             loads: Vec::new(),
             hooked: WeakSet::new(),
+            polls: Cell::new(0),
         }
     }
 
     /// Watches the document `document` just recorded in `frame`: user input in it, its CSSOM
     /// and shadow roots, and the frame loading another document.
     pub(crate) fn watch(&mut self, frame: &Element, document: &Document) {
+        self.polls.set(0);
         // Frames gone or showing another document need their listeners no more.
         self.documents.retain(|(frame, document, _)| {
             frame.is_connected() && content_document(frame).is_some_and(|shown| shown == *document)
@@ -125,8 +135,13 @@ impl Frames {
     }
 
     /// Whether a recorded frame may switch to another document soon: its recorded document is
-    /// still loading, or is the empty one a frame shows before its first page arrives.
+    /// still loading, or is the empty one a frame shows before its first page arrives. A frame
+    /// that stays so is left to its `load` event after [`MAX_POLLS`] checks.
     pub(crate) fn loading(&self, mirror: &Mirror) -> bool {
+        if self.polls.get() >= MAX_POLLS {
+            return false;
+        }
+        self.polls.set(self.polls.get() + 1);
         self.loads.iter().any(|(frame, _)| {
             let Some(document) = mirror.frame_document(frame) else {
                 return false;
