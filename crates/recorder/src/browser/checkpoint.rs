@@ -24,8 +24,10 @@ pub(crate) const DEFAULT_CHECKPOINT_INTERVAL_MS: u64 = 30_000;
 /// Serialization time allowed in one task, in ms (after the first snapshot's).
 pub(crate) const SLICE_MS: f64 = 25.0;
 
-/// Serialization time allowed for the first snapshot before the rest is sliced, in ms.
-pub(crate) const FIRST_SNAPSHOT_MS: f64 = 40.0;
+/// Serialization time allowed for the first snapshot before the rest is sliced, in ms. Generous:
+/// a page is only shown once its first snapshot is complete, and the 50 ms rule applies after
+/// it; only really big pages (or a busy machine) get the rest of theirs in slices.
+pub(crate) const FIRST_SNAPSHOT_MS: f64 = 150.0;
 
 /// The window over which mutation records are counted, in ms.
 const FLOOD_WINDOW_MS: u64 = 1_000;
