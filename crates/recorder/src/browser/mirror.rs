@@ -76,6 +76,12 @@ impl Mirror {
         self.since_clock = 0;
     }
 
+    /// Lets serialization take as long as it needs.
+    pub(crate) fn clear_budget(&mut self) {
+        self.deadline = None;
+        self.expired = false;
+    }
+
     /// Whether serialization ran out of time, looking at the clock every [`CLOCK_STRIDE`] calls.
     pub(crate) fn out_of_time(&mut self) -> bool {
         if self.expired {

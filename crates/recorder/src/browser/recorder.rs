@@ -588,6 +588,14 @@ impl Recorder {
     pub(crate) fn flush(&mut self, delivery: Delivery) {
         self.release_throttled();
         self.take_pending_mutations();
+        if delivery == Delivery::Unload && self.mirror.has_deferred() {
+            // No later task will come: what waits for its slice is recorded now.
+            self.mirror.clear_budget();
+            if let Some(mutation) = deferred_additions(&mut self.mirror, &self.privacy) {
+                self.session.record(now(), EventData::Mutation(mutation));
+            }
+            self.observe_new_nodes();
+        }
         if self.session.flush(delivery).is_err() {
             warn_once("Sightline: events could not be encoded", &JsValue::NULL);
         }

@@ -12,6 +12,7 @@ use super::{TestResult, as_is, document, shape, snapshot};
 use crate::browser::mirror::Mirror;
 use crate::browser::privacy::Privacy;
 use crate::browser::recorder::with_recorder;
+use crate::transport::Delivery;
 
 /// The events after the last full snapshot.
 fn since_checkpoint(events: &[EventData]) -> &[EventData] {
@@ -147,6 +148,34 @@ async fn a_mutation_flood_ends_in_a_checkpoint_and_recording_goes_on() -> TestRe
     assert_eq!(
         text(find(&tree, ticker).ok_or("no ticker")?),
         "after the flood"
+    );
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+fn what_waits_for_its_slice_is_recorded_when_the_page_goes_away() -> TestResult {
+    let live = Live::start("<ol id=\"rows\"></ol>", as_is())?;
+    run("const rows = document.getElementById('rows');
+         for (let i = 0; i < 3000; i++) {
+           const row = document.createElement('li');
+           row.innerHTML = '<b>row</b> <i>' + i + '</i>';
+           rows.appendChild(row);
+         }")?;
+    // As on `pagehide`: the observer's records are taken (12,000 nodes take more than a slice
+    // here), then what waits for a later slice is recorded before the upload.
+    with_recorder(|recorder| recorder.flush(Delivery::Unload)).ok_or("not recording")?;
+    assert_eq!(
+        with_recorder(|recorder| recorder.mirror().has_deferred()),
+        Some(false)
+    );
+    let events = live.events()?;
+    let rows = document()?.get_element_by_id("rows").ok_or("no rows")?;
+    let recorded = replayed(&events)?;
+    let recorded = find(&recorded, live.id("#rows")?).ok_or("rows not replayed")?;
+    let privacy = Privacy::new(as_is(), &document()?);
+    assert_eq!(
+        shape(recorded),
+        shape(&snapshot(&privacy, &mut Mirror::new(), &rows)?)
     );
     Ok(())
 }
