@@ -216,3 +216,127 @@ fn a_lost_segment_leaves_a_gap_not_a_broken_page() {
     }
     assert_ne!(pages[pages.len() - 1], pages[pages.len() - 2]);
 }
+
+/// A flood like `tests/fixtures/pages/flood.html`: a thousand blocks added in one task, cut
+/// across three segments that all hold events of that same millisecond, then the same cells
+/// rewritten over and over (text nodes replaced), then the grid emptied.
+fn flood_segments() -> Vec<DecodedSegment> {
+    use sightline_protocol::v1::{
+        AddedNode, Compression, Event, EventData, Mutation, RemovedNode, SegmentHeader,
+    };
+    let start = support::synthetic::START_MS;
+    let page = Node::Document {
+        id: 1,
+        children: vec![Node::element(
+            2,
+            "html",
+            vec![],
+            vec![Node::element(
+                3,
+                "body",
+                vec![],
+                vec![Node::element(
+                    4,
+                    "div",
+                    vec![("id".into(), "grid".into())],
+                    vec![],
+                )],
+            )],
+        )],
+    };
+    let mut next = 10u32;
+    let mut id = || {
+        next += 1;
+        next
+    };
+    let mut cells = Vec::new();
+    let mut adds = Vec::new();
+    for i in 0..1_000 {
+        let block = id();
+        let mut spans = Vec::new();
+        for j in 0..9 {
+            let span = id();
+            let text = id();
+            cells.push((span, text));
+            spans.push(Node::element(
+                span,
+                "span",
+                vec![],
+                vec![Node::text(text, format!("{i}:{j}"))],
+            ));
+        }
+        adds.push(AddedNode {
+            parent_id: 4,
+            next_id: None,
+            node: Node::element(block, "div", vec![("class".into(), "block".into())], spans),
+        });
+    }
+    let mutation = |adds: Vec<AddedNode>, removes: Vec<RemovedNode>| {
+        EventData::Mutation(Mutation {
+            removes,
+            adds,
+            texts: vec![],
+            attributes: vec![],
+        })
+    };
+    let mut events: Vec<(u64, EventData)> = vec![(0, EventData::FullSnapshot { root: page })];
+    // The flood at 500 ms, in batches of 100 blocks.
+    for batch in adds.chunks(100) {
+        events.push((500, mutation(batch.to_vec(), vec![])));
+    }
+    // Churn at 900 ms: 500 cells get a new text node, 20 times, in batches.
+    for round in 0..20 {
+        let mut removes = Vec::new();
+        let mut adds = Vec::new();
+        for (span, text) in cells.iter_mut().take(500) {
+            removes.push(RemovedNode {
+                parent_id: *span,
+                id: *text,
+            });
+            *text = id();
+            adds.push(AddedNode {
+                parent_id: *span,
+                next_id: None,
+                node: Node::text(*text, format!("r{round}")),
+            });
+        }
+        events.push((900, mutation(adds, removes)));
+    }
+    // Cut into segments of 4 events each: many share the flood's millisecond.
+    events
+        .chunks(4)
+        .enumerate()
+        .map(|(index, chunk)| {
+            let mut previous = start;
+            let body: Vec<Event> = chunk
+                .iter()
+                .map(|(offset, data)| {
+                    let dt = (start + offset - previous) as u32;
+                    previous = start + offset;
+                    Event::new(dt, data.clone())
+                })
+                .collect();
+            let header =
+                SegmentHeader::new("f100d000f100d000f100d000f100d000", index as u32, 1, start)
+                    .with_end(previous);
+            let bytes =
+                sightline_protocol::encode_segment(&header, &body, Compression::None).unwrap();
+            decode_segment(&bytes).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_flood_cut_across_segments_at_one_moment_seeks_to_the_page_playing_shows() {
+    assert_seeks_match_playing("flood", &flood_segments(), 200);
+    // Streamed in order while the playhead stands between the flood and the churn.
+    let segments = flood_segments();
+    let expected = played(&segments, &[700]);
+    let mut player = Player::new(Timeline::new(segments[0].header.start));
+    player.push_segment(&segments[0]);
+    player.seek(700);
+    for segment in &segments[1..] {
+        player.push_segment(segment);
+    }
+    assert!(page(&player) == expected[0], "streamed in order, at 700 ms");
+}
