@@ -11,6 +11,10 @@ use sightline_protocol::v1::{
 
 /// The replay the fixtures describe.
 pub const REPLAY: &str = "0123456789abcdef0123456789abcdef";
+
+/// A replay of three segments of which only the first loads: the second is missing (404) and
+/// the third is not a segment.
+pub const REPLAY_WITH_GAPS: &str = "feedfacefeedfacefeedfacefeedface";
 /// The trace id of the page view.
 pub const TRACE: &str = "feedfacefeedfacefeedfacefeedface";
 /// The span id of the request that failed with a 500.
@@ -52,7 +56,7 @@ pub fn install_with(backend: bool) -> Result<FakeServer, JsValue> {
     let real_fetch = js_sys::Reflect::get(&window, &"fetch".into())?;
     let address = window.location().href()?;
     let install = js_sys::Function::new_with_args(
-        "segment, replay, trace, span, event, lonely, backend",
+        "segment, replay, trace, span, event, lonely, backend, gapped",
         r#"
         const linked = {
             id: event, title: "ZeroDivisionError: division by zero", level: "error",
@@ -96,6 +100,14 @@ pub fn install_with(backend: bool) -> Result<FakeServer, JsValue> {
                 environment: "production", urls: ["https://shop.example/"],
             }),
             [`/api/0/replays/${replay}/segments/0`]: { body: segment },
+            [`/api/0/replays/${gapped}/`]: json({
+                id: gapped, segment_count: 3, duration_ms: 30000, started_at_ms: 1000,
+                started_at: "2026-11-26T06:08:50.000Z", release: "shop@1.4.2",
+                environment: "production", urls: ["https://shop.example/"],
+            }),
+            [`/api/0/replays/${gapped}/segments/0`]: { body: segment },
+            [`/api/0/replays/${gapped}/segments/2`]: { body: "not a segment" },
+            [`/api/0/replays/${gapped}/events/`]: json([]),
             [`/api/0/replays/${replay}/events/`]: backend
                 ? json([linked])
                 : { body: '{"error":"database is locked"}', status: 500 },
@@ -123,6 +135,7 @@ pub fn install_with(backend: bool) -> Result<FakeServer, JsValue> {
         JsValue::from(BACKEND_EVENT),
         JsValue::from(LONELY_EVENT),
         JsValue::from(backend),
+        JsValue::from(REPLAY_WITH_GAPS),
     ] {
         args.push(&value);
     }

@@ -1,6 +1,6 @@
 //! Browser tests of the player's chrome against the fake server (see [`crate::fake_server`]):
 //! the five speeds, the keyboard shortcuts, scaling to fit a narrow container, the click ripple
-//! and the optional pointer trail, and the console's level filters.
+//! and the optional pointer trail, and the console's level filters; lost segments.
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -8,7 +8,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::{PlayerOptions, ReplayPlayer};
 use crate::app::Auth;
-use crate::fake_server::{REPLAY, container, find, install, wait_within};
+use crate::fake_server::{REPLAY, REPLAY_WITH_GAPS, container, find, install, wait_within};
 
 fn key(target: &web_sys::Element, key: &str) -> Result<(), JsValue> {
     let init = web_sys::KeyboardEventInit::new();
@@ -136,5 +136,67 @@ async fn speeds_shortcuts_scaling_pointer_and_console_filters_work() -> Result<(
     assert!(console_has("log"), "the log went with the warnings");
     click(&root, "[data-sl-level-filter='warning']")?;
     wait_within(2_000, || console_has("warning"), "warnings back").await?;
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+async fn lost_segments_are_gaps_on_the_timeline_and_the_replay_plays_on() -> Result<(), JsValue> {
+    let _server = install()?;
+    let element = container()?;
+    let _handle = leptos::mount::mount_to(element.clone(), || {
+        provide_context(Auth::fixed(Some("t0k".into())));
+        view! {
+            <ReplayPlayer
+                id=REPLAY_WITH_GAPS.to_owned()
+                start_at=Some(0)
+                focus_event=None
+                options=PlayerOptions { page: true, ..PlayerOptions::default() }
+            />
+        }
+    });
+    let root: web_sys::Element = element.clone().into();
+    let player = find(&root, "[data-sl-player]").ok_or("no player")?;
+    let attr = |name: &str| player.get_attribute(name).unwrap_or_default();
+    wait_within(5_000, || attr("data-sl-state") == "paused", "the replay").await?;
+    let gaps = || {
+        root.query_selector("[data-sl-marker='gap']")
+            .ok()
+            .flatten()
+            .is_some()
+    };
+    wait_within(5_000, gaps, "gap markers").await?;
+    // Both lost segments span from the end of the first one (10 s) to the end (30 s).
+    assert!(
+        find(&root, "[data-sl-gap='10000-30000']").is_some(),
+        "no gap from 10 s to 30 s on the timeline"
+    );
+    let listed = find(&root, "ul.gaps")
+        .and_then(|l| l.text_content())
+        .unwrap_or_default();
+    assert!(
+        listed.contains("Segment 1") && listed.contains("Segment 2"),
+        "the errors panel lists the lost segments: {listed:?}"
+    );
+    // The page of the first segment is shown, and seeking into the gap keeps it.
+    let input: web_sys::HtmlInputElement = find(&root, "[data-sl-scrubber]")
+        .ok_or("no scrubber")?
+        .dyn_into()?;
+    input.set_value("20000");
+    input.dispatch_event(&web_sys::Event::new("input")?)?;
+    wait_within(
+        2_000,
+        || attr("data-sl-time") == "20000",
+        "a seek into the gap",
+    )
+    .await?;
+    let iframe: web_sys::HtmlIFrameElement = find(&root, "[data-sl-player] iframe")
+        .ok_or("no frame")?
+        .dyn_into()?;
+    let body = iframe
+        .content_document()
+        .and_then(|d| d.body())
+        .and_then(|b| b.text_content())
+        .unwrap_or_default();
+    assert!(body.contains("shop"), "the page in the gap: {body:?}");
     Ok(())
 }
