@@ -6,7 +6,10 @@
 //! chrome shows), [`mirror`] keeps the recorded page as an id → node map with the state besides
 //! it (form values, scroll, media, stylesheets), [`sanitize`] decides what of it may reach the
 //! browser, and [`player`] moves a playhead over the timeline (skipping the idle stretches
-//! [`activity`] finds, pausing on a deep link's error). [`shortcuts`] maps keys to player
+//! [`activity`] finds, pausing on a deep link's error). The player keeps copies of the mirror
+//! every few seconds of activity, made as segments arrive, so that a seek anywhere applies at
+//! most a few seconds of events whatever the session's length (`cargo xtask bench seek`
+//! measures it; `tests/replay_fixtures.rs` checks that a seek shows what playing shows). [`shortcuts`] maps keys to player
 //! actions and [`deep_link`] turns an event into "open replay at error".
 //!
 //! The backend errors a session caused ([`backend`], from `GET /api/0/replays/{id}/events/`) are
