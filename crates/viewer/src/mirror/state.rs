@@ -117,15 +117,12 @@ impl DocumentState {
     /// Records CSSOM edits of an element's sheet; a replace is impossible there (browsers throw)
     /// and is skipped. Returns whether anything was recorded.
     pub(crate) fn push_sheet_ops(&mut self, id: NodeId, ops: &[StyleOp]) -> bool {
-        let edits: Vec<StyleOp> = ops
-            .iter()
-            .filter(|op| op.kind != StyleOpKind::Replace)
-            .cloned()
-            .collect();
-        if edits.is_empty() {
+        if ops.is_empty() {
             return false;
         }
-        self.sheet_ops.entry(id).or_default().extend(edits);
+        // A replace (a `<link>`'s captured CSS, or a sheet's rules re-sent after a checkpoint)
+        // is kept in order: it resets the sheet's rules, and the edits after it build on it.
+        self.sheet_ops.entry(id).or_default().extend_from_slice(ops);
         true
     }
 

@@ -218,7 +218,12 @@ pub(super) fn set_adopted(owner: &JsValue, sheets: &Array) {
 /// does not parse) is left out, as the recorded browser would have thrown too.
 fn apply_op(sheet: &JsValue, op: &StyleOp) {
     if op.kind == StyleOpKind::Replace {
-        call(sheet, "replaceSync", &[op.text.as_str().into()]);
+        let owned = Reflect::get(sheet, &"ownerNode".into()).is_ok_and(|owner| owner.is_object());
+        if owned {
+            replace_rules(sheet, &op.text);
+        } else {
+            call(sheet, "replaceSync", &[op.text.as_str().into()]);
+        }
         return;
     }
     let Some((&index, parents)) = op.path.split_last() else {
@@ -241,6 +246,48 @@ fn apply_op(sheet: &JsValue, op: &StyleOp) {
             &[sanitize::css_rule(&op.text).into(), index.into()],
         ),
     }
+}
+
+/// Replaces the rules of an element's sheet (which has no `replaceSync`) by those of `text`,
+/// parsed in a constructed sheet and inserted one by one (imports made inert).
+fn replace_rules(sheet: &JsValue, text: &str) {
+    for index in (0..rule_count(sheet)).rev() {
+        call(sheet, "deleteRule", &[index.into()]);
+    }
+    let Ok(constructor) = Reflect::get(&js_sys::global(), &"CSSStyleSheet".into()) else {
+        return;
+    };
+    let Ok(parser) = Reflect::construct(constructor.unchecked_ref::<Function>(), &Array::new())
+    else {
+        return;
+    };
+    call(&parser, "replaceSync", &[text.into()]);
+    let Ok(parsed) = Reflect::get(&parser, &"cssRules".into()) else {
+        return;
+    };
+    for rule in Array::from(&parsed).iter() {
+        if let Some(css) = Reflect::get(&rule, &"cssText".into())
+            .ok()
+            .and_then(|css| css.as_string())
+        {
+            // At the end, whatever the browser refused before it.
+            let end = rule_count(sheet);
+            call(
+                sheet,
+                "insertRule",
+                &[sanitize::css_rule(&css).into(), end.into()],
+            );
+        }
+    }
+}
+
+/// How many top-level rules `sheet` has (0 when unreadable).
+fn rule_count(sheet: &JsValue) -> u32 {
+    Reflect::get(sheet, &"cssRules".into())
+        .and_then(|rules| Reflect::get(&rules, &"length".into()))
+        .ok()
+        .and_then(|length| length.as_f64())
+        .map_or(0, |length| length as u32)
 }
 
 /// Calls `target[method](...args)`, ignoring failures.
