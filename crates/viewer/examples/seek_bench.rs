@@ -77,13 +77,20 @@ fn main() {
     println!(
         "(page of ~2,500 nodes; ~7 events/s: pointer, cell ticks, feed, clicks, scrolls, inputs;"
     );
-    println!(" a page load with a full snapshot every 20 min; one deflated segment per minute)\n");
+    println!(
+        " a page load with a full snapshot every 20 min, or a single one; one deflated segment per minute)\n"
+    );
     println!(
         "| session | events | path | first frame | load | seek 10% | seek 50% | seek 90% | seek end | 100 random p50 / p95 / max | checkpoints | checkpoint memory |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for minutes in [10u64, 30, 60] {
-        let encoded = synthetic::encoded_segments(minutes * 60_000, minutes);
+    // The last row: an hour on one page, a single full snapshot at its start.
+    for (minutes, reload_minutes) in [(10u64, 20u64), (30, 20), (60, 20), (60, 60)] {
+        let encoded = synthetic::encoded_segments_with_reloads(
+            minutes * 60_000,
+            minutes,
+            reload_minutes * 60_000,
+        );
         for checkpoints in [true, false] {
             let (mut player, first_frame, load_ms) = load(&encoded, checkpoints);
             let held = player.checkpoint_bytes();
@@ -95,7 +102,7 @@ fn main() {
                 .collect();
             let (p50, p95, max) = random_seeks(&mut player);
             println!(
-                "| {minutes} min | {} | {} | {first_frame:.1} ms | {load_ms:.0} ms | {} | {p50:.2} / {p95:.2} / {max:.2} ms | {} | {:.1} MB |",
+                "| {minutes} min, a load every {reload_minutes} min | {} | {} | {first_frame:.1} ms | {load_ms:.0} ms | {} | {p50:.2} / {p95:.2} / {max:.2} ms | {} | {:.1} MB |",
                 player.timeline().events().len(),
                 if checkpoints {
                     "checkpoints"
@@ -109,7 +116,7 @@ fn main() {
         }
     }
     println!(
-        "\n`held`: estimated heap bytes of the mirror copies (nodes shared with the live mirror or"
+        "\n`checkpoint memory`: estimated heap bytes of the mirror copies (nodes shared with the live mirror or"
     );
     println!("between copies counted once; see Player::checkpoint_bytes).");
 }

@@ -137,15 +137,16 @@ impl Page {
     }
 }
 
-/// The events of `duration_ms` of recording, with their offsets from [`START_MS`].
-pub fn events(duration_ms: u64, seed: u64) -> Vec<(u64, EventData)> {
+/// The events of `duration_ms` of recording, with their offsets from [`START_MS`], the page
+/// loaded again every `reload_ms`.
+pub fn events(duration_ms: u64, seed: u64, reload_ms: u64) -> Vec<(u64, EventData)> {
     let mut random = Lcg(seed);
     let mut out = Vec::new();
     let (mut page, mut root) = Page::load(0);
     let mut loads = 0u64;
     let mut t = 0;
     while t < duration_ms {
-        if t == loads * RELOAD_MS {
+        if t == loads * reload_ms {
             if loads > 0 {
                 (page, root) = Page::load(page.next_id);
             }
@@ -283,15 +284,25 @@ fn feed(page: &mut Page, t: u64) -> EventData {
     })
 }
 
-/// The recording cut into one-minute segments, each encoded (deflate) as the recorder uploads
-/// it.
+/// The recording (a page load every 20 minutes) cut into one-minute segments, each encoded
+/// (deflate) as the recorder uploads it.
 ///
 /// # Panics
 /// If the protocol crate cannot encode what it defines (a bug there).
 #[allow(clippy::expect_used)]
 pub fn encoded_segments(duration_ms: u64, seed: u64) -> Vec<Vec<u8>> {
+    encoded_segments_with_reloads(duration_ms, seed, RELOAD_MS)
+}
+
+/// [`encoded_segments`] with a page load every `reload_ms` (a single one when it is longer than
+/// the session).
+///
+/// # Panics
+/// If the protocol crate cannot encode what it defines (a bug there).
+#[allow(clippy::expect_used)]
+pub fn encoded_segments_with_reloads(duration_ms: u64, seed: u64, reload_ms: u64) -> Vec<Vec<u8>> {
     let replay_id = "5e55e55e55e55e55e55e55e55e55e55e";
-    let events = events(duration_ms, seed);
+    let events = events(duration_ms, seed, reload_ms.max(1));
     let mut segments = Vec::new();
     let mut at = 0;
     let mut index = 0u32;
