@@ -15,8 +15,9 @@
 /// text of each stylesheet's rules (`document.styleSheets`, then adopted sheets), so CSSOM edits
 /// are compared too, and form controls carry their state as `:checked=` and `:value=`
 /// pseudo-attributes (masked, a value only for text-like controls); an `<iframe>`'s `src`,
-/// `srcdoc` and `sandbox` are left out (the replay builds frame documents itself). Masking is
-/// idempotent, so a replay of a masked recording compares equal under `arguments[1]` true.
+/// `srcdoc` and `sandbox` are left out (the replay builds frame documents itself), and so is a
+/// `<link>`'s `href` (the replay shows the CSS the recorder captured; its rules are compared).
+/// Masking is idempotent, so a replay of a masked recording compares equal under `arguments[1]` true.
 pub const CANONICAL_DOM_JS: &str = r##"
 const frame = arguments[0] ? document.querySelector(arguments[0]) : null;
 const doc = arguments[0] ? (frame && frame.contentDocument) : document;
@@ -47,6 +48,9 @@ function attribute(element, a) {
 // masked form is itself a valid value (text-like controls); other controls cannot show it.
 // How a frame loads is not compared: the replay builds frame documents itself, inert.
 const FRAME_LOADING = new Set(["src", "srcdoc", "sandbox"]);
+// How a link loads is not compared either: the replay loads the captured CSS instead.
+const loading = (tag, name) =>
+  (tag === "iframe" && FRAME_LOADING.has(name)) || (tag === "link" && name === "href");
 const TEXT_LIKE = new Set(["text", "search", "email", "tel", "url", "password"]);
 function state(node) {
   const tag = node.localName;
@@ -71,7 +75,7 @@ function canon(node) {
   const tag = node.localName;
   if (tag === "script") return undefined;
   const attrs = Array.from(node.attributes)
-    .filter((a) => !(withSheets && tag === "iframe" && FRAME_LOADING.has(a.name)))
+    .filter((a) => !(withSheets && loading(tag, a.name)))
     .map((a) => a.name + "=" + attribute(node, a))
     .sort();
   if (withSheets) attrs.push(...state(node));

@@ -47,6 +47,7 @@
 pub mod activity;
 pub mod api;
 pub mod backend;
+pub mod css_head;
 pub mod deep_link;
 pub mod error_list;
 pub mod markers;

@@ -11,10 +11,15 @@
 //! CSSOM edits, adopted sheets) is applied once the nodes are in place.
 //!
 //! Nothing is added to the recorded page (no `<base>`), so the replayed DOM equals the recorded
-//! one; relative URLs therefore resolve against the viewer's address.
+//! one; relative URLs therefore resolve against the viewer's address. One attribute differs: a
+//! `<link>` whose CSS the recorder captured points at that CSS (a `data:` URL), never at the
+//! recorded site (see `render/link.rs`).
 
+mod link;
 mod state;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod link_tests;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests;
 
@@ -29,6 +34,7 @@ use crate::mirror::{Change, Mirror, NodeKind};
 use crate::player::Step;
 use crate::sanitize;
 
+use self::link::CapturedLink;
 use self::state::LiveSheet;
 
 const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
@@ -45,6 +51,8 @@ pub struct Renderer {
     /// Constructed sheets, one per document that adopts them (a sheet belongs to the window that
     /// constructed it), keyed by `(document id, style id)`.
     constructed: HashMap<(NodeId, u32), LiveSheet>,
+    /// Links rendered from the CSS the recorder captured rather than from their `href`.
+    captured_links: HashMap<NodeId, CapturedLink>,
 }
 
 impl Renderer {
@@ -56,6 +64,7 @@ impl Renderer {
             nodes: HashMap::new(),
             element_sheets: HashMap::new(),
             constructed: HashMap::new(),
+            captured_links: HashMap::new(),
         }
     }
 
@@ -73,6 +82,7 @@ impl Renderer {
         self.nodes.clear();
         self.element_sheets.clear();
         self.constructed.clear();
+        self.captured_links.clear();
         clear_children(&self.document);
         let Some(root) = mirror.root() else {
             state::set_adopted(&self.document, &js_sys::Array::new());
@@ -144,6 +154,7 @@ impl Renderer {
                 .retain(|id, _| mirror.node(*id).is_some());
             self.constructed
                 .retain(|(document, _), _| mirror.node(*document).is_some());
+            self.retain_captured_links(mirror);
         }
         if reflowed {
             // The browser's scroll anchoring shifts scrolled boxes when content changes above
@@ -254,7 +265,10 @@ impl Renderer {
         else {
             return false;
         };
-        if sanitize::is_fixed_attribute(tag, name) {
+        if sanitize::is_fixed_attribute(tag, name)
+            || (name.eq_ignore_ascii_case("href") && link::is_captured(mirror, id))
+        {
+            // A link with captured CSS keeps showing it, never fetching its `href`.
             return true;
         }
         if sanitize::is_value_property(tag, name) {
@@ -336,8 +350,12 @@ impl Renderer {
                     other => document.create_element_ns(Some(other.uri()), tag),
                 }
                 .ok()?;
+                // A link with captured CSS gets it as its `href` once in place (`finish`).
+                let captured = link::is_captured(mirror, id);
                 for (name, value) in sanitize::attributes(tag, attributes) {
-                    set_attribute(&element, name, value);
+                    if !(captured && name.eq_ignore_ascii_case("href")) {
+                        set_attribute(&element, name, value);
+                    }
                 }
                 element.into()
             }

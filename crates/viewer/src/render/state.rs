@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlMediaElement, ScrollBehavior, ScrollToOptions};
 
 use super::Renderer;
+use crate::css_head::{self, HeadRule};
 use crate::mirror::{Mirror, NodeKind};
 use crate::sanitize;
 
@@ -102,13 +103,16 @@ impl Renderer {
 
     /// Brings a `<style>`/`<link>` element's sheet in line with the mirror's CSSOM edits.
     pub(super) fn sync_element_sheet(&mut self, mirror: &Mirror, id: NodeId) {
-        let Some(node) = self.nodes.get(&id) else {
+        let Some(node) = self.nodes.get(&id).cloned() else {
             return;
         };
-        let sheet = match Reflect::get(node, &"sheet".into()) {
-            Ok(sheet) if sheet.is_object() => sheet,
-            // Not in a document, or a link that has not loaded.
-            _ => return,
+        let sheet = Reflect::get(&node, &"sheet".into())
+            .ok()
+            .filter(JsValue::is_object);
+        self.sync_captured_link(mirror, id, &node);
+        // Not in a document, or a link that has not loaded.
+        let Some(sheet) = sheet else {
+            return;
         };
         let ops = mirror
             .state()
@@ -216,7 +220,7 @@ pub(super) fn set_adopted(owner: &JsValue, sheets: &Array) {
 /// Applies one CSSOM edit to `sheet`. Index paths reach into grouping rules (`@media`,
 /// `@supports`) through their `cssRules`; an edit the browser refuses (a stale index, a rule it
 /// does not parse) is left out, as the recorded browser would have thrown too.
-fn apply_op(sheet: &JsValue, op: &StyleOp) {
+pub(super) fn apply_op(sheet: &JsValue, op: &StyleOp) {
     if op.kind == StyleOpKind::Replace {
         let owned = Reflect::get(sheet, &"ownerNode".into()).is_ok_and(|owner| owner.is_object());
         if owned {
@@ -254,31 +258,42 @@ fn replace_rules(sheet: &JsValue, text: &str) {
     for index in (0..rule_count(sheet)).rev() {
         call(sheet, "deleteRule", &[index.into()]);
     }
+    for css in parsed_rules(text) {
+        // At the end, whatever the browser refused before it.
+        let end = rule_count(sheet);
+        call(sheet, "insertRule", &[css.into(), end.into()]);
+    }
+}
+
+/// The rules of CSS `text` as the browser parses them (in a constructed sheet), each as its
+/// serialized text, imports made inert.
+pub(super) fn parsed_rules(text: &str) -> Vec<String> {
     let Ok(constructor) = Reflect::get(&js_sys::global(), &"CSSStyleSheet".into()) else {
-        return;
+        return Vec::new();
     };
     let Ok(parser) = Reflect::construct(constructor.unchecked_ref::<Function>(), &Array::new())
     else {
-        return;
+        return Vec::new();
     };
     call(&parser, "replaceSync", &[text.into()]);
     let Ok(parsed) = Reflect::get(&parser, &"cssRules".into()) else {
-        return;
+        return Vec::new();
     };
-    for rule in Array::from(&parsed).iter() {
-        if let Some(css) = Reflect::get(&rule, &"cssText".into())
-            .ok()
-            .and_then(|css| css.as_string())
-        {
-            // At the end, whatever the browser refused before it.
-            let end = rule_count(sheet);
-            call(
-                sheet,
-                "insertRule",
-                &[sanitize::css_rule(&css).into(), end.into()],
-            );
+    let parsed = Array::from(&parsed);
+    let mut parsed = parsed
+        .iter()
+        .filter_map(|rule| Reflect::get(&rule, &"cssText".into()).ok()?.as_string())
+        .map(|css| sanitize::css_rule(&css).to_owned());
+    // A constructed sheet drops imports: each is put back, inert, where it stood.
+    let mut rules = Vec::new();
+    for head in css_head::head_rules(text) {
+        match head {
+            HeadRule::Import => rules.push(sanitize::INERT_IMPORT.to_owned()),
+            HeadRule::Layer => rules.extend(parsed.next()),
         }
     }
+    rules.extend(parsed);
+    rules
 }
 
 /// How many top-level rules `sheet` has (0 when unreadable).

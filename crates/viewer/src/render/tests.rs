@@ -28,7 +28,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 type TestResult = Result<(), JsValue>;
 
-fn el(id: u32, tag: &str, attributes: &[(&str, &str)], children: Vec<Node>) -> Node {
+pub(super) fn el(id: u32, tag: &str, attributes: &[(&str, &str)], children: Vec<Node>) -> Node {
     let attributes = attributes
         .iter()
         .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
@@ -208,7 +208,7 @@ fn timeline() -> Timeline {
 }
 
 /// A sandboxed iframe in the runner's page, like the player's.
-fn replay_document() -> Result<Document, JsValue> {
+pub(super) fn replay_document() -> Result<Document, JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
