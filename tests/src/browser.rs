@@ -150,6 +150,26 @@ impl Browser {
         )
     }
 
+    /// Uploads what the page's recorder holds (`Sightline.flush()`) and returns its replay id.
+    ///
+    /// # Errors
+    /// When the flush fails or the page has no replay.
+    pub fn flush_recording(&self) -> Result<String> {
+        let outcome = self.eval_async(
+            "const done = arguments[0];
+             Sightline.flush().then(() => done({ id: Sightline.getReplayId() }),
+                                    (e) => done({ error: String(e) }));",
+            &[],
+        )?;
+        if let Some(error) = outcome["error"].as_str() {
+            anyhow::bail!("Sightline.flush() failed: {error}");
+        }
+        match outcome["id"].as_str() {
+            Some(id) if sightline_protocol::v1::is_hex_id(id, 32) => Ok(id.to_owned()),
+            _ => anyhow::bail!("the page has no replay id: {outcome}"),
+        }
+    }
+
     /// Runs an asynchronous script whose last argument is the callback that ends it.
     ///
     /// # Errors

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
+use sightline_protocol::{DecodedSegment, decode_segment};
 
 /// The project root (holds `www/`, `pkg/`, `target/viewer/`).
 pub fn project_root() -> PathBuf {
@@ -136,6 +137,50 @@ impl Server {
             .with_config()
             .limit(64 << 20)
             .read_to_vec()?)
+    }
+}
+
+impl Server {
+    /// Every stored segment of `replay_id`, decoded, in index order.
+    ///
+    /// # Errors
+    /// When the replay is unknown or a segment does not decode.
+    pub fn segments(&self, replay_id: &str) -> Result<Vec<DecodedSegment>> {
+        let (status, replay) = self.api(&format!("/api/0/replays/{replay_id}/"))?;
+        if status != 200 {
+            bail!("GET replay {replay_id} answered {status}: {replay}");
+        }
+        let count = replay["segment_count"].as_u64().context("segment_count")?;
+        (0..count)
+            .map(|index| {
+                let bytes =
+                    self.api_bytes(&format!("/api/0/replays/{replay_id}/segments/{index}"))?;
+                Ok(decode_segment(&bytes)?)
+            })
+            .collect()
+    }
+
+    /// The backend events linked to `replay_id`, once there are at least `count` (30 s at most).
+    ///
+    /// # Errors
+    /// When fewer are linked in time.
+    pub fn linked_events(&self, replay_id: &str, count: usize) -> Result<Vec<Value>> {
+        let path = format!("/api/0/replays/{replay_id}/events/");
+        crate::wait_for(
+            &format!("{count} backend events linked to {replay_id}"),
+            Duration::from_secs(30),
+            || {
+                let (status, events) = self.api(&path)?;
+                Ok((status == 200)
+                    .then(|| {
+                        events
+                            .as_array()
+                            .filter(|list| list.len() >= count)
+                            .cloned()
+                    })
+                    .flatten())
+            },
+        )
     }
 }
 

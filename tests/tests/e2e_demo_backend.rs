@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
 use serde_json::Value;
+use sightline_protocol::encode_segment;
 use sightline_protocol::v1::{Compression, Event, EventData, NetworkRequest, SegmentHeader};
-use sightline_protocol::{decode_segment, encode_segment};
 use sightline_tests::browser::Browser;
 use sightline_tests::server::{SHOP_ENVIRONMENT, SHOP_RELEASE, Server, Shop};
 use sightline_tests::wait_for;
@@ -227,33 +227,17 @@ fn clicking_checkout_in_the_shop_links_the_backend_500_to_the_session() -> Resul
         "document.querySelector('#notice.error')",
         Duration::from_secs(10),
     )?;
-    let replay_id = browser.eval_async(
-        "const done = arguments[0]; Sightline.flush().then(() => done(Sightline.getReplayId()), (e) => done('flush failed: ' + e));",
-        &[],
-    )?;
-    let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
-    let linked = wait_for(
-        "the shop's 500 to be linked to the session",
-        Duration::from_secs(30),
-        || {
-            let (status, events) = server.api(&format!("/api/0/replays/{replay_id}/events/"))?;
-            Ok((status == 200)
-                .then(|| events.as_array().and_then(|list| list.first().cloned()))
-                .flatten())
-        },
-    )?;
+    let replay_id = browser.flush_recording()?;
+    let linked = server.linked_events(&replay_id, 1)?.swap_remove(0);
     println!(
         "checkout click → backend 500 linked to the replay: {} ms",
         clicked.elapsed().as_millis()
     );
 
     // The recorded request is the one the event is tied to.
-    let (_, replay) = server.api(&format!("/api/0/replays/{replay_id}/"))?;
-    let count = replay["segment_count"].as_u64().context("segment_count")?;
     let mut checkout = None;
-    for index in 0..count {
-        let bytes = server.api_bytes(&format!("/api/0/replays/{replay_id}/segments/{index}"))?;
-        for event in decode_segment(&bytes)?.events {
+    for segment in server.segments(&replay_id)? {
+        for event in segment.events {
             if let EventData::NetworkRequest(request) = event.data
                 && request.url.ends_with("/api/checkout")
             {

@@ -12,7 +12,6 @@ use anyhow::{Context as _, Result, ensure};
 use serde_json::{Value, json};
 use sightline_tests::browser::Browser;
 use sightline_tests::server::{Server, Shop, project_root};
-use sightline_tests::wait_for;
 
 /// The background of a failed or 5xx request row (`www/viewer/index.html`), as RGB.
 const HIGHLIGHT_RGB: [u64; 3] = [0xfd, 0xee, 0xf0];
@@ -35,21 +34,8 @@ fn record_failing_checkout(
         "document.querySelector('#notice.error')",
         Duration::from_secs(10),
     )?;
-    let replay_id = browser.eval_async(
-        "const done = arguments[0]; Sightline.flush().then(() => done(Sightline.getReplayId()), (e) => done('flush failed: ' + e));",
-        &[],
-    )?;
-    let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
-    let linked = wait_for(
-        "the shop's 500 to be linked to the session",
-        Duration::from_secs(30),
-        || {
-            let (status, events) = server.api(&format!("/api/0/replays/{replay_id}/events/"))?;
-            Ok((status == 200)
-                .then(|| events.as_array().and_then(|list| list.first().cloned()))
-                .flatten())
-        },
-    )?;
+    let replay_id = browser.flush_recording()?;
+    let linked = server.linked_events(&replay_id, 1)?.swap_remove(0);
     Ok((replay_id, linked))
 }
 

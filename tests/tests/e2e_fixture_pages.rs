@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail, ensure};
 use serde_json::{Value, json};
-use sightline_protocol::decode_segment;
 use sightline_tests::browser::Browser;
 use sightline_tests::dom::CANONICAL_DOM_JS;
 use sightline_tests::pages::PageServer;
@@ -62,20 +61,14 @@ fn page_replays_as_recorded(page: &str, secrets: &[&str]) -> Result<()> {
         moments.push(capture(&browser)?);
     }
     end_moment(&browser, &mut moments)?;
-    let replay_id = browser.eval_async(
-        "const done = arguments[0];
-         Sightline.flush().then(() => done(Sightline.getReplayId()), (e) => done('flush failed: ' + e));",
-        &[],
-    )?;
-    let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
+    let replay_id = browser.flush_recording()?;
     let stem = page.trim_end_matches(".html");
     browser.screenshot(&project_root().join(format!("target/e2e/fixture-{stem}-live.png")))?;
 
     let (status, replay) = server.api(&format!("/api/0/replays/{replay_id}/"))?;
     ensure!(status == 200, "GET replay answered {status}: {replay}");
     let started = replay["started_at_ms"].as_u64().context("started_at_ms")?;
-    let segments = replay["segment_count"].as_u64().context("segment_count")?;
-    assert_private(&server, &replay_id, segments, secrets)?;
+    assert_private(&server, &replay_id, secrets)?;
 
     for (index, moment) in moments.iter().enumerate() {
         let offset = moment.at_ms.saturating_sub(started);
@@ -138,11 +131,9 @@ fn end_moment(browser: &Browser, moments: &mut [Moment]) -> Result<()> {
 }
 
 /// Fails when any of `secrets` appears in the decoded events of the replay's segments.
-fn assert_private(server: &Server, replay_id: &str, segments: u64, secrets: &[&str]) -> Result<()> {
+fn assert_private(server: &Server, replay_id: &str, secrets: &[&str]) -> Result<()> {
     let mut uploaded = String::new();
-    for index in 0..segments {
-        let bytes = server.api_bytes(&format!("/api/0/replays/{replay_id}/segments/{index}"))?;
-        let segment = decode_segment(&bytes)?;
+    for segment in server.segments(replay_id)? {
         uploaded.push_str(&String::from_utf8_lossy(&sightline_protocol::encode_body(
             &segment.events,
         )?));

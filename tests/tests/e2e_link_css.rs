@@ -48,12 +48,7 @@ fn linked_stylesheet_replays_without_its_server() -> Result<()> {
         .eval("return Date.now()", &[])?
         .as_u64()
         .context("Date.now()")?;
-    let replay_id = browser.eval_async(
-        "const done = arguments[0];
-         Sightline.flush().then(() => done(Sightline.getReplayId()), (e) => done('flush failed: ' + e));",
-        &[],
-    )?;
-    let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
+    let replay_id = browser.flush_recording()?;
     // The recorded site is gone: its stylesheet can no longer be fetched.
     drop(pages);
 

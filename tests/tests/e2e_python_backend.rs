@@ -15,24 +15,17 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
 use serde_json::Value;
-use sightline_protocol::decode_segment;
 use sightline_protocol::v1::{EventData, NetworkRequest, is_hex_id};
 use sightline_tests::browser::Browser;
 use sightline_tests::python::{Backend, sdk_python, skipped};
 use sightline_tests::server::{Server, project_root};
-use sightline_tests::wait_for;
 
 /// The checkout requests the recorder uploaded for `replay_id`, in order, and every segment's
 /// events as MessagePack text (for privacy checks).
 fn recorded_checkouts(server: &Server, replay_id: &str) -> Result<(Vec<NetworkRequest>, String)> {
-    let (status, replay) = server.api(&format!("/api/0/replays/{replay_id}/"))?;
-    ensure!(status == 200, "GET replay answered {status}: {replay}");
-    let count = replay["segment_count"].as_u64().context("segment_count")?;
     let mut checkouts = Vec::new();
     let mut uploaded = String::new();
-    for index in 0..count {
-        let bytes = server.api_bytes(&format!("/api/0/replays/{replay_id}/segments/{index}"))?;
-        let segment = decode_segment(&bytes)?;
+    for segment in server.segments(replay_id)? {
         uploaded.push_str(&String::from_utf8_lossy(&sightline_protocol::encode_body(
             &segment.events,
         )?));
@@ -69,12 +62,7 @@ fn backend_500s_link_to_the_browser_session(venv: &str, brotli: bool) -> Result<
         "document.getElementById('status').textContent.includes('xhr 500')",
         Duration::from_secs(15),
     )?;
-    let replay_id = browser.eval_async(
-        "const done = arguments[0];
-         Sightline.flush().then(() => done(Sightline.getReplayId()), (e) => done('flush failed: ' + e));",
-        &[],
-    )?;
-    let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
+    let replay_id = browser.flush_recording()?;
     ensure!(
         is_hex_id(&replay_id, 32),
         "unexpected replay id {replay_id}"
@@ -113,12 +101,7 @@ fn backend_500s_link_to_the_browser_session(venv: &str, brotli: bool) -> Result<
     );
 
     // The server: both backend errors linked to this replay and to their own request.
-    let path = format!("/api/0/replays/{replay_id}/events/");
-    let events = wait_for("both backend events", Duration::from_secs(30), || {
-        let (status, events) = server.api(&path)?;
-        ensure!(status == 200, "GET {path} answered {status}: {events}");
-        Ok(events.as_array().filter(|list| list.len() >= 2).cloned())
-    })?;
+    let events = server.linked_events(&replay_id, 2)?;
     assert_eq!(events.len(), 2, "{events:?}");
     let mut linked_spans = BTreeSet::new();
     for linked in &events {

@@ -65,11 +65,7 @@ fn record_demo_session(
     )?;
     // Let the unhandled rejection fire before flushing.
     browser.eval_async("setTimeout(arguments[0], 300)", &[])?;
-    let replay_id = browser.eval_async(
-        "const done = arguments[0]; Sightline.flush().then(() => done(Sightline.getReplayId()), (e) => done('flush failed: ' + e));",
-        &[],
-    )?;
-    let replay_id = replay_id.as_str().context("no replay id")?.to_owned();
+    let replay_id = browser.flush_recording()?;
     ensure!(replay_id.len() == 32, "unexpected replay id {replay_id}");
     let dom = browser.eval(
         CANONICAL_DOM_JS,
@@ -187,16 +183,7 @@ fn record_store_and_replay(privacy: Privacy) -> Result<String> {
     );
     // The shop's backend reported its 500 with the sentry crate; once linked, the replay lists it
     // after the page's own error.
-    let backend_error = wait_for(
-        "the backend's 500 to be linked to the replay",
-        Duration::from_secs(30),
-        || {
-            let (status, events) = server.api(&format!("/api/0/replays/{replay_id}/events/"))?;
-            Ok((status == 200)
-                .then(|| events.as_array().and_then(|list| list.first().cloned()))
-                .flatten())
-        },
-    )?;
+    let backend_error = server.linked_events(&replay_id, 1)?.swap_remove(0);
     let (_, replay) = server.api(&format!("/api/0/replays/{replay_id}/"))?;
     assert_eq!(
         replay["error_ids"],

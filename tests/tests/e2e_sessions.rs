@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use sightline_protocol::decode_segment;
 use sightline_protocol::v1::EventData;
 use sightline_tests::browser::Browser;
 use sightline_tests::pages::PageServer;
@@ -26,19 +25,16 @@ fn flushed_replay_id(browser: &Browser) -> Result<String> {
 
 /// Every stored segment of `replay`: (index, events).
 fn segments(server: &Server, replay: &str) -> Result<Vec<(u32, Vec<EventData>)>> {
-    let (status, body) = server.api(&format!("/api/0/replays/{replay}/"))?;
-    ensure!(status == 200, "replay {replay}: {status} {body}");
-    let count = body["segment_count"].as_u64().context("segment_count")?;
-    let mut out = Vec::new();
-    for index in 0..count {
-        let bytes = server.api_bytes(&format!("/api/0/replays/{replay}/segments/{index}"))?;
-        let segment = decode_segment(&bytes)?;
-        out.push((
-            segment.header.index,
-            segment.events.into_iter().map(|e| e.data).collect(),
-        ));
-    }
-    Ok(out)
+    Ok(server
+        .segments(replay)?
+        .into_iter()
+        .map(|segment| {
+            (
+                segment.header.index,
+                segment.events.into_iter().map(|e| e.data).collect(),
+            )
+        })
+        .collect())
 }
 
 #[test]
