@@ -36,19 +36,36 @@ pub struct Report {
     pub server: PathBuf,
     /// The demo shop's backend, `sightline-demo-shop`.
     pub demo_shop: PathBuf,
-    files: Vec<(&'static str, PathBuf)>,
+    files: Vec<(String, PathBuf)>,
 }
 
 impl Report {
+    /// Lists the recorder's files (the JS snippets included) before the viewer's.
+    fn recorder_first(mut self) -> Self {
+        self.files
+            .sort_by_key(|(label, _)| !label.starts_with("recorder"));
+        self
+    }
+
     /// Prints the bundle sizes, raw and after `gzip -9`.
     pub fn print(&self) {
         println!("built {}", self.server.display());
         println!("built {}", self.demo_shop.display());
-        println!("{:<44} {:>10} {:>10}", "bundle file", "bytes", "gzip -9");
+        println!("{:<52} {:>10} {:>10}", "bundle file", "bytes", "gzip -9");
+        let (mut recorder_raw, mut recorder_gzip) = (0, 0);
         for (label, path) in &self.files {
             let bytes = std::fs::read(path).unwrap_or_default();
-            println!("{label:<44} {:>10} {:>10}", bytes.len(), gzip_size(&bytes));
+            let gzip = gzip_size(&bytes);
+            if label.starts_with("recorder") {
+                recorder_raw += bytes.len();
+                recorder_gzip += gzip;
+            }
+            println!("{label:<52} {:>10} {gzip:>10}", bytes.len());
         }
+        println!(
+            "{:<52} {recorder_raw:>10} {recorder_gzip:>10}",
+            "recorder, everything a page loads"
+        );
     }
 }
 
@@ -81,7 +98,7 @@ pub fn all(profile: Profile) -> Result<Report> {
             .join("target")
             .join(profile.dir())
             .join("sightline-demo-shop"),
-        files: vec![
+        files: [
             (
                 "recorder pkg/sightline_recorder_bg.wasm",
                 pkg.join("sightline_recorder_bg.wasm"),
@@ -102,8 +119,35 @@ pub fn all(profile: Profile) -> Result<Report> {
                 "viewer target/viewer/sightline_viewer.js",
                 viewer.join("sightline_viewer.js"),
             ),
-        ],
-    })
+        ]
+        .into_iter()
+        .map(|(label, path)| (label.to_owned(), path))
+        .chain(snippets(&pkg))
+        .collect::<Vec<_>>(),
+    }
+    .recorder_first())
+}
+
+/// The JS snippets wasm-bindgen copied under `pkg/snippets/` (the recorder's page hooks), which
+/// a page loads too.
+fn snippets(pkg: &Path) -> Vec<(String, PathBuf)> {
+    let mut found = Vec::new();
+    let mut dirs = vec![pkg.join("snippets")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.filter_map(|entry| entry.ok().map(|entry| entry.path())) {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "js") {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                found.push((format!("recorder pkg/snippets/…/{name}"), path));
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Compiles `package` to wasm, generates its JS bindings into `out_dir` and shrinks it.
