@@ -285,3 +285,39 @@ pub async fn wait_within(
 pub fn find(root: &web_sys::Element, selector: &str) -> Option<web_sys::Element> {
     root.query_selector(selector).ok().flatten()
 }
+
+/// Mounts the replay page's player for `replay`, opened at `start_at` ms with a token, into a
+/// new container; returns the mount handle (unmounts when dropped) and the container.
+pub fn mount_player(
+    replay: &'static str,
+    start_at: u64,
+) -> Result<(impl Drop + use<>, web_sys::Element), JsValue> {
+    use crate::app::Auth;
+    use crate::player_view::{PlayerOptions, ReplayPlayer};
+    use leptos::prelude::*;
+
+    let element = container()?;
+    let handle = leptos::mount::mount_to(element.clone(), move || {
+        provide_context(Auth::fixed(Some("t0k".into())));
+        view! {
+            <ReplayPlayer
+                id=replay.to_owned()
+                start_at=Some(start_at)
+                focus_event=None
+                options=PlayerOptions { page: true, ..PlayerOptions::default() }
+            />
+        }
+    });
+    Ok((handle, element.into()))
+}
+
+/// The player under `root`, once it has loaded and paused (5 s at most).
+pub async fn paused_player(root: &web_sys::Element) -> Result<web_sys::Element, JsValue> {
+    wait_within(
+        5_000,
+        || find(root, "[data-sl-player][data-sl-state=paused]").is_some(),
+        "the replay",
+    )
+    .await?;
+    find(root, "[data-sl-player]").ok_or_else(|| "no player".into())
+}

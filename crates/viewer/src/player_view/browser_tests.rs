@@ -6,11 +6,10 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-use super::{PlayerOptions, ReplayPlayer};
 use crate::app::{AppRoutes, Auth};
 use crate::fake_server::{
     BACKEND_EVENT, FAILED_AT, FAILED_SPAN, LONELY_EVENT, REPLAY, container, find, install,
-    wait_within,
+    mount_player, paused_player, wait_within,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -29,22 +28,9 @@ fn click(element: Option<web_sys::Element>, what: &str) -> Result<(), JsValue> {
 async fn the_backend_error_is_on_the_timeline_and_inline_in_its_failing_request()
 -> Result<(), JsValue> {
     let _server = install()?;
-    let element = container()?;
-    let handle = leptos::mount::mount_to(element.clone(), || {
-        provide_context(Auth::fixed(Some("t0k".into())));
-        view! {
-            <ReplayPlayer
-                id=REPLAY.to_owned()
-                start_at=Some(1_000)
-                focus_event=None
-                options=PlayerOptions { page: true, ..PlayerOptions::default() }
-            />
-        }
-    });
-    let root: web_sys::Element = element.clone().into();
-    let player = find(&root, "[data-sl-player]").ok_or("no player")?;
+    let (handle, root) = mount_player(REPLAY, 1_000)?;
+    let player = paused_player(&root).await?;
     let attr = |name: &str| player.get_attribute(name).unwrap_or_default();
-    wait_within(5_000, || attr("data-sl-state") == "paused", "the replay").await?;
 
     // The marker sits at the failing request's client time and says what, where and which
     // release; its card links to the event.
@@ -163,7 +149,7 @@ async fn the_backend_error_is_on_the_timeline_and_inline_in_its_failing_request(
     assert_eq!(text(find(&root, "[data-sl-meta='release']")), "shop@1.4.2");
 
     drop(handle);
-    element.remove();
+    root.remove();
     Ok(())
 }
 
@@ -307,19 +293,7 @@ async fn an_embedded_player_opened_at_a_backend_error_pauses_on_it_and_links_to_
 #[wasm_bindgen_test]
 async fn without_the_backend_errors_the_player_still_plays_and_says_why() -> Result<(), JsValue> {
     let _server = crate::fake_server::install_with(false)?;
-    let element = container()?;
-    let handle = leptos::mount::mount_to(element.clone(), || {
-        provide_context(Auth::fixed(Some("t0k".into())));
-        view! {
-            <ReplayPlayer
-                id=REPLAY.to_owned()
-                start_at=Some(5_000)
-                focus_event=None
-                options=PlayerOptions { page: true, ..PlayerOptions::default() }
-            />
-        }
-    });
-    let root: web_sys::Element = element.clone().into();
+    let (handle, root) = mount_player(REPLAY, 5_000)?;
     wait_within(
         5_000,
         || find(&root, "[data-sl-backend-failure]").is_some(),
@@ -342,6 +316,6 @@ async fn without_the_backend_errors_the_player_still_plays_and_says_why() -> Res
     assert!(find(&root, "[data-sl-error-source='js']").is_some());
 
     drop(handle);
-    element.remove();
+    root.remove();
     Ok(())
 }

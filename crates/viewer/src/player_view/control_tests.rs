@@ -8,7 +8,9 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::{PlayerOptions, ReplayPlayer};
 use crate::app::Auth;
-use crate::fake_server::{REPLAY, REPLAY_WITH_GAPS, container, find, install, wait_within};
+use crate::fake_server::{
+    REPLAY, REPLAY_WITH_GAPS, container, find, install, mount_player, paused_player, wait_within,
+};
 
 fn key(target: &web_sys::Element, key: &str) -> Result<(), JsValue> {
     let init = web_sys::KeyboardEventInit::new();
@@ -45,9 +47,8 @@ async fn speeds_shortcuts_scaling_pointer_and_console_filters_work() -> Result<(
         }
     });
     let root: web_sys::Element = element.clone().into();
-    let player = find(&root, "[data-sl-player]").ok_or("no player")?;
+    let player = paused_player(&root).await?;
     let attr = |name: &str| player.get_attribute(name).unwrap_or_default();
-    wait_within(5_000, || attr("data-sl-state") == "paused", "the replay").await?;
 
     // Speeds 1× to 16×; the number keys pick them.
     let select: web_sys::HtmlSelectElement =
@@ -142,22 +143,9 @@ async fn speeds_shortcuts_scaling_pointer_and_console_filters_work() -> Result<(
 #[wasm_bindgen_test]
 async fn lost_segments_are_gaps_on_the_timeline_and_the_replay_plays_on() -> Result<(), JsValue> {
     let _server = install()?;
-    let element = container()?;
-    let _handle = leptos::mount::mount_to(element.clone(), || {
-        provide_context(Auth::fixed(Some("t0k".into())));
-        view! {
-            <ReplayPlayer
-                id=REPLAY_WITH_GAPS.to_owned()
-                start_at=Some(0)
-                focus_event=None
-                options=PlayerOptions { page: true, ..PlayerOptions::default() }
-            />
-        }
-    });
-    let root: web_sys::Element = element.clone().into();
-    let player = find(&root, "[data-sl-player]").ok_or("no player")?;
+    let (_handle, root) = mount_player(REPLAY_WITH_GAPS, 0)?;
+    let player = paused_player(&root).await?;
     let attr = |name: &str| player.get_attribute(name).unwrap_or_default();
-    wait_within(5_000, || attr("data-sl-state") == "paused", "the replay").await?;
     let gaps = || {
         root.query_selector("[data-sl-marker='gap']")
             .ok()
