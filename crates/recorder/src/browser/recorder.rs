@@ -317,17 +317,7 @@ impl Recorder {
         }
         for (owner, text) in self.style_sheets.edited_rules() {
             if let Some(id) = self.mirror.id_of(&owner) {
-                let op = StyleOp {
-                    kind: StyleOpKind::Replace,
-                    path: Vec::new(),
-                    text,
-                };
-                let rule = StyleSheetRule {
-                    node_id: Some(id),
-                    style_id: None,
-                    ops: vec![op],
-                };
-                self.session.record(time, EventData::StyleSheetRule(rule));
+                self.record_sheet_text(time, id, text);
             }
         }
         self.record_initial_styles();
@@ -715,19 +705,7 @@ impl Recorder {
         };
         self.release_throttled();
         self.take_pending_mutations();
-        let op = StyleOp {
-            kind: StyleOpKind::Replace,
-            path: Vec::new(),
-            text,
-        };
-        self.session.record(
-            now(),
-            EventData::StyleSheetRule(StyleSheetRule {
-                node_id: Some(id),
-                style_id: None,
-                ops: vec![op],
-            }),
-        );
+        self.record_sheet_text(now(), id, text);
     }
 
     /// Records a size change of placeholders.
@@ -827,19 +805,25 @@ impl Recorder {
             }
             let sheet = Reflect::get(&style, &JsValue::from_str("sheet")).unwrap_or_default();
             if let Some(text) = css_text(&sheet).filter(|text| !text.is_empty()) {
-                let op = StyleOp {
-                    kind: StyleOpKind::Replace,
-                    path: Vec::new(),
-                    text,
-                };
-                let rule = StyleSheetRule {
-                    node_id: Some(id),
-                    style_id: None,
-                    ops: vec![op],
-                };
-                self.session.record(time, EventData::StyleSheetRule(rule));
+                self.record_sheet_text(time, id, text);
             }
         }
+    }
+
+    /// Records that element `id`'s sheet now holds exactly the rules of `text` (a `<link>`'s
+    /// captured CSS, or a CSSOM-edited sheet re-sent after a checkpoint).
+    fn record_sheet_text(&mut self, time: u64, id: NodeId, text: String) {
+        let op = StyleOp {
+            kind: StyleOpKind::Replace,
+            path: Vec::new(),
+            text,
+        };
+        let rule = StyleSheetRule {
+            node_id: Some(id),
+            style_id: None,
+            ops: vec![op],
+        };
+        self.session.record(time, EventData::StyleSheetRule(rule));
     }
 
     /// Records a CSSOM change `op` of `sheet`: an element's sheet by the element's id, a
