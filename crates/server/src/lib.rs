@@ -28,25 +28,31 @@
 //! ```
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod encoding;
 pub mod endpoints;
 pub mod envelope;
 pub mod error;
 pub mod event_id;
+pub mod grouping;
 pub mod ingest;
 pub mod limits;
 pub mod link;
 pub mod normalize;
 pub mod outcomes;
+pub mod ownership;
 pub mod processor;
 pub mod project;
 pub mod rate_limit;
 pub mod rejection;
+pub mod search;
 pub mod startup;
 pub mod store;
 pub mod summary;
+pub mod suspects;
 pub mod timestamp;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

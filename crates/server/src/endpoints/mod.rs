@@ -1,9 +1,13 @@
 //! The HTTP endpoints, one file each, and the [`router`] that mounts them.
 
+pub mod alerts;
 pub mod assets;
 pub mod demo;
 pub mod envelope_ingest;
 pub mod events;
+pub mod issues;
+pub mod project_settings;
+pub mod releases;
 pub mod replay_events;
 pub mod replay_ingest;
 pub mod replays;
@@ -68,6 +72,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/0/events/{event_id}/", get(events::get_event))
         .route("/api/0/events/{event_id}", get(events::get_event))
+        .merge(issues::router())
+        .merge(releases::router())
+        .merge(project_settings::router())
+        .merge(alerts::router())
         .layer(read_api_cors());
 
     let mut router = ingest.merge(api).merge(assets::router());
@@ -93,13 +101,19 @@ fn ingest_cors() -> CorsLayer {
         .max_age(Duration::from_secs(24 * 60 * 60))
 }
 
-/// CORS for the read API: dashboards on other origins embed the player, which calls the API with
-/// a bearer token (no cookies, so allowing any origin exposes nothing without the token).
+/// CORS for the API: dashboards on other origins embed the player, which calls the API with a
+/// bearer token (no cookies, so allowing any origin exposes nothing without the token).
 fn read_api_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::GET, Method::OPTIONS])
-        .allow_headers([AUTHORIZATION])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE])
         .max_age(Duration::from_secs(10 * 60))
 }
 

@@ -6,13 +6,19 @@
 //! Methods are blocking; async callers run them on the blocking thread pool
 //! (see [`AppState::run_store`](crate::AppState::run_store)).
 
+pub mod alerts;
 pub mod events;
+pub mod issues;
+pub mod releases;
 mod sqlite;
 
+pub use alerts::AlertStore;
 pub use events::{
     CompleteOutcome, InboxEntry, NewEvent, NewInboxEntry, NewTransaction, ProcessedEnvelope,
     StoredEvent, StoredLink,
 };
+pub use issues::IssueStore;
+pub use releases::ReleaseStore;
 pub use sqlite::{DATABASE_FILE, SqliteStore};
 use thiserror::Error;
 
@@ -89,10 +95,11 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// Durable storage of projects, admin tokens, replays and their segments.
+/// Durable storage of projects, admin tokens, replays and their segments, events and the
+/// inbox; issues, releases and alerts through the supertraits.
 ///
 /// Every write is atomic and durable when the method returns `Ok`.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: IssueStore + ReleaseStore + AlertStore + Send + Sync + 'static {
     /// The project with `id`, if any.
     ///
     /// # Errors

@@ -1,6 +1,7 @@
--- Sightline's SQLite schema, version 2. Every statement is idempotent: it runs on each open.
+-- Sightline's SQLite schema, version 3. Every statement is idempotent: it runs on each open.
 -- Version 2 added the inbox, events, transactions and network_requests (backfilled from the
--- stored segments when a version 1 database is opened).
+-- stored segments when a version 1 database is opened). Version 3 added issues, releases,
+-- ownership and alerts (stored events are grouped when a version 2 database is opened).
 
 CREATE TABLE IF NOT EXISTS projects (
     id            INTEGER PRIMARY KEY,
@@ -109,4 +110,176 @@ CREATE TABLE IF NOT EXISTS network_requests (
 
 CREATE INDEX IF NOT EXISTS network_requests_by_trace ON network_requests (trace_id);
 
-PRAGMA user_version = 2;
+
+-- Issues: the events that share a fingerprint. Times are ms since the Unix epoch.
+-- status: unresolved | resolved | resolved_in_next_release | ignored.
+CREATE TABLE IF NOT EXISTS issues (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id          INTEGER NOT NULL,
+    fingerprint         TEXT    NOT NULL,
+    grouping            TEXT    NOT NULL,
+    title               TEXT    NOT NULL,
+    culprit             TEXT,
+    level               TEXT    NOT NULL,
+    status              TEXT    NOT NULL DEFAULT 'unresolved',
+    resolved_in_release TEXT,
+    resolved_at_ms      INTEGER,
+    regressed           INTEGER NOT NULL DEFAULT 0,
+    first_seen_ms       INTEGER NOT NULL,
+    last_seen_ms        INTEGER NOT NULL,
+    first_release       TEXT,
+    last_release        TEXT,
+    event_count         INTEGER NOT NULL DEFAULT 0,
+    user_count          INTEGER NOT NULL DEFAULT 0,
+    owner               TEXT,
+    owner_rule          TEXT,
+    assigned_to         TEXT,
+    first_event_id      TEXT    NOT NULL,
+    last_event_id       TEXT    NOT NULL,
+    UNIQUE (project_id, fingerprint)
+);
+
+CREATE INDEX IF NOT EXISTS issues_by_last_seen ON issues (project_id, last_seen_ms DESC);
+
+-- Which issue each stored event belongs to, with what searches and navigation need.
+CREATE TABLE IF NOT EXISTS issue_events (
+    event_id     TEXT    PRIMARY KEY,
+    issue_id     INTEGER NOT NULL,
+    project_id   INTEGER NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    release      TEXT,
+    environment  TEXT    NOT NULL,
+    user_key     TEXT
+);
+
+CREATE INDEX IF NOT EXISTS issue_events_by_issue ON issue_events (issue_id, timestamp_ms);
+
+-- Tag values seen on an issue's events (environment, release, level, http.status_code and
+-- the events' own tags), bounded per key.
+CREATE TABLE IF NOT EXISTS issue_tags (
+    issue_id     INTEGER NOT NULL,
+    key          TEXT    NOT NULL,
+    value        TEXT    NOT NULL,
+    count        INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    PRIMARY KEY (issue_id, key, value)
+);
+
+CREATE INDEX IF NOT EXISTS issue_tags_by_value ON issue_tags (key, value);
+
+-- Events per issue per hour (hour = timestamp_ms / 3600000).
+CREATE TABLE IF NOT EXISTS issue_hours (
+    issue_id INTEGER NOT NULL,
+    hour     INTEGER NOT NULL,
+    count    INTEGER NOT NULL,
+    PRIMARY KEY (issue_id, hour)
+);
+
+-- Distinct affected users per issue.
+CREATE TABLE IF NOT EXISTS issue_users (
+    issue_id INTEGER NOT NULL,
+    user_key TEXT    NOT NULL,
+    PRIMARY KEY (issue_id, user_key)
+);
+
+-- What happened to an issue: created, regressed, resolved, resolved_in_next_release, ignored,
+-- unresolved, assigned; release is the release of the event that caused it, if any.
+CREATE TABLE IF NOT EXISTS issue_activity (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    issue_id INTEGER NOT NULL,
+    kind     TEXT    NOT NULL,
+    release  TEXT,
+    at_ms    INTEGER NOT NULL,
+    detail   TEXT
+);
+
+CREATE INDEX IF NOT EXISTS issue_activity_by_issue ON issue_activity (issue_id, at_ms);
+CREATE INDEX IF NOT EXISTS issue_activity_by_release ON issue_activity (release, kind);
+
+-- Releases, created by the API or CLI or by the first event naming them; ordered by
+-- (created_at_ms, rowid).
+CREATE TABLE IF NOT EXISTS releases (
+    project_id    INTEGER NOT NULL,
+    version       TEXT    NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (project_id, version)
+);
+
+-- A release's commits; files is a JSON array of {"path": …, "type": "A" | "M" | "D"}.
+CREATE TABLE IF NOT EXISTS release_commits (
+    project_id   INTEGER NOT NULL,
+    version      TEXT    NOT NULL,
+    position     INTEGER NOT NULL,
+    id           TEXT    NOT NULL,
+    repository   TEXT,
+    author_name  TEXT,
+    author_email TEXT,
+    message      TEXT    NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    files        TEXT    NOT NULL,
+    PRIMARY KEY (project_id, version, id)
+);
+
+CREATE TABLE IF NOT EXISTS deploys (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id     INTEGER NOT NULL,
+    version        TEXT    NOT NULL,
+    environment    TEXT    NOT NULL,
+    name           TEXT,
+    started_at_ms  INTEGER,
+    finished_at_ms INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS deploys_by_release ON deploys (project_id, version);
+
+-- Code mappings: a stack-trace path prefix and the repository path it stands for.
+CREATE TABLE IF NOT EXISTS code_mappings (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id  INTEGER NOT NULL,
+    stack_root  TEXT    NOT NULL,
+    source_root TEXT    NOT NULL,
+    UNIQUE (project_id, stack_root)
+);
+
+-- A project's ownership rules and CODEOWNERS file, as written.
+CREATE TABLE IF NOT EXISTS project_ownership (
+    project_id    INTEGER PRIMARY KEY,
+    rules         TEXT    NOT NULL,
+    codeowners    TEXT    NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+);
+
+-- Alert rules; condition: new_issue | regression | spike.
+CREATE TABLE IF NOT EXISTS alert_rules (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id       INTEGER NOT NULL,
+    name             TEXT    NOT NULL,
+    condition        TEXT    NOT NULL,
+    environment      TEXT,
+    threshold        INTEGER,
+    window_minutes   INTEGER,
+    webhook_url      TEXT    NOT NULL,
+    throttle_minutes INTEGER NOT NULL,
+    created_at_ms    INTEGER NOT NULL
+);
+
+-- Fired alerts and their webhook delivery (status: pending | delivered | failed); written in
+-- the transaction that stored the event which fired them.
+CREATE TABLE IF NOT EXISTS alerts (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule_id         INTEGER NOT NULL,
+    project_id      INTEGER NOT NULL,
+    issue_id        INTEGER NOT NULL,
+    fired_at_ms     INTEGER NOT NULL,
+    payload         TEXT    NOT NULL,
+    status          TEXT    NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    delivered_at_ms INTEGER,
+    last_error      TEXT
+);
+
+CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (status, next_attempt_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_rule_issue ON alerts (rule_id, issue_id, fired_at_ms);
+
+PRAGMA user_version = 3;

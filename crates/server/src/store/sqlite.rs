@@ -1,7 +1,10 @@
 //! [`SqliteStore`]: the embedded default store, one SQLite file in the data directory.
 
+mod alerts;
 mod event_rows;
+mod issues;
 mod migrate;
+mod releases;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};

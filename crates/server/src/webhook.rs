@@ -1,0 +1,1 @@
+//! Alert delivery: JSON webhooks from the alert outbox, with retries.
