@@ -9,7 +9,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::catalogue::find_product;
-use crate::payment::{self, AUTHORIZATION_TIMEOUT, PaymentError};
+use std::time::Duration;
+
+use axum::extract::State;
+
+use crate::payment::{self, PaymentError};
 
 /// Most items one checkout may hold.
 pub const MAX_ITEMS: usize = 100;
@@ -70,14 +74,33 @@ pub struct Order {
     pub payment_reference: String,
 }
 
+/// How this release of the shop checks out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckoutSettings {
+    /// How long to wait for the payment provider.
+    pub authorization_timeout: Duration,
+}
+
+impl CheckoutSettings {
+    /// The settings of `release` (see [`payment::authorization_timeout`]).
+    pub fn for_release(release: &str) -> Self {
+        Self {
+            authorization_timeout: payment::authorization_timeout(release),
+        }
+    }
+}
+
 /// `POST /api/checkout`.
 ///
 /// Server errors are captured with `sentry::capture_error` inside the request's transaction
 /// (started by `sentry-tower` from the browser's `sentry-trace`/`baggage` headers), so the event
 /// carries the browser's trace id and, as parent span, the span id of the browser's request. The
 /// answer names the event id, as Sentry's user-feedback flow does.
-pub async fn checkout(Json(request): Json<CheckoutRequest>) -> Response {
-    match place_order(&request.items).await {
+pub async fn checkout(
+    State(settings): State<CheckoutSettings>,
+    Json(request): Json<CheckoutRequest>,
+) -> Response {
+    match place_order(&request.items, settings.authorization_timeout).await {
         Ok(order) => Json(json!({
             "status": "paid",
             "total_cents": order.total_cents,
@@ -100,15 +123,22 @@ pub async fn checkout(Json(request): Json<CheckoutRequest>) -> Response {
     }
 }
 
-/// Sends `error` to Sentry with the stack where it was reported; a payment error goes as itself,
-/// so the issue is titled by what broke.
+/// Sends `error` to Sentry with the stack where it was noticed (a payment timeout: inside the
+/// payment step), else where it was reported; a payment error goes as itself, so the issue is
+/// titled by what broke.
 fn report(error: &CheckoutError) -> sentry::types::Uuid {
     let mut event = match error {
         CheckoutError::Payment(payment) => sentry::event_from_error(payment),
         other => sentry::event_from_error(other),
     };
+    let noticed = match error {
+        CheckoutError::Payment(PaymentError::ProviderTimeout { stacktrace, .. }) => {
+            stacktrace.as_deref().cloned()
+        }
+        _ => None,
+    };
     if let Some(exception) = event.exception.values.last_mut() {
-        exception.stacktrace =
+        exception.stacktrace = noticed.or_else(|| {
             sentry::integrations::backtrace::current_stacktrace().map(|mut stacktrace| {
                 // The innermost frames are this helper and the capture itself; the error
                 // surfaced in the helper's caller, which is what the issue's culprit should name.
@@ -122,7 +152,8 @@ fn report(error: &CheckoutError) -> sentry::types::Uuid {
                     stacktrace.frames.truncate(helper);
                 }
                 stacktrace
-            });
+            })
+        });
     }
     sentry::capture_event(event)
 }
@@ -131,7 +162,10 @@ fn report(error: &CheckoutError) -> sentry::types::Uuid {
 ///
 /// # Errors
 /// A [`CheckoutError`] for a cart the shop cannot sell or a payment that failed.
-pub async fn place_order(items: &[u32]) -> Result<Order, CheckoutError> {
+pub async fn place_order(
+    items: &[u32],
+    authorization_timeout: Duration,
+) -> Result<Order, CheckoutError> {
     if items.is_empty() {
         return Err(CheckoutError::EmptyCart);
     }
@@ -143,7 +177,7 @@ pub async fn place_order(items: &[u32]) -> Result<Order, CheckoutError> {
         let product = find_product(id).ok_or(CheckoutError::UnknownProduct(id))?;
         total_cents = total_cents.saturating_add(product.price_cents);
     }
-    let authorization = traced_authorize(total_cents).await?;
+    let authorization = traced_authorize(total_cents, authorization_timeout).await?;
     Ok(Order {
         total_cents,
         payment_reference: authorization.reference,
@@ -153,10 +187,13 @@ pub async fn place_order(items: &[u32]) -> Result<Order, CheckoutError> {
 /// [`payment::authorize`] as a child span of the request's transaction, so the trace shows the
 /// step that failed. The span is not put on the scope: events keep the transaction's trace
 /// context, whose parent span is the browser's request.
-async fn traced_authorize(amount_cents: u64) -> Result<payment::Authorization, PaymentError> {
+async fn traced_authorize(
+    amount_cents: u64,
+    timeout: Duration,
+) -> Result<payment::Authorization, PaymentError> {
     let span = sentry::configure_scope(|scope| scope.get_span())
         .map(|parent| parent.start_child("payment.authorize", "authorize card payment"));
-    let outcome = payment::authorize(amount_cents, AUTHORIZATION_TIMEOUT).await;
+    let outcome = payment::authorize(amount_cents, timeout).await;
     if let Some(span) = span {
         span.set_status(match &outcome {
             Ok(_) => SpanStatus::Ok,
@@ -178,7 +215,9 @@ mod tests {
             (vec![1, 42], "unknown product 42"),
             (vec![1; MAX_ITEMS + 1], "the cart holds more than 100 items"),
         ] {
-            let error = place_order(&items).await.err();
+            let error = place_order(&items, payment::AUTHORIZATION_TIMEOUT)
+                .await
+                .err();
             assert_eq!(
                 error.as_ref().map(ToString::to_string).as_deref(),
                 Some(expected)
@@ -188,8 +227,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn paying_for_a_valid_cart_fails_in_this_release() {
-        let error = place_order(&[1, 3]).await.err();
+    async fn paying_for_a_valid_cart_fails_in_the_broken_release() {
+        let settings = CheckoutSettings::for_release(payment::BROKEN_RELEASE);
+        let error = place_order(&[1, 3], settings.authorization_timeout)
+            .await
+            .err();
         assert!(
             matches!(
                 error,

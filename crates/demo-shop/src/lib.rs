@@ -5,7 +5,7 @@
 //! `GET /api/products` and `POST /api/checkout`. The API routes run inside `sentry-tower`'s
 //! layers: each request gets its own hub and a transaction that continues the browser's trace
 //! from the `sentry-trace` and `baggage` headers the recorder adds. Checkout fails in release
-//! `shop@1.4.2` (see [`payment`]): the error is captured with `sentry::capture_error` and the
+//! `shop@1.4.2` (see [`payment`]; every other release pays): the error is captured with `sentry::capture_error` and the
 //! page gets a 500, so Sightline links the backend error to the replay at the failing click.
 //!
 //! ```no_run
@@ -25,6 +25,7 @@
 
 pub mod catalogue;
 pub mod checkout;
+pub mod history;
 pub mod page;
 pub mod payment;
 
@@ -34,6 +35,7 @@ use axum::routing::{get, post};
 use sentry::integrations::tower::{NewSentryLayer, SentryHttpLayer};
 use tower_http::services::ServeDir;
 
+use crate::checkout::CheckoutSettings;
 use crate::page::Page;
 
 /// The shop's routes: the API inside Sentry's per-request hub and transaction, the page and its
@@ -44,6 +46,7 @@ pub fn app(page: Page) -> Router {
     let api = Router::new()
         .route("/api/products", get(catalogue::list_products))
         .route("/api/checkout", post(checkout::checkout))
+        .with_state(CheckoutSettings::for_release(page.release()))
         .layer(SentryHttpLayer::new().enable_transaction())
         .layer(NewSentryLayer::<Request>::new_from_top());
     let files = ServeDir::new(page.dir());

@@ -6,6 +6,10 @@
 //! ```
 //!
 //! Prints `Listening on http://{addr}` once it accepts connections; logs go to stderr.
+//!
+//! `sightline-demo-shop --write-history DIR --release shop@1.4.1` instead writes the shop's git
+//! history up to that release into `DIR` (see [`sightline_demo_shop::history`]), prints the
+//! release's commit id and exits.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -25,8 +29,11 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:8081")]
     addr: String,
     /// Sightline DSN for both the backend's errors and the page's recorder.
-    #[arg(long)]
+    #[arg(long, required_unless_present = "write_history", default_value = "")]
     dsn: String,
+    /// Write the shop's git history up to `--release` into this directory, then exit.
+    #[arg(long, value_name = "DIR")]
+    write_history: Option<PathBuf>,
     /// Base URL of the Sightline server the page loads `/sdk/sightline.js` from
     /// (default: the DSN's server).
     #[arg(long)]
@@ -54,6 +61,16 @@ fn main() -> Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    if let Some(dir) = &cli.write_history {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .context("the clock is before 1970")?;
+        let now_secs = i64::try_from(now.as_secs()).context("the clock is out of range")?;
+        let id = sightline_demo_shop::history::write_history(dir, &cli.release, now_secs)
+            .with_context(|| format!("writing the shop's history into {}", dir.display()))?;
+        println!("{id}");
+        return Ok(());
+    }
     let sdk_base = match &cli.sdk {
         Some(sdk) => sdk.trim_end_matches('/').to_owned(),
         None => server_of_dsn(&cli.dsn).context("--dsn is not a URL like http://KEY@HOST/1")?,
@@ -68,6 +85,7 @@ fn main() -> Result<()> {
             .server_name("shop-backend")
             .traces_sample_rate(1.0)
             .attach_stacktrace(true)
+            .in_app_include(vec!["sightline_demo_shop"])
             .shutdown_timeout(SENTRY_SHUTDOWN_TIMEOUT),
     );
     let page = Page::new(

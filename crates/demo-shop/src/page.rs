@@ -54,6 +54,11 @@ impl Page {
     pub fn dir(&self) -> &std::path::Path {
         &self.dir
     }
+
+    /// The shop's release.
+    pub fn release(&self) -> &str {
+        &self.settings.release
+    }
 }
 
 /// `GET /`: the shop page with the loader filled in.

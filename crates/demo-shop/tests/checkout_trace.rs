@@ -14,21 +14,31 @@ use tower::ServiceExt as _;
 const TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
 const SPAN_ID: &str = "b7ad6b7169203331";
 
-fn page() -> Page {
+const BROKEN_RELEASE: &str = "shop@1.4.2";
+
+fn page(release: &str) -> Page {
     Page::new(
         PageSettings {
             sdk_base: "http://127.0.0.1:8080".into(),
             dsn: "http://abc@127.0.0.1:8080/1".into(),
-            release: "shop@1.4.2".into(),
+            release: release.into(),
             environment: "demo".into(),
         },
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
     )
 }
 
-/// Sends `request` through the shop and returns the answer's status and JSON body, with every
-/// envelope the sentry crate would have sent.
+/// Sends `request` through the broken release of the shop and returns the answer's status and
+/// JSON body, with every envelope the sentry crate would have sent.
 fn send(request: Request<Body>) -> ((StatusCode, serde_json::Value), Vec<Envelope>) {
+    send_to(BROKEN_RELEASE, request)
+}
+
+/// [`send`] to a given release of the shop.
+fn send_to(
+    release: &str,
+    request: Request<Body>,
+) -> ((StatusCode, serde_json::Value), Vec<Envelope>) {
     let mut answer = None;
     let envelopes = sentry::test::with_captured_envelopes_options(
         || {
@@ -37,7 +47,7 @@ fn send(request: Request<Body>) -> ((StatusCode, serde_json::Value), Vec<Envelop
                 .build()
                 .unwrap();
             answer = Some(runtime.block_on(async {
-                let response = app(page()).oneshot(request).await.unwrap();
+                let response = app(page(release)).oneshot(request).await.unwrap();
                 let status = response.status();
                 let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
                     .await
@@ -46,7 +56,7 @@ fn send(request: Request<Body>) -> ((StatusCode, serde_json::Value), Vec<Envelop
             }));
         },
         ClientOptions::new()
-            .release("shop@1.4.2")
+            .release(release.to_owned())
             .traces_sample_rate(1.0),
     );
     (answer.unwrap(), envelopes)
@@ -108,12 +118,22 @@ fn a_failed_checkout_is_reported_in_the_browsers_trace() {
             .starts_with("payment provider did not answer within 3ms"),
         "{exception:?}"
     );
-    // The innermost frame is the checkout handler, not the helper that reported the error.
+    // The stack is where the timeout was noticed: the payment step, called from checkout.
     let frames = &exception.stacktrace.as_ref().unwrap().frames;
-    let innermost = frames.last().and_then(|frame| frame.function.as_deref());
+    let ours: Vec<&str> = frames
+        .iter()
+        .filter_map(|frame| frame.function.as_deref())
+        .filter(|function| function.contains("sightline_demo_shop::"))
+        .collect();
     assert!(
-        innermost.is_some_and(|function| function.contains("checkout::checkout")),
-        "{innermost:?}"
+        ours.last()
+            .is_some_and(|function| function.contains("payment::authorize")),
+        "{ours:?}"
+    );
+    assert!(
+        ours.iter()
+            .any(|function| function.contains("checkout::place_order")),
+        "{ours:?}"
     );
     let Some(Context::Trace(trace)) = event.contexts.get("trace") else {
         panic!("no trace context: {:?}", event.contexts);
@@ -192,4 +212,13 @@ fn products_are_listed() {
         .map(|product| product["name"].as_str().unwrap().to_owned())
         .collect();
     assert!(names.contains(&"Rain Jacket".to_owned()), "{names:?}");
+}
+
+#[test]
+fn the_release_before_pays_and_reports_nothing() {
+    let ((status, body), envelopes) = send_to("shop@1.4.1", checkout(&[]));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "paid");
+    assert_eq!(body["total_cents"], 31_800);
+    assert!(events(&envelopes).is_empty());
 }
