@@ -13,6 +13,7 @@ pub mod dom;
 pub mod pages;
 pub mod python;
 pub mod server;
+pub mod shop_releases;
 
 use std::time::{Duration, Instant};
 

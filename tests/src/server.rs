@@ -39,8 +39,7 @@ impl Server {
     /// When the binary or the built bundles are missing, or it does not start within 30 s.
     pub fn start() -> Result<Self> {
         let root = project_root();
-        let bin = std::env::var_os("SIGHTLINE_BIN")
-            .map_or_else(|| root.join("target/debug/sightline"), PathBuf::from);
+        let bin = sightline_binary();
         for needed in [
             bin.clone(),
             root.join("pkg/sightline_recorder_bg.wasm"),
@@ -119,6 +118,24 @@ impl Server {
         Ok((status, body))
     }
 
+    /// Sends `body` as JSON with `method` (`POST`, `PUT`, `DELETE`) to an API path with the
+    /// admin token; returns status and JSON body (`Value::Null` when the body is not JSON).
+    ///
+    /// # Errors
+    /// On a transport failure.
+    pub fn api_send(&self, method: &str, path: &str, body: &Value) -> Result<(u16, Value)> {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("Authorization", format!("Bearer {}", self.token))
+            .header("content-type", "application/json")
+            .body(body.to_string())?;
+        let mut response = self.agent.run(request)?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_json().unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
     /// GETs the bytes of a read-API path.
     ///
     /// # Errors
@@ -191,6 +208,22 @@ impl Drop for Server {
     }
 }
 
+/// The `sightline` binary under test (`SIGHTLINE_BIN`, else the debug build).
+pub fn sightline_binary() -> PathBuf {
+    std::env::var_os("SIGHTLINE_BIN").map_or_else(
+        || project_root().join("target/debug/sightline"),
+        PathBuf::from,
+    )
+}
+
+/// The demo shop's binary (`SIGHTLINE_DEMO_SHOP_BIN`, else the debug build).
+pub fn shop_binary() -> PathBuf {
+    std::env::var_os("SIGHTLINE_DEMO_SHOP_BIN").map_or_else(
+        || project_root().join("target/debug/sightline-demo-shop"),
+        PathBuf::from,
+    )
+}
+
 /// The release the demo shop runs in the tests (its default, whose checkout fails).
 pub const SHOP_RELEASE: &str = "shop@1.4.2";
 
@@ -206,17 +239,22 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// Starts the shop on a free loopback port with `server`'s DSN, its page loading the recorder
-    /// from `server`, and waits until it listens.
+    /// Starts the shop's [`SHOP_RELEASE`] on a free loopback port with `server`'s DSN, its page
+    /// loading the recorder from `server`, and waits until it listens.
     ///
     /// # Errors
     /// When the binary is missing or it does not start within 30 s.
     pub fn start(server: &Server) -> Result<Self> {
+        Self::start_release(server, SHOP_RELEASE)
+    }
+
+    /// [`Shop::start`] for another release of the shop.
+    ///
+    /// # Errors
+    /// When the binary is missing or it does not start within 30 s.
+    pub fn start_release(server: &Server, release: &str) -> Result<Self> {
         let root = project_root();
-        let bin = std::env::var_os("SIGHTLINE_DEMO_SHOP_BIN").map_or_else(
-            || root.join("target/debug/sightline-demo-shop"),
-            PathBuf::from,
-        );
+        let bin = shop_binary();
         if !bin.exists() {
             bail!(
                 "{} is missing: run the end-to-end tests through `cargo xtask test`",
@@ -232,7 +270,7 @@ impl Shop {
                 "--sdk",
                 &server.base,
             ])
-            .args(["--release", SHOP_RELEASE, "--environment", SHOP_ENVIRONMENT])
+            .args(["--release", release, "--environment", SHOP_ENVIRONMENT])
             .arg("--assets")
             .arg(&root)
             .stdout(Stdio::piped())

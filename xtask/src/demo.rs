@@ -11,13 +11,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use sightline_tests::shop_releases::{RELEASES, ShopReleases};
+
 use crate::{build, setup, tool};
 
 /// Where the demo session's recorded segments are kept (recorded from the demo page in Chromium).
 const DEMO_SESSION: &str = "tests/fixtures/demo-session";
 
-/// The shop's release: the one whose checkout fails.
-const SHOP_RELEASE: &str = "shop@1.4.2";
+/// The environment the shop is deployed to.
+const SHOP_ENVIRONMENT: &str = "demo";
 
 /// Builds and runs the demo until interrupted.
 ///
@@ -52,18 +54,32 @@ pub fn run() -> Result<()> {
         ["Listening on ", "DSN: ", "Admin token: "],
         "the server",
     )?;
-    let mut shop = Service(
-        Command::new(&report.demo_shop)
-            .args(["--addr", &shop_addr, "--dsn", &dsn, "--sdk", &base])
-            .args(["--release", SHOP_RELEASE, "--environment", "demo"])
-            .arg("--assets")
-            .arg(&root)
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("starting the demo shop")?,
+    // The release story: shop@1.4.1 is deployed and pays; then shop@1.4.2, with the commit that
+    // broke checkout, is deployed in its place.
+    let stack_root = root
+        .canonicalize()
+        .context("resolving the project root")?
+        .join("crates/demo-shop");
+    let releases = ShopReleases::new(
+        &report.server,
+        &report.demo_shop,
+        &base,
+        &token,
+        &data.join("shop-repo"),
     );
-    let mut shop_lines = child_lines(&mut shop.0)?;
-    let [shop_base] = read_until(&mut shop_lines, ["Listening on "], "the demo shop")?;
+    let [previous, broken] = RELEASES;
+    releases.ship(previous, SHOP_ENVIRONMENT, &stack_root)?;
+    {
+        let (shop, _, shop_base) =
+            start_shop(&report.demo_shop, &shop_addr, &dsn, &base, previous)?;
+        let paid = checkout::pay_once(&shop_base)?;
+        println!("{previous} is deployed: a checkout paid ({paid}).");
+        drop(shop);
+    }
+    releases.ship(broken, SHOP_ENVIRONMENT, &stack_root)?;
+    let (shop, shop_lines, shop_base) =
+        start_shop(&report.demo_shop, &shop_addr, &dsn, &base, broken)?;
+    println!("{broken} is deployed.");
 
     let session = checkout::seed_recorded_session(&base, &dsn, &root.join(DEMO_SESSION))?;
     let linked = match &session.checkout {
@@ -82,7 +98,9 @@ pub fn run() -> Result<()> {
         session.segments
     );
     println!("  Demo shop (recorded live):  {shop_base}/");
+    println!("  Viewer, issues:             {base}/issues?token={token}");
     println!("  Viewer, replays:            {base}/replays?token={token}");
+    println!("  Release {broken}:         {base}/releases/{broken}?token={token}");
     match &linked {
         Some((event_id, event, took)) => {
             println!("  Backend 500 of the recorded session, from the shop's sentry crate:");
@@ -94,6 +112,10 @@ pub fn run() -> Result<()> {
                 took.as_millis()
             );
             println!("    {base}/events/{event_id}?token={token}");
+            if let Some(issue) = event["issue_id"].as_str() {
+                println!("  Its issue, with suspect commit and owner:");
+                println!("    {base}/issues/{issue}?token={token}");
+            }
         }
         None => println!(
             "  (the recorded session has no traced checkout request: re-record it with \
@@ -119,6 +141,30 @@ pub fn run() -> Result<()> {
         bail!("the server stopped with {status}");
     }
     Ok(())
+}
+
+/// Starts `release` of the demo shop on `addr`; waits until it listens.
+fn start_shop(
+    binary: &std::path::Path,
+    addr: &str,
+    dsn: &str,
+    sdk: &str,
+    release: &str,
+) -> Result<(Service, Lines<BufReader<ChildStdout>>, String)> {
+    let root = tool::root();
+    let mut shop = Service(
+        Command::new(binary)
+            .args(["--addr", addr, "--dsn", dsn, "--sdk", sdk])
+            .args(["--release", release, "--environment", SHOP_ENVIRONMENT])
+            .arg("--assets")
+            .arg(&root)
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting the demo shop's {release}"))?,
+    );
+    let mut lines = child_lines(&mut shop.0)?;
+    let [base] = read_until(&mut lines, ["Listening on "], "the demo shop")?;
+    Ok((shop, lines, base))
 }
 
 fn child_lines(child: &mut Child) -> Result<Lines<BufReader<ChildStdout>>> {

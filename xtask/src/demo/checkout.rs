@@ -146,6 +146,21 @@ pub fn wait_for_link(base: &str, token: &str, event_id: &str) -> Result<Value> {
     }
 }
 
+/// Checks out a cart at the shop on `shop_base`; returns the payment reference.
+///
+/// # Errors
+/// When the shop does not answer or the payment fails.
+pub fn pay_once(shop_base: &str) -> Result<String> {
+    let mut response = ureq::post(&format!("{shop_base}/api/checkout"))
+        .header("content-type", "application/json")
+        .send(r#"{"items":[1,3]}"#)?;
+    let body: Value = response.body_mut().read_json()?;
+    body["payment_reference"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("checkout did not pay: {body}"))
+}
+
 fn public_key(dsn: &str) -> Result<&str> {
     dsn.split("://")
         .nth(1)
