@@ -1,6 +1,7 @@
 //! The processor: drains the inbox that ingest fills. For each accepted envelope it decodes the
-//! items, normalizes events, and hands them to the store, which stores them, links them to
-//! replays and deletes the inbox entry in one transaction — so a crash at any point loses
+//! items, normalizes events and fingerprints them, and hands them to the store, which stores
+//! them, groups them into issues, links them to replays and deletes the inbox entry in one
+//! transaction — so a crash at any point loses
 //! nothing and stores nothing twice.
 //!
 //! [`app`](crate::app) starts it as a background task woken by every ingest;
@@ -13,6 +14,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::envelope::{Envelope, EnvelopeError, ItemType};
 use crate::event_id::EventId;
+use crate::grouping::fingerprint_event;
 use crate::limits::PROCESSOR_BATCH;
 use crate::link::LinkHints;
 use crate::normalize::{NormalizeContext, normalize_event};
@@ -33,6 +35,10 @@ pub struct ProcessReport {
     pub duplicates: usize,
     /// New events linked to a replay.
     pub linked: usize,
+    /// Issues created.
+    pub new_issues: usize,
+    /// Resolved issues reopened.
+    pub regressions: usize,
     /// Entries or items that could not be decoded (dropped, and logged).
     pub failed: usize,
 }
@@ -68,6 +74,8 @@ pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError
             report.stored += outcome.stored;
             report.duplicates += outcome.duplicates;
             report.linked += outcome.linked;
+            report.new_issues += outcome.new_issues;
+            report.regressions += outcome.regressions;
             for event in &processed.events {
                 tracing::info!(
                     event_id = %event.event.event_id,
@@ -124,10 +132,12 @@ pub fn process_entry(entry: &InboxEntry) -> Result<(ProcessedEnvelope, usize), E
             let mut event = normalize_event(&payload, &context);
             event.event_id = id.to_string();
             let hints = LinkHints::from_event(&event, replay_hint);
+            let grouping = fingerprint_event(&event);
             processed.events.push(NewEvent {
                 project_id: entry.project_id,
                 event,
                 hints,
+                grouping,
             });
         } else {
             let id = own_id
@@ -163,6 +173,8 @@ pub(crate) fn spawn(state: AppState) {
                     stored = report.stored,
                     duplicates = report.duplicates,
                     linked = report.linked,
+                    new_issues = report.new_issues,
+                    regressions = report.regressions,
                     failed = report.failed,
                     "processed the inbox"
                 ),

@@ -1,6 +1,7 @@
 //! What the store keeps for Sentry-compatible ingest: inbox entries (accepted envelopes not
 //! processed yet), normalized events with their replay links, and raw transactions.
 
+use crate::grouping::GroupingKey;
 use crate::link::{LinkHints, LinkSource, TracedRequest};
 use crate::normalize::NormalizedEvent;
 
@@ -41,6 +42,8 @@ pub struct NewEvent {
     pub event: NormalizedEvent,
     /// What it says about the replay that caused it.
     pub hints: LinkHints,
+    /// The issue it belongs to (see [`crate::grouping::fingerprint_event`]).
+    pub grouping: GroupingKey,
 }
 
 /// A transaction kept raw for the trace timeline.
@@ -76,6 +79,10 @@ pub struct CompleteOutcome {
     pub duplicates: usize,
     /// New events linked to a replay.
     pub linked: usize,
+    /// Issues created by new events.
+    pub new_issues: usize,
+    /// Resolved issues that new events reopened.
+    pub regressions: usize,
 }
 
 /// A stored link of an event to a replay.

@@ -172,7 +172,9 @@ pub trait Store: IssueStore + ReleaseStore + AlertStore + Send + Sync + 'static 
     fn inbox_len(&self) -> Result<u64, StoreError>;
 
     /// In one transaction: stores what inbox entry `id` turned into (an event or transaction
-    /// id stored before is left as it is), links new events to replays, and deletes the entry.
+    /// id stored before is left as it is), groups new events into issues (creating, counting
+    /// and reopening them, evaluating alert rules), links them to replays, and deletes the
+    /// entry.
     /// Completing an entry that is already gone only stores what is new.
     ///
     /// # Errors

@@ -120,6 +120,8 @@ CREATE TABLE IF NOT EXISTS issues (
     grouping            TEXT    NOT NULL,
     title               TEXT    NOT NULL,
     culprit             TEXT,
+    exception_type      TEXT,
+    exception_value     TEXT,
     level               TEXT    NOT NULL,
     status              TEXT    NOT NULL DEFAULT 'unresolved',
     resolved_in_release TEXT,
@@ -153,6 +155,7 @@ CREATE TABLE IF NOT EXISTS issue_events (
 );
 
 CREATE INDEX IF NOT EXISTS issue_events_by_issue ON issue_events (issue_id, timestamp_ms);
+CREATE INDEX IF NOT EXISTS issue_events_by_project ON issue_events (project_id, timestamp_ms DESC);
 
 -- Tag values seen on an issue's events (environment, release, level, http.status_code and
 -- the events' own tags), bounded per key.

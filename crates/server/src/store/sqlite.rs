@@ -335,6 +335,10 @@ impl Store for SqliteStore {
                 Some(linked) => {
                     outcome.stored += 1;
                     outcome.linked += usize::from(linked);
+                    let activity =
+                        issues::group_event(&tx, event, &event.grouping, issues::Alerts::Evaluate)?;
+                    outcome.new_issues += usize::from(activity.created);
+                    outcome.regressions += usize::from(activity.regressed);
                 }
                 None => outcome.duplicates += 1,
             }

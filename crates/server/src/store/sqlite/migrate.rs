@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 use sightline_protocol::decode_segment;
 
-use super::event_rows;
+use super::{event_rows, issues};
 use crate::link::traced_requests;
 use crate::store::StoreError;
 
@@ -14,6 +14,18 @@ pub(super) fn from_version(connection: &Connection, version: u32) -> Result<(), 
     if version == 1 {
         backfill_network_requests(connection)?;
     }
+    if version == 1 || version == 2 {
+        group_stored_events(connection)?;
+    }
+    Ok(())
+}
+
+/// Version 3 groups events into issues as they are stored; group those stored before.
+fn group_stored_events(connection: &Connection) -> Result<(), StoreError> {
+    let tx = connection.unchecked_transaction()?;
+    let grouped = issues::group_stored_events(&tx)?;
+    tx.commit()?;
+    tracing::info!(grouped, "grouped the stored events into issues");
     Ok(())
 }
 
