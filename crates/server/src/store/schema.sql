@@ -235,6 +235,10 @@ CREATE TABLE IF NOT EXISTS deploys (
 
 CREATE INDEX IF NOT EXISTS deploys_by_release ON deploys (project_id, version);
 
+-- Release stats: a release's events and its sessions (replays).
+CREATE INDEX IF NOT EXISTS issue_events_by_release ON issue_events (project_id, release);
+CREATE INDEX IF NOT EXISTS replays_by_release ON replays (project_id, release);
+
 -- Code mappings: a stack-trace path prefix and the repository path it stands for.
 CREATE TABLE IF NOT EXISTS code_mappings (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
