@@ -1,13 +1,20 @@
-//! The `sightline` binary: `sightline serve [--addr] [--data] [--assets] [--demo [--demo-shop]]`.
+//! The `sightline` binary: `sightline serve [--addr] [--data] [--assets] [--demo [--demo-shop]]`,
+//! and the client commands `releases`, `ownership` and `code-mappings` (see
+//! [`sightline_server::cli`]).
 //!
 //! Startup lines (listen address, DSN, first-start admin token) go to stdout; logs go to stderr
-//! (filter with `RUST_LOG`).
+//! (filter with `RUST_LOG`). A client command prints what it did to stdout and, when it fails,
+//! one `error: …` line to stderr and exits with status 1.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use sightline_server::Config;
+use sightline_server::cli::{
+    self, CliError, CodeMappingsCommand, OwnershipCommand, ReleasesCommand, ServerOptions,
+};
 use sightline_server::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR, DEFAULT_DEMO_SHOP};
 use tracing_subscriber::EnvFilter;
 
@@ -23,6 +30,27 @@ struct Cli {
 enum Command {
     /// Run the server: ingest, API, SDK and viewer.
     Serve(ServeArgs),
+    /// Create releases, set their commits from git, record deploys, list them.
+    Releases {
+        #[command(flatten)]
+        server: ServerOptions,
+        #[command(subcommand)]
+        command: ReleasesCommand,
+    },
+    /// Set the project's ownership rules and CODEOWNERS.
+    Ownership {
+        #[command(flatten)]
+        server: ServerOptions,
+        #[command(subcommand)]
+        command: OwnershipCommand,
+    },
+    /// Map stack-trace paths to repository paths.
+    CodeMappings {
+        #[command(flatten)]
+        server: ServerOptions,
+        #[command(subcommand)]
+        command: CodeMappingsCommand,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -48,8 +76,38 @@ struct ServeArgs {
     rate_limit: Option<u32>,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    let mut out = std::io::stdout();
+    let result = match Cli::parse().command {
+        Command::Serve(args) => {
+            return match serve(args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::Releases { server, command } => cli::run_releases(&server, command, &mut out),
+        Command::Ownership { server, command } => cli::run_ownership(&server, command, &mut out),
+        Command::CodeMappings { server, command } => {
+            cli::run_code_mappings(&server, command, &mut out)
+        }
+    };
+    report(result)
+}
+
+fn report(result: Result<(), CliError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -57,7 +115,6 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let Command::Serve(args) = Cli::parse().command;
     let config = Config {
         addr: args.addr,
         data_dir: args.data,
@@ -66,7 +123,13 @@ async fn main() -> anyhow::Result<()> {
         demo_shop: args.demo_shop,
         rate_limit: args.rate_limit,
     };
-    sightline_server::startup::serve(config, &mut std::io::stdout(), shutdown_signal()).await?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            sightline_server::startup::serve(config, &mut std::io::stdout(), shutdown_signal())
+                .await
+        })?;
     Ok(())
 }
 

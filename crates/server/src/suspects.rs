@@ -35,6 +35,7 @@
 
 use serde::Serialize;
 
+use crate::grouping::is_in_app;
 use crate::normalize::{Frame, NormalizedEvent};
 use crate::store::releases::{ChangeKind, CodeMapping, Commit};
 
@@ -174,13 +175,7 @@ fn strip_origin(path: &str) -> &str {
     }
 }
 
-/// Whether a frame is the application's own code.
-// TODO(grouping): switch to `crate::grouping::is_in_app` once it is committed.
-fn is_in_app(frame: &Frame) -> bool {
-    frame.in_app == Some(true)
-}
-
-/// The in-app frames of an event, innermost first: the main exception's, then the rest of the
+/// The in-app frames of an event (by [`is_in_app`]), innermost first: the main exception's, then the rest of the
 /// chain's, then a message's stack trace; at most [`MAX_FRAMES`].
 pub fn in_app_frames(event: &NormalizedEvent) -> Vec<&Frame> {
     event
