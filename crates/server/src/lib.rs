@@ -81,6 +81,7 @@ pub struct AppState {
     dropped_items: Arc<DroppedItems>,
     rate_limiter: Arc<RateLimiter>,
     inbox_signal: Arc<Notify>,
+    alert_signal: Arc<Notify>,
     processor_started: Arc<AtomicBool>,
     background_processing: bool,
 }
@@ -111,6 +112,7 @@ impl AppState {
             dropped_items: Arc::default(),
             rate_limiter: Arc::default(),
             inbox_signal: Arc::default(),
+            alert_signal: Arc::default(),
             processor_started: Arc::default(),
             background_processing: true,
         }
@@ -194,22 +196,37 @@ impl AppState {
         &self.inbox_signal
     }
 
+    /// Woken whenever alerts may have been written, so the webhook task delivers them.
+    pub(crate) fn alert_signal(&self) -> &Notify {
+        &self.alert_signal
+    }
+
+    /// Tells the webhook task that new alerts may be waiting (it also looks every
+    /// [`webhook::IDLE_POLL`] on its own).
+    pub fn wake_alert_delivery(&self) {
+        self.alert_signal.notify_one();
+    }
+
     /// Processes the whole inbox now, on the blocking pool; the background processor does the
     /// same on its own, so this is for tests and tools that need the result at once.
     ///
     /// # Errors
     /// The store's error as an [`AppError`].
     pub async fn process_inbox(&self) -> Result<ProcessReport, AppError> {
-        self.run_store(processor::process_inbox_once).await
+        let report = self.run_store(processor::process_inbox_once).await;
+        self.wake_alert_delivery();
+        report
     }
 
-    /// Starts the background processor unless it runs already (needs a Tokio runtime).
+    /// Starts the background processor and the webhook delivery task unless they run already
+    /// (needs a Tokio runtime).
     fn start_processor(&self) {
         if self.background_processing
             && tokio::runtime::Handle::try_current().is_ok()
             && !self.processor_started.swap(true, Ordering::SeqCst)
         {
             processor::spawn(self.clone());
+            webhook::spawn(self.clone());
         }
     }
 

@@ -279,6 +279,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     issue_id        INTEGER NOT NULL,
     fired_at_ms     INTEGER NOT NULL,
     payload         TEXT    NOT NULL,
+    webhook_url     TEXT    NOT NULL,
     status          TEXT    NOT NULL DEFAULT 'pending',
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_ms INTEGER NOT NULL,
@@ -288,5 +289,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 
 CREATE INDEX IF NOT EXISTS alerts_pending ON alerts (status, next_attempt_ms);
 CREATE INDEX IF NOT EXISTS alerts_by_rule_issue ON alerts (rule_id, issue_id, fired_at_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_project ON alerts (project_id, fired_at_ms DESC);
+CREATE INDEX IF NOT EXISTS alert_rules_by_project ON alert_rules (project_id);
 
 PRAGMA user_version = 3;
