@@ -85,7 +85,7 @@ async fn an_event_is_acknowledged_stored_and_normalized() {
     let (status, event) = stored_event(&server, ID).await;
     assert_eq!(status, StatusCode::OK, "{event}");
     assert_eq!(event["id"], ID);
-    assert_eq!(event["issue_id"], Value::Null);
+    assert_eq!(event["issue_id"], "1", "grouped into the first issue");
     assert_eq!(event["project"], "1");
     assert_eq!(event["title"], "ZeroDivisionError: division by zero");
     assert_eq!(event["culprit"], "shop.pay in pay");

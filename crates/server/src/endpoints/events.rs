@@ -1,5 +1,5 @@
 //! `GET /api/0/events/{event_id}/`: one backend error event, normalized, with its place in the
-//! replay that caused it.
+//! replay that caused it and in its issue (previous and next events).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,6 +15,7 @@ use crate::normalize::{
     ExceptionValue, HttpRequest, NormalizationNote, NormalizedEvent, Stacktrace, Tag,
 };
 use crate::store::StoredEvent;
+use crate::store::issues::EventPlace;
 use crate::summary::ReplaySummary;
 use crate::timestamp::rfc3339_ms;
 
@@ -97,8 +98,12 @@ pub struct ExceptionsJson {
 pub struct EventJson {
     /// Event id (32 hex).
     pub id: String,
-    /// The issue the event was grouped into; always `null` until grouping exists.
+    /// The issue the event was grouped into.
     pub issue_id: Option<String>,
+    /// The event of the same issue just before this one (by timestamp, then id).
+    pub previous_event_id: Option<String>,
+    /// The event of the same issue just after this one.
+    pub next_event_id: Option<String>,
     /// Project id as a string.
     pub project: String,
     /// The linked replay, if any.
@@ -168,11 +173,16 @@ pub struct EventJson {
 }
 
 impl EventJson {
-    /// Formats a stored event placed on `replay` (its linked replay, when stored).
+    /// Formats a stored event placed on `replay` (its linked replay, when stored) and in its
+    /// issue (`place`, once grouped).
     ///
     /// # Errors
     /// [`AppError::Internal`] if a stored time cannot be formatted.
-    pub fn new(stored: StoredEvent, replay: Option<&ReplaySummary>) -> Result<Self, AppError> {
+    pub fn new(
+        stored: StoredEvent,
+        replay: Option<&ReplaySummary>,
+        place: Option<EventPlace>,
+    ) -> Result<Self, AppError> {
         let placement = placement(&stored, replay);
         let StoredEvent {
             project_id,
@@ -211,7 +221,11 @@ impl EventJson {
         } = event;
         Ok(Self {
             id: event_id,
-            issue_id: None,
+            issue_id: place.as_ref().map(|place| place.issue_id.to_string()),
+            previous_event_id: place
+                .as_ref()
+                .and_then(|place| place.previous_event_id.clone()),
+            next_event_id: place.and_then(|place| place.next_event_id),
             project: project_id.to_string(),
             replay_id: link.as_ref().map(|link| link.replay_id.clone()),
             link_source: link.as_ref().map(|link| link.source.as_str()),
@@ -260,18 +274,33 @@ pub async fn get_event(
 ) -> Result<Json<EventJson>, AppError> {
     let not_found = || AppError::NotFound("event not found".into());
     let id = EventId::parse(&id).ok_or_else(not_found)?;
-    let (stored, replay) = state
+    let event = event_json(&state, id.to_string()).await?;
+    Ok(Json(event.ok_or_else(not_found)?))
+}
+
+/// The API form of stored event `id` (32 hex), with its replay placement and its place in its
+/// issue; `None` when unknown.
+///
+/// # Errors
+/// The store's error, or [`AppError::Internal`] if a stored time cannot be formatted.
+pub(crate) async fn event_json(
+    state: &AppState,
+    id: String,
+) -> Result<Option<EventJson>, AppError> {
+    let found = state
         .run_store(move |store| {
-            let Some(stored) = store.event(id.as_str())? else {
+            let Some(stored) = store.event(&id)? else {
                 return Ok(None);
             };
             let replay = match &stored.link {
                 Some(link) => store.replay(&link.replay_id)?,
                 None => None,
             };
-            Ok(Some((stored, replay)))
+            let place = store.event_place(&id)?;
+            Ok(Some((stored, replay, place)))
         })
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(Json(EventJson::new(stored, replay.as_ref())?))
+        .await?;
+    found
+        .map(|(stored, replay, place)| EventJson::new(stored, replay.as_ref(), place))
+        .transpose()
 }

@@ -129,7 +129,7 @@ fn create_issue(
         id,
         "created",
         release,
-        event.timestamp_ms,
+        event.received_ms,
         owner.as_ref().map(|o| o.owner.as_str()),
     )?;
     Ok(id)
@@ -181,7 +181,7 @@ fn reopen(
         issue_id,
         "regressed",
         event.release.as_deref().filter(|r| !r.is_empty()),
-        event.timestamp_ms,
+        event.received_ms,
         None,
     )
 }

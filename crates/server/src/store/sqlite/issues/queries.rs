@@ -210,8 +210,7 @@ pub(super) fn activity(
     issue_id: u64,
 ) -> Result<Vec<ActivityEntry>, StoreError> {
     let mut statement = connection.prepare_cached(
-        "SELECT kind, release, at_ms, detail FROM issue_activity WHERE issue_id = ?1 \
-         ORDER BY at_ms, id",
+        "SELECT kind, release, at_ms, detail FROM issue_activity WHERE issue_id = ?1 ORDER BY id",
     )?;
     let rows = statement.query_map([issue_id], |row| {
         Ok(ActivityEntry {
