@@ -168,16 +168,20 @@ pub(crate) fn spawn(state: AppState) {
                 .blocking(|store| process_inbox_once(store).map_err(Into::into))
                 .await;
             match result {
-                Ok(report) if report.entries > 0 => tracing::info!(
-                    entries = report.entries,
-                    stored = report.stored,
-                    duplicates = report.duplicates,
-                    linked = report.linked,
-                    new_issues = report.new_issues,
-                    regressions = report.regressions,
-                    failed = report.failed,
-                    "processed the inbox"
-                ),
+                Ok(report) if report.entries > 0 => {
+                    // Storing events may have fired alerts: deliver them now.
+                    state.wake_alert_delivery();
+                    tracing::info!(
+                        entries = report.entries,
+                        stored = report.stored,
+                        duplicates = report.duplicates,
+                        linked = report.linked,
+                        new_issues = report.new_issues,
+                        regressions = report.regressions,
+                        failed = report.failed,
+                        "processed the inbox"
+                    );
+                }
                 Ok(_) => {}
                 Err(error) => tracing::error!(%error, "processing the inbox failed; will retry"),
             }
