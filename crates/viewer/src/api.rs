@@ -49,11 +49,24 @@ impl ReplaySummary {
     }
 }
 
-/// The error body the API answers with on failure.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// The error body the API answers with on failure: `{"error": …}`, or Sentry's
+/// `{"detail": …}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct ApiError {
     /// What went wrong.
-    pub error: String,
+    #[serde(deserialize_with = "crate::loose::opt_string")]
+    pub error: Option<String>,
+    /// What went wrong (Sentry's name).
+    #[serde(deserialize_with = "crate::loose::opt_string")]
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    /// The message, whichever field carried it.
+    pub fn into_message(self) -> Option<String> {
+        self.detail.or(self.error)
+    }
 }
 
 /// `GET` path of the replay list.
@@ -112,6 +125,20 @@ pub fn format_started(rfc3339: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_bodies_give_their_message() -> Result<(), serde_json::Error> {
+        let sentry: ApiError = serde_json::from_str(r#"{"detail": "unknown key 'bogus'"}"#)?;
+        assert_eq!(
+            sentry.into_message().as_deref(),
+            Some("unknown key 'bogus'")
+        );
+        let ours: ApiError = serde_json::from_str(r#"{"error": "not found"}"#)?;
+        assert_eq!(ours.into_message().as_deref(), Some("not found"));
+        let neither: ApiError = serde_json::from_str("{}")?;
+        assert_eq!(neither.into_message(), None);
+        Ok(())
+    }
 
     #[test]
     fn parses_the_list_contract() -> Result<(), serde_json::Error> {

@@ -4,8 +4,12 @@ use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::alert_list::AlertList;
 use crate::event_page::EventPage;
+use crate::issue_list::IssueList;
+use crate::issue_page::IssuePage;
 use crate::player_view::PlayerPage;
+use crate::release_pages::{ReleaseList, ReleasePage};
 use crate::replay_list::ReplayList;
 use crate::token::{STORAGE_KEY, take_from_query};
 
@@ -97,9 +101,12 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <header class="top">
-                <a class="brand" href="/replays">"Sightline"</a>
-                <nav>
+                <a class="brand" href="/issues">"Sightline"</a>
+                <nav data-sl-nav="">
+                    <a href="/issues">"Issues"</a>
                     <a href="/replays">"Replays"</a>
+                    <a href="/releases">"Releases"</a>
+                    <a href="/alerts">"Alerts"</a>
                 </nav>
             </header>
             <main>
@@ -118,6 +125,11 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/replays") view=ReplayList />
             <Route path=path!("/replays/:id") view=PlayerPage />
             <Route path=path!("/events/:id") view=EventPage />
+            <Route path=path!("/issues") view=IssueList />
+            <Route path=path!("/issues/:id") view=IssuePage />
+            <Route path=path!("/releases") view=ReleaseList />
+            <Route path=path!("/releases/:version") view=ReleasePage />
+            <Route path=path!("/alerts") view=AlertList />
         </Routes>
     }
 }

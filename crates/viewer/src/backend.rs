@@ -64,6 +64,15 @@ pub struct BackendFrame {
     /// Whether the frame is the application's own code.
     #[serde(default)]
     pub in_app: Option<bool>,
+    /// Source lines before the current one.
+    #[serde(default)]
+    pub pre_context: Vec<String>,
+    /// Source lines after the current one.
+    #[serde(default)]
+    pub post_context: Vec<String>,
+    /// Local variables as `(name, value as text)`, bounded (see [`crate::loose`]).
+    #[serde(default, deserialize_with = "crate::loose::entries")]
+    pub vars: Vec<(String, String)>,
 }
 
 /// A stack trace, outermost frame first (Sentry's order).

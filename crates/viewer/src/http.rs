@@ -41,13 +41,28 @@ fn js_message(value: &JsValue) -> String {
 }
 
 async fn send(path: &str, token: &str) -> Result<Response, FetchError> {
+    send_with(path, token, "GET", None).await
+}
+
+async fn send_with(
+    path: &str,
+    token: &str,
+    method: &str,
+    json: Option<&str>,
+) -> Result<Response, FetchError> {
     let network = |e: JsValue| FetchError::Network(js_message(&e));
     let headers = Headers::new().map_err(network)?;
     headers
         .set("Authorization", &bearer(token))
         .map_err(network)?;
     let init = RequestInit::new();
-    init.set_method("GET");
+    init.set_method(method);
+    if let Some(json) = json {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(network)?;
+        init.set_body(&JsValue::from_str(json));
+    }
     init.set_headers_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(network)?;
     let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
@@ -62,7 +77,9 @@ async fn send(path: &str, token: &str) -> Result<Response, FetchError> {
         status => {
             let message = json_body::<ApiError>(&response)
                 .await
-                .map_or_else(|_| response.status_text(), |e| e.error);
+                .ok()
+                .and_then(ApiError::into_message)
+                .unwrap_or_else(|| response.status_text());
             Err(FetchError::Status { status, message })
         }
     }
@@ -75,6 +92,42 @@ async fn send(path: &str, token: &str) -> Result<Response, FetchError> {
 pub async fn get_json<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, FetchError> {
     let response = send(path, token).await?;
     json_body(&response).await
+}
+
+/// `PUT path` with a JSON body and parses the JSON answer.
+///
+/// # Errors
+/// Any [`FetchError`].
+pub async fn put_json<T: DeserializeOwned>(
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Result<T, FetchError> {
+    let response = send_with(path, token, "PUT", Some(body)).await?;
+    json_body(&response).await
+}
+
+/// `GET path` and returns the parsed JSON as a JS value, for responses read as several types
+/// (see [`from_value`]).
+///
+/// # Errors
+/// Any [`FetchError`].
+pub async fn get_value(path: &str, token: &str) -> Result<JsValue, FetchError> {
+    let response = send(path, token).await?;
+    let promise = response
+        .json()
+        .map_err(|e| FetchError::Body(js_message(&e)))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| FetchError::Body(js_message(&e)))
+}
+
+/// Reads a JS value from [`get_value`] as `T`.
+///
+/// # Errors
+/// [`FetchError::Body`] when it is not a `T`.
+pub fn from_value<T: DeserializeOwned>(value: &JsValue) -> Result<T, FetchError> {
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| FetchError::Body(e.to_string()))
 }
 
 /// Parses a response body with the browser's own JSON parser, then converts the JS value into `T`

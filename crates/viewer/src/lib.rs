@@ -1,5 +1,11 @@
-//! Sightline's viewer: the replays list and the replay player, a Leptos client-side app compiled
-//! to WebAssembly and served by the Sightline server under `/viewer/`.
+//! Sightline's viewer: the issues list and issue page, releases, alerts, the replays list and the
+//! replay player, a Leptos client-side app compiled to WebAssembly and served by the Sightline
+//! server under `/viewer/`.
+//!
+//! The issue pages keep their logic in plain Rust too: [`issue_query`] holds the list's query and
+//! order in the address bar, [`sparkline`] draws an issue's last day, [`issue`], [`release`] and
+//! [`event_detail`] read the API leniently (free-form SDK data through the bounded [`loose`]
+//! value) and turn it into rows, [`format`](mod@format) prints counts and times.
 //!
 //! The replay engine is plain Rust, unit-tested natively: [`timeline`] merges the events of every
 //! decoded segment (and collects the [`markers`], breadcrumbs and [`pointer`](mod@pointer) track the player's
@@ -50,26 +56,41 @@ pub mod backend;
 pub mod css_head;
 pub mod deep_link;
 pub mod error_list;
+pub mod event_detail;
+pub mod format;
+pub mod issue;
+pub mod issue_query;
+pub mod loose;
 pub mod markers;
 pub mod metadata;
 pub mod mirror;
 pub mod network;
 pub mod player;
 pub mod pointer;
+pub mod release;
 pub mod sanitize;
 pub mod shortcuts;
+pub mod sparkline;
 pub mod stack;
 pub mod timeline;
 pub mod token;
 pub mod user_agent;
 
+pub mod alert_list;
 pub mod app;
 pub mod embed;
 pub mod event_page;
 #[cfg(all(test, target_arch = "wasm32"))]
+mod fake_issues;
+#[cfg(all(test, target_arch = "wasm32"))]
 mod fake_server;
 pub mod http;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod issue_browser_tests;
+pub mod issue_list;
+pub mod issue_page;
 pub mod player_view;
+pub mod release_pages;
 pub mod render;
 pub mod replay_list;
 

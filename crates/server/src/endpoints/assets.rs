@@ -34,6 +34,11 @@ pub(crate) fn router() -> Router<AppState> {
         "/issues",
         "/issues/",
         "/issues/{id}",
+        "/releases",
+        "/releases/",
+        "/releases/{version}",
+        "/alerts",
+        "/alerts/",
         "/events/{id}",
         "/traces/{id}",
     ] {
