@@ -59,7 +59,13 @@ pub enum ReleasesCommand {
         /// The version.
         version: String,
         /// The repository (any directory inside it) to read; the current directory by default.
-        #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = ".", required = true)]
+        #[arg(
+            long,
+            value_name = "PATH",
+            num_args = 0..=1,
+            default_missing_value = ".",
+            required = true
+        )]
         from_git: Option<PathBuf>,
         /// A git revision, or a release version on the server whose newest commit is used.
         #[arg(long, value_name = "PREVIOUS")]
@@ -159,7 +165,8 @@ pub enum CliError {
     },
     /// `--since` names neither a revision of the repository nor a release on the server.
     #[error(
-        "unknown revision {revision:?}: it is neither a commit of the repository at {path} nor a release on the server"
+        "unknown revision {revision:?}: neither a commit of the repository at {path} \
+         nor a release on the server"
     )]
     UnknownRevision {
         /// What was given.

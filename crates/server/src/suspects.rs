@@ -15,7 +15,8 @@
 //! let frame = Frame {
 //!     filename: Some("shop/payment.py".into()), abs_path: None, function: Some("charge".into()),
 //!     module: Some("shop.payment".into()), lineno: Some(42), colno: None,
-//!     pre_context: vec![], context_line: None, post_context: vec![], in_app: Some(true), vars: None,
+//!     pre_context: vec![], context_line: None, post_context: vec![], in_app: Some(true),
+//!     vars: None,
 //! };
 //! let commit = |id: &str, path: &str, at: u64| ReleaseCommit {
 //!     release: "shop@1.4.2".into(),
@@ -175,8 +176,8 @@ fn strip_origin(path: &str) -> &str {
     }
 }
 
-/// The in-app frames of an event (by [`is_in_app`]), innermost first: the main exception's, then the rest of the
-/// chain's, then a message's stack trace; at most [`MAX_FRAMES`].
+/// The in-app frames of an event (by [`is_in_app`]), innermost first: the main exception's,
+/// then the rest of the chain's, then a message's stack trace; at most [`MAX_FRAMES`].
 pub fn in_app_frames(event: &NormalizedEvent) -> Vec<&Frame> {
     event
         .exception

@@ -336,7 +336,10 @@ fn commit(id: &str, minute: u64, files: &[(&str, &str)]) -> Value {
         "author_email": format!("{id}@example.com"),
         "message": format!("commit {id}"),
         "timestamp": 1_795_669_200_000u64 + minute * 60_000,
-        "files": files.iter().map(|(path, kind)| json!({"path": path, "type": kind})).collect::<Vec<_>>(),
+        "files": files
+            .iter()
+            .map(|(path, kind)| json!({"path": path, "type": kind}))
+            .collect::<Vec<_>>(),
     })
 }
 

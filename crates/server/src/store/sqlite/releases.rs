@@ -262,7 +262,8 @@ impl ReleaseStore for SqliteStore {
         let versions: Vec<String> = connection
             .prepare_cached(
                 "SELECT version FROM releases WHERE project_id = ?1 AND (created_at_ms, rowid) <= \
-                 (SELECT created_at_ms, rowid FROM releases WHERE project_id = ?1 AND version = ?2) \
+                 (SELECT created_at_ms, rowid FROM releases \
+                 WHERE project_id = ?1 AND version = ?2) \
                  ORDER BY created_at_ms DESC, rowid DESC LIMIT ?3",
             )?
             .query_map(
