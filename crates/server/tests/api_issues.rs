@@ -463,3 +463,42 @@ async fn events_stored_by_a_version_2_database_are_grouped_when_it_is_opened() {
     .await;
     assert_eq!(issue["count"], 3);
 }
+
+/// A Node (Express) TypeError as `@sentry/node` sends it, thrown at `line` of the app's route.
+fn node_error(n: u32, line: u32) -> Value {
+    json!({
+        "event_id": id(n),
+        "platform": "node",
+        "timestamp": 1_795_673_340.0 + f64::from(n),
+        "release": "shop-api@5.1.0",
+        "exception": {"values": [{
+            "type": "TypeError",
+            "value": format!("Cannot read properties of undefined (reading 'item{n}')"),
+            "mechanism": {"type": "express", "handled": false},
+            "stacktrace": {"frames": [
+                {"filename": "node:internal/process/task_queues", "function": "process.processTicksAndRejections",
+                 "lineno": 95, "in_app": false},
+                {"filename": "/srv/api/node_modules/express/lib/router/layer.js", "function": "Layer.handle",
+                 "module": "express.lib.router:layer", "lineno": 95, "in_app": true},
+                {"filename": "/srv/api/src/routes/checkout.js", "abs_path": "/srv/api/src/routes/checkout.js",
+                 "module": "routes:checkout", "function": "applyCoupon", "lineno": line, "colno": 17,
+                 "in_app": true},
+                {"filename": "/srv/api/node_modules/lodash/lodash.js", "function": "get",
+                 "lineno": 4100, "in_app": true}
+            ]}
+        }]}
+    })
+}
+
+#[tokio::test]
+async fn node_errors_group_by_app_frames_whatever_the_sdk_marks_in_app() {
+    let server = TestServer::new();
+    send(&server, &node_error(1, 40)).await;
+    send(&server, &node_error(2, 41)).await;
+    let issue = only_issue(&server, "").await;
+    assert_eq!(issue["count"], 2);
+    assert_eq!(issue["type"], "TypeError");
+    // The SDK called lodash in-app; the server's rules say node_modules is not.
+    assert_eq!(issue["culprit"], "routes:checkout in applyCoupon");
+    assert_eq!(issue["first_release"], "shop-api@5.1.0");
+}

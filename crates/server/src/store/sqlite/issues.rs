@@ -126,35 +126,48 @@ fn set_status(
     )
 }
 
-/// Groups the events stored before issues existed (a version 2 database), oldest first,
-/// without evaluating alert rules; returns how many were grouped.
+/// Events read at a time while grouping stored events, so memory stays bounded.
+pub(super) const MIGRATION_BATCH: i64 = 500;
+
+/// Groups the events stored before issues existed (a version 2 database) in the order they
+/// were stored, without evaluating alert rules; returns how many were grouped. An event's
+/// place in its issue does not depend on that order: first and last seen, releases and the
+/// latest event follow the events' timestamps.
 pub(super) fn group_stored_events(connection: &Connection) -> Result<usize, StoreError> {
-    let events: Vec<(u64, String, String)> = {
-        let mut statement = connection.prepare(
-            "SELECT project_id, id, body FROM events WHERE id NOT IN \
-             (SELECT event_id FROM issue_events) ORDER BY timestamp_ms, received_at_ms, id",
-        )?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-        rows.collect::<Result<_, _>>()?
-    };
     let mut grouped = 0;
-    for (project_id, id, body) in events {
-        let event: NormalizedEvent = match serde_json::from_str(&body) {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::warn!(event_id = %id, %error, "stored event does not parse; not grouped");
-                continue;
-            }
+    let mut after: i64 = 0;
+    loop {
+        let batch: Vec<(i64, u64, String, String)> = {
+            let mut statement = connection.prepare_cached(
+                "SELECT rowid, project_id, id, body FROM events WHERE rowid > ?1 \
+                 AND id NOT IN (SELECT event_id FROM issue_events) ORDER BY rowid LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![after, MIGRATION_BATCH], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
         };
-        let grouping = fingerprint_event(&event);
-        let new = NewEvent {
-            project_id,
-            hints: LinkHints::default(),
-            event,
-            grouping,
+        let Some(last) = batch.last() else {
+            return Ok(grouped);
         };
-        group_event(connection, &new, &new.grouping, Alerts::Skip)?;
-        grouped += 1;
+        after = last.0;
+        for (_, project_id, id, body) in batch {
+            let event: NormalizedEvent = match serde_json::from_str(&body) {
+                Ok(event) => event,
+                Err(error) => {
+                    tracing::warn!(event_id = %id, %error, "stored event does not parse; not grouped");
+                    continue;
+                }
+            };
+            let grouping = fingerprint_event(&event);
+            let new = NewEvent {
+                project_id,
+                hints: LinkHints::default(),
+                event,
+                grouping,
+            };
+            group_event(connection, &new, &new.grouping, Alerts::Skip)?;
+            grouped += 1;
+        }
     }
-    Ok(grouped)
 }

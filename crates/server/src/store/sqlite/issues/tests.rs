@@ -406,3 +406,60 @@ fn tag_values_per_key_are_bounded() {
     assert_eq!(order.values.len(), 10);
     assert_eq!(details.issue.count, limit);
 }
+
+#[test]
+fn stored_events_are_grouped_in_batches_as_if_they_had_just_arrived() {
+    let store = store();
+    let events = u64::try_from(super::MIGRATION_BATCH).unwrap() + 3;
+    for n in 0..events {
+        let user = json!({"id": format!("u{}", n % 7)});
+        // Stored out of time order: the latest event is not the last one stored.
+        let at = HOUR0 + (n * 7_919) % (events * 10);
+        send(&store, n + 1, payment_error("shop@1.0", user), at);
+    }
+    send(
+        &store,
+        events + 1,
+        json!({"message": "stock is negative"}),
+        HOUR0,
+    );
+    let before = all_issues(&store, HOUR0);
+    {
+        let connection = store.connection();
+        connection
+            .execute_batch(
+                "DELETE FROM issues; DELETE FROM issue_events; DELETE FROM issue_tags; \
+                 DELETE FROM issue_hours; DELETE FROM issue_users; DELETE FROM issue_activity;",
+            )
+            .unwrap();
+        assert_eq!(
+            super::group_stored_events(&connection).unwrap(),
+            usize::try_from(events).unwrap() + 1
+        );
+        assert_eq!(
+            super::group_stored_events(&connection).unwrap(),
+            0,
+            "nothing left to group"
+        );
+    }
+    let after = all_issues(&store, HOUR0);
+    let summary = |issues: &[Issue]| -> Vec<_> {
+        issues
+            .iter()
+            .map(|i| {
+                (
+                    i.title.clone(),
+                    i.count,
+                    i.user_count,
+                    i.first_seen_ms,
+                    i.last_seen_ms,
+                    i.first_event_id.clone(),
+                    i.last_event_id.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(summary(&after), summary(&before));
+    assert_eq!(after[0].count, events);
+    assert_eq!(after[0].user_count, 7);
+}
