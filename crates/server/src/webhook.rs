@@ -37,7 +37,10 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 pub const IDLE_POLL: Duration = Duration::from_secs(1);
 
 /// Alerts fetched per pass.
-const BATCH: usize = 50;
+const BATCH: usize = 64;
+
+/// Webhook calls made at once, so one slow or dead receiver does not hold up the others.
+pub const CONCURRENT_DELIVERIES: usize = 8;
 
 /// What one delivery pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,8 +56,12 @@ pub struct DeliveryReport {
 /// The HTTP client webhooks are sent with: [`TIMEOUT`], no redirects, error statuses as
 /// answers rather than errors.
 pub fn client() -> ureq::Agent {
+    client_with_timeout(TIMEOUT)
+}
+
+fn client_with_timeout(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
-        .timeout_global(Some(TIMEOUT))
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .max_redirects(0)
         .user_agent(concat!("sightline-webhook/", env!("CARGO_PKG_VERSION")))
@@ -62,7 +69,8 @@ pub fn client() -> ureq::Agent {
         .into()
 }
 
-/// Attempts every alert that is due now, once each; blocking.
+/// Attempts every alert that is due now, once each, up to [`CONCURRENT_DELIVERIES`] at a
+/// time; blocking.
 ///
 /// `viewer_base` (`http://host:port`) turns the payload's relative issue link into an
 /// absolute one.
@@ -74,9 +82,46 @@ pub fn deliver_due(
     client: &ureq::Agent,
     viewer_base: &str,
 ) -> Result<DeliveryReport, StoreError> {
+    let due = store.due_alerts(now_ms(), BATCH)?;
+    let lanes = CONCURRENT_DELIVERIES.min(due.len());
+    let reports: Vec<Result<DeliveryReport, StoreError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..lanes)
+            .map(|lane| {
+                let mine: Vec<&PendingDelivery> = due.iter().skip(lane).step_by(lanes).collect();
+                scope.spawn(move || deliver_each(store, client, viewer_base, &mine))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(StoreError::Corrupt(
+                        "a webhook delivery thread panicked".into(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    let mut total = DeliveryReport::default();
+    for report in reports {
+        let report = report?;
+        total.delivered += report.delivered;
+        total.retried += report.retried;
+        total.failed += report.failed;
+    }
+    Ok(total)
+}
+
+/// Attempts `deliveries` one after the other, recording each outcome.
+fn deliver_each(
+    store: &dyn Store,
+    client: &ureq::Agent,
+    viewer_base: &str,
+    deliveries: &[&PendingDelivery],
+) -> Result<DeliveryReport, StoreError> {
     let mut report = DeliveryReport::default();
-    for delivery in store.due_alerts(now_ms(), BATCH)? {
-        let outcome = attempt(client, &delivery, viewer_base);
+    for delivery in deliveries {
+        let outcome = attempt(client, delivery, viewer_base);
         match &outcome {
             DeliveryOutcome::Delivered { .. } => report.delivered += 1,
             DeliveryOutcome::Retry { error, .. } => {
@@ -187,6 +232,26 @@ mod tests {
             serde_json::from_str(&absolute_links(payload, "http://127.0.0.1:8080/")).unwrap();
         assert_eq!(body["issue"]["url"], "http://127.0.0.1:8080/issues/7");
         assert_eq!(absolute_links("not json", "http://x"), "not json");
+    }
+
+    #[test]
+    fn a_receiver_that_never_answers_times_out_and_is_retried() {
+        // The kernel accepts the connection into the backlog; nobody ever answers.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let delivery = PendingDelivery {
+            alert_id: 1,
+            webhook_url: format!("http://{}/hook", listener.local_addr().unwrap()),
+            payload: "{}".into(),
+            attempts: 0,
+        };
+        let client = client_with_timeout(Duration::from_millis(200));
+        match attempt(&client, &delivery, "http://x") {
+            DeliveryOutcome::Retry { error, .. } => {
+                assert!(error.contains("could not be reached"), "{error}");
+            }
+            other => panic!("expected a retry, got {other:?}"),
+        }
+        drop(listener);
     }
 
     #[test]

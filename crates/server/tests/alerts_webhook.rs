@@ -224,6 +224,20 @@ async fn each_new_issue_in_the_rules_environment_is_one_webhook() {
     );
 }
 
+/// The id of the only issue.
+async fn only_issue(server: &TestServer) -> String {
+    let (status, issues) = server.get_json("/api/0/issues/?query=").await;
+    assert_eq!(status, StatusCode::OK, "{issues}");
+    assert_eq!(issues.as_array().unwrap().len(), 1, "{issues}");
+    issues[0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn set_status(server: &TestServer, issue: &str, status: &str) {
+    let path = format!("/api/0/issues/{issue}/");
+    let (code, body) = request(server, "PUT", &path, json!({ "status": status })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+}
+
 #[tokio::test]
 async fn a_resolved_issue_that_gets_an_event_is_one_regression_webhook() {
     let server = TestServer::new();
@@ -235,19 +249,7 @@ async fn a_resolved_issue_that_gets_an_event_is_one_regression_webhook() {
     .await;
     send_events(&server, [event(1, "ZeroDivisionError", "production")]).await;
     assert!(alerts(&server).await.is_empty());
-    let database = rusqlite::Connection::open(
-        server
-            .dir
-            .path()
-            .join(sightline_server::store::DATABASE_FILE),
-    )
-    .unwrap();
-    database
-        .execute(
-            "UPDATE issues SET status = 'resolved', resolved_at_ms = 0",
-            [],
-        )
-        .unwrap();
+    set_status(&server, &only_issue(&server).await, "resolved").await;
     send_events(
         &server,
         [
@@ -258,11 +260,42 @@ async fn a_resolved_issue_that_gets_an_event_is_one_regression_webhook() {
     .await;
     let alerts = settled_alerts(&server).await;
     assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["status"], "delivered");
     let bodies = receiver.bodies();
     assert_eq!(bodies.len(), 1);
     assert_eq!(bodies[0]["rule"]["condition"], "regression");
     assert_eq!(bodies[0]["issue"]["status"], "unresolved");
     assert_eq!(bodies[0]["trigger"]["event_id"], format!("{:032x}", 2));
+}
+
+#[tokio::test]
+async fn resolved_in_next_release_alerts_only_for_a_later_release() {
+    let server = TestServer::new();
+    let receiver = Receiver::start(&[]);
+    create_rule(
+        &server,
+        json!({"name": "regressions", "condition": "regression", "webhook_url": receiver.url}),
+    )
+    .await;
+    send_events(&server, [event(1, "ZeroDivisionError", "production")]).await;
+    set_status(
+        &server,
+        &only_issue(&server).await,
+        "resolved_in_next_release",
+    )
+    .await;
+    // Another event from the release it was resolved in: still the old code, no regression.
+    send_events(&server, [event(2, "ZeroDivisionError", "production")]).await;
+    assert!(alerts(&server).await.is_empty());
+    let mut later = python_event(&format!("{:032x}", 3), TRACE, None);
+    later["release"] = json!("shop-backend@2.0.1");
+    let body = envelope(&json!({ "event_id": format!("{:032x}", 3) }), &later);
+    send_events(&server, [body]).await;
+    let alerts = settled_alerts(&server).await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let bodies = receiver.bodies();
+    assert_eq!(bodies[0]["trigger"]["release"], "shop-backend@2.0.1");
+    assert_eq!(bodies[0]["issue"]["last_release"], "shop-backend@2.0.1");
 }
 
 #[tokio::test]

@@ -387,6 +387,11 @@ fn text_matches_title_or_culprit_in_any_case() {
     assert_eq!(issue_ids(&db, "my_pool"), [3]);
     assert_eq!(issue_ids(&db, "my_poo_"), Vec::<u64>::new());
     assert_eq!(issue_ids(&db, "\"Timeout: 100%\""), [3]);
+    assert_eq!(issue_ids(&db, "https://shop.example"), Vec::<u64>::new());
+    assert_eq!(
+        parse("https://shop.example/api").unwrap().filters[0].term,
+        Term::Text(Pattern::Exact("https://shop.example/api".into()))
+    );
     assert_eq!(issue_ids(&db, r#""say \"hi\"""#), Vec::<u64>::new());
 }
 

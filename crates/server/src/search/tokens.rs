@@ -77,9 +77,10 @@ fn token(raw: &str) -> Result<Token, SearchError> {
     if rest.is_empty() {
         return Err(SearchError::invalid(raw, "`!` must be followed by a term"));
     }
-    let key_value = rest
-        .split_once(':')
-        .filter(|(key, _)| !key.is_empty() && key.chars().all(is_key_char));
+    // `https://…` typed bare is text, not the tag `https`.
+    let key_value = rest.split_once(':').filter(|(key, value)| {
+        !key.is_empty() && key.chars().all(is_key_char) && !value.starts_with("//")
+    });
     let (key, values) = match key_value {
         Some((key, value)) => {
             if value.is_empty() {

@@ -155,8 +155,8 @@ impl AlertStore for SqliteStore {
 /// A rule with an environment only looks at events from it. `new_issue` fires on the event
 /// that created the issue, `regression` on the one that reopened it, `spike` when the issue
 /// has more than `threshold` events (of the rule's environment) in the `window_minutes` up to
-/// this event's timestamp. A rule fires at most once per issue per `throttle_minutes`, so one
-/// spike is one alert.
+/// this event's timestamp. A rule fires at most once per issue per `throttle_minutes` (a
+/// spike rule also at most once per window), so one spike is one alert.
 pub(super) fn on_issue_activity(
     connection: &Connection,
     activity: &IssueActivity,
@@ -284,17 +284,22 @@ fn events_in_window(
         )?)
 }
 
-/// Whether the rule fired for the issue within its throttle.
+/// Whether the rule fired for the issue within its throttle (for a spike, at least its
+/// window, so one spike is one alert even without a throttle).
 fn throttled(
     connection: &Connection,
     rule: &AlertRule,
     issue_id: u64,
     now: u64,
 ) -> Result<bool, StoreError> {
-    if rule.rule.throttle_minutes == 0 {
+    let mut minutes = rule.rule.throttle_minutes;
+    if rule.rule.condition == AlertCondition::Spike {
+        minutes = minutes.max(rule.rule.window_minutes.unwrap_or(0));
+    }
+    if minutes == 0 {
         return Ok(false);
     }
-    let since = now.saturating_sub(rule.rule.throttle_minutes.saturating_mul(MINUTE_MS));
+    let since = now.saturating_sub(minutes.saturating_mul(MINUTE_MS));
     Ok(connection
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM alerts WHERE rule_id = ?1 AND issue_id = ?2 \

@@ -164,17 +164,36 @@ fn a_spike_counts_only_events_inside_the_window_and_environment() {
 }
 
 #[test]
-fn without_a_throttle_every_event_over_the_threshold_fires() {
+fn without_a_throttle_a_spike_still_fires_once_per_window() {
     let store = store();
     let rule = NewAlertRule {
         throttle_minutes: 0,
         ..spike(2, 5)
     };
     store.create_alert_rule(&rule, T).unwrap();
-    let count: usize = (0..5)
+    let count: usize = (0..10)
         .map(|n| store_event(&store, &activity(n, "production")))
         .sum();
-    // Events 3, 4 and 5 each make more than 2.
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn without_a_throttle_every_regression_fires() {
+    let store = store();
+    let rule = NewAlertRule {
+        throttle_minutes: 0,
+        ..rule(AlertCondition::Regression)
+    };
+    store.create_alert_rule(&rule, T).unwrap();
+    let count: usize = (0..3)
+        .map(|n| {
+            let reopening = IssueActivity {
+                regressed: true,
+                ..activity(n, "production")
+            };
+            store_event(&store, &reopening)
+        })
+        .sum();
     assert_eq!(count, 3);
 }
 
@@ -254,4 +273,49 @@ fn a_project_has_a_bounded_number_of_rules() {
         .unwrap_err();
     assert!(matches!(error, StoreError::Conflict(message) if message.contains("MAX_ALERT_RULES")));
     assert_eq!(store.alert_rules(1).unwrap().len(), MAX_ALERT_RULES);
+}
+
+#[test]
+fn a_spike_that_lasts_past_the_throttle_fires_again() {
+    let store = store();
+    store.create_alert_rule(&spike(3, 120), T).unwrap();
+    let first: usize = (0..10)
+        .map(|n| store_event(&store, &activity(n, "production")))
+        .sum();
+    assert_eq!(first, 1);
+    // Two hours pass (the window is 120 minutes, the throttle 60).
+    store
+        .connection()
+        .execute(
+            "UPDATE alerts SET fired_at_ms = fired_at_ms - 2 * 3600000 - 1",
+            [],
+        )
+        .unwrap();
+    assert_eq!(store_event(&store, &activity(10, "production")), 1);
+    assert_eq!(store_event(&store, &activity(11, "production")), 0);
+    assert_eq!(fired(&store).len(), 2);
+}
+
+#[test]
+fn an_alert_that_failed_for_good_is_not_due_any_more() {
+    let store = store();
+    store
+        .create_alert_rule(&rule(AlertCondition::NewIssue), T)
+        .unwrap();
+    store_event(&store, &activity(0, "production"));
+    let due = store.due_alerts(now_ms(), 10).unwrap();
+    store
+        .record_delivery(
+            due[0].alert_id,
+            &DeliveryOutcome::Failed {
+                error: "HTTP 410 (gave up after 6 attempts)".into(),
+            },
+        )
+        .unwrap();
+    let alert = &fired(&store)[0];
+    assert_eq!(alert.status, DeliveryStatus::Failed);
+    assert_eq!(alert.attempts, 1);
+    assert!(alert.last_error.as_deref().unwrap().contains("gave up"));
+    assert!(store.due_alerts(i64::MAX as u64, 10).unwrap().is_empty());
+    assert_eq!(store.next_alert_due().unwrap(), None);
 }
