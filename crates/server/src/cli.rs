@@ -174,6 +174,9 @@ pub enum CliError {
         /// The repository.
         path: PathBuf,
     },
+    /// The repository has no commits yet.
+    #[error("the git repository at {0} has no commits yet")]
+    NoCommits(PathBuf),
     /// Reading the git history failed.
     #[error("reading the git history: {0}")]
     Git(#[from] git2::Error),

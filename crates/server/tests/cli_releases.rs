@@ -357,6 +357,12 @@ fn failures_say_what_went_wrong() {
     assert!(error.contains("is not a git repository"), "{error}");
 
     let repo = Repository::init(not_a_repo.path()).unwrap();
+    let error = fails(
+        &server,
+        &["releases", "set-commits", "shop@1", "--from-git", &path],
+        &[],
+    );
+    assert!(error.contains("has no commits yet"), "{error}");
     commit(
         &repo,
         ("Ada", "ada@example.com"),

@@ -64,7 +64,13 @@ pub(super) fn set_commits(
     } else {
         MAX_COMMITS_WITHOUT_PREVIOUS
     };
-    let (commits, truncated) = git::history(&repository, since.as_ref().map(|s| s.oid), limit)?;
+    let (commits, truncated) = git::history(&repository, since.as_ref().map(|s| s.oid), limit)
+        .map_err(|error| match error {
+            CliError::Git(error) if error.code() == git2::ErrorCode::UnbornBranch => {
+                CliError::NoCommits(path.to_owned())
+            }
+            other => other,
+        })?;
     let name = git::repository_name(&repository);
     let body = json!({
         "commits": commits
@@ -88,12 +94,11 @@ pub(super) fn set_commits(
     for commit in &commits {
         let short = commit.id.get(..7).unwrap_or(&commit.id);
         let author = commit.author_name.as_deref().unwrap_or("unknown author");
-        writeln!(
-            out,
-            "  {short} {author}: {} ({} files)",
-            commit.summary(),
-            commit.files.len()
-        )?;
+        let files = match commit.files.len() {
+            1 => "1 file".to_owned(),
+            count => format!("{count} files"),
+        };
+        writeln!(out, "  {short} {author}: {} ({files})", commit.summary())?;
     }
     Ok(())
 }
