@@ -33,14 +33,15 @@ pub struct Stacktrace {
 }
 
 impl Stacktrace {
-    /// `module in function` (or `file in function`) of the innermost in-app frame, or of the
-    /// innermost frame when none is marked in-app.
+    /// `module in function` (or `file in function`) of the innermost in-app frame (by the
+    /// SDK's flag corrected by the server's rules, [`crate::grouping::is_in_app`]), or of the
+    /// innermost frame when none is in-app.
     pub fn culprit(&self) -> Option<String> {
         let frame = self
             .frames
             .iter()
             .rev()
-            .find(|frame| frame.in_app == Some(true))
+            .find(|frame| crate::grouping::is_in_app(frame))
             .or_else(|| self.frames.last())?;
         let place = frame
             .module
