@@ -14,7 +14,7 @@
 //! let query = search::parse("is:unresolved level:[error,fatal] !environment:staging \"cart\"")?;
 //! let filter = query.issue_sql(1_795_673_336_123);
 //! assert!(filter.clause.contains("i.status"));
-//! assert_eq!(filter.params.len(), 4);
+//! assert_eq!(filter.params.len(), 5); // two levels, one environment, the text twice
 //! assert!(search::parse("is:bogus").unwrap_err().to_string().contains("is:bogus"));
 //! # Ok::<(), search::SearchError>(())
 //! ```
