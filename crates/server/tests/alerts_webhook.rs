@@ -193,6 +193,9 @@ async fn each_new_issue_in_the_rules_environment_is_one_webhook() {
             event(3, "KeyError", "staging"),
             event(4, "ZeroDivisionError", "production"),
             event(5, "TimeoutError", "production"),
+            // First seen in staging, now new in production too.
+            event(6, "KeyError", "production"),
+            event(7, "KeyError", "production"),
         ],
     )
     .await;
@@ -204,6 +207,7 @@ async fn each_new_issue_in_the_rules_environment_is_one_webhook() {
     assert_eq!(
         titles,
         [
+            "KeyError: division by zero",
             "TimeoutError: division by zero",
             "ZeroDivisionError: division by zero"
         ]
@@ -214,7 +218,14 @@ async fn each_new_issue_in_the_rules_environment_is_one_webhook() {
         .map(|body| body["trigger"]["event_id"].as_str().unwrap().to_owned())
         .collect();
     triggers.sort();
-    assert_eq!(triggers, [format!("{:032x}", 1), format!("{:032x}", 5)]);
+    assert_eq!(
+        triggers,
+        [
+            format!("{:032x}", 1),
+            format!("{:032x}", 5),
+            format!("{:032x}", 6)
+        ]
+    );
     assert!(
         receiver
             .bodies()

@@ -153,7 +153,9 @@ impl AlertStore for SqliteStore {
 /// writes the alerts that fire to the outbox, in the caller's transaction; the number written.
 ///
 /// A rule with an environment only looks at events from it. `new_issue` fires on the event
-/// that created the issue, `regression` on the one that reopened it, `spike` when the issue
+/// that created the issue (with an environment: the issue's first event there, so an issue
+/// that moves from staging to production is new in production), `regression` on the one
+/// that reopened it, `spike` when the issue
 /// has more than `threshold` events (of the rule's environment) in the `window_minutes` up to
 /// this event's timestamp. A rule fires at most once per issue per `throttle_minutes` (a
 /// spike rule also at most once per window), so one spike is one alert.
@@ -172,17 +174,22 @@ pub(super) fn on_issue_activity(
         {
             continue;
         }
-        let window_count = match rule.rule.condition {
-            AlertCondition::NewIssue if activity.created => None,
-            AlertCondition::Regression if activity.regressed => None,
-            AlertCondition::Spike => {
+        let window_count = match (rule.rule.condition, &rule.rule.environment) {
+            (AlertCondition::NewIssue, None) if activity.created => None,
+            (AlertCondition::NewIssue, Some(environment))
+                if first_in_environment(connection, activity.issue_id, environment)? =>
+            {
+                None
+            }
+            (AlertCondition::Regression, _) if activity.regressed => None,
+            (AlertCondition::Spike, _) => {
                 let count = events_in_window(connection, &rule, activity)?;
                 if count <= rule.rule.threshold.unwrap_or(0) {
                     continue;
                 }
                 Some(count)
             }
-            AlertCondition::NewIssue | AlertCondition::Regression => continue,
+            (AlertCondition::NewIssue | AlertCondition::Regression, _) => continue,
         };
         if throttled(connection, &rule, activity.issue_id, now)? {
             continue;
@@ -253,6 +260,21 @@ fn alert_row(row: &Row<'_>) -> rusqlite::Result<Alert> {
         delivered_at_ms: row.get(10)?,
         payload,
     })
+}
+
+/// Whether the event just stored is the issue's first in `environment` (a new issue there).
+fn first_in_environment(
+    connection: &Connection,
+    issue_id: u64,
+    environment: &str,
+) -> Result<bool, StoreError> {
+    let count: u64 = connection
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM issue_events WHERE issue_id = ?1 \
+             AND environment = ?2 LIMIT 2)",
+        )?
+        .query_row(params![issue_id, environment], |row| row.get(0))?;
+    Ok(count == 1)
 }
 
 /// Events of the issue (in the rule's environment, if any) within the rule's window ending at

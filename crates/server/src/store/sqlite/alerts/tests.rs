@@ -95,6 +95,7 @@ fn a_new_issue_fires_once_and_only_in_the_rules_environment() {
     assert_eq!(alerts.len(), 1);
     let alert = &alerts[0];
     assert_eq!(alert.rule_name, "new_issue rule");
+    assert_eq!(alert.rule_name, "new_issue rule");
     assert_eq!(alert.issue_title, "TypeError: cart is undefined");
     assert_eq!(alert.status, DeliveryStatus::Pending);
     assert_eq!(alert.payload["rule"]["condition"], "new_issue");
@@ -108,6 +109,27 @@ fn a_new_issue_fires_once_and_only_in_the_rules_environment() {
     assert_eq!(alert.payload["trigger"]["event_id"], format!("{:032x}", 0));
     assert_eq!(alert.payload["trigger"]["environment"], "production");
     assert_eq!(alert.payload["id"], alert.id.to_string());
+}
+
+#[test]
+fn an_issue_reaching_the_rules_environment_is_new_there() {
+    let store = store();
+    let production_only = NewAlertRule {
+        environment: Some("production".into()),
+        ..rule(AlertCondition::NewIssue)
+    };
+    store.create_alert_rule(&production_only, T).unwrap();
+    assert_eq!(store_event(&store, &activity(0, "staging")), 0);
+    assert_eq!(store_event(&store, &activity(1, "staging")), 0);
+    assert_eq!(store_event(&store, &activity(2, "production")), 1);
+    assert_eq!(store_event(&store, &activity(3, "production")), 0);
+    let alerts = fired(&store);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].payload["trigger"]["environment"], "production");
+    assert_eq!(
+        alerts[0].payload["trigger"]["event_id"],
+        format!("{:032x}", 2)
+    );
 }
 
 #[test]
