@@ -206,7 +206,7 @@ impl Writer {
                     let key = self.text(key);
                     format!(
                         "EXISTS (SELECT 1 FROM issue_tags AS t WHERE t.issue_id = i.id \
-                         AND t.key = {key})"
+                         AND t.key = {key} COLLATE NOCASE)"
                     )
                 }
             },
@@ -283,14 +283,14 @@ fn issue_event_exists(condition: &str) -> String {
 fn event_tag_value(key: &str) -> String {
     format!(
         "(SELECT json_extract(jt.value, '$.value') FROM json_each(ev.body, '$.tags') AS jt \
-         WHERE json_extract(jt.value, '$.key') = {key} LIMIT 1)"
+         WHERE json_extract(jt.value, '$.key') = {key} COLLATE NOCASE LIMIT 1)"
     )
 }
 
 /// Some tag of issue `i` has key `key` (SQL) and a value satisfying `values` (over `t.value`).
 fn issue_tag(key: &str, values: &str) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM issue_tags AS t WHERE t.issue_id = i.id AND t.key = {key} \
+        "EXISTS (SELECT 1 FROM issue_tags AS t WHERE t.issue_id = i.id AND t.key = {key} COLLATE NOCASE \
          AND ({values}))"
     )
 }

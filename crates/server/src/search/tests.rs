@@ -354,6 +354,10 @@ fn tags_match_exactly_or_by_glob() {
     assert_eq!(issue_ids(&db, "url:*checkout*"), [1]);
     assert_eq!(issue_ids(&db, "url:*/api/*"), [1, 2]);
     assert_eq!(issue_ids(&db, "service:payments"), [3]);
+    // Keys are case-insensitive, tag keys too.
+    assert_eq!(issue_ids(&db, "HTTP.Status_Code:500"), [1]);
+    assert_eq!(issue_ids(&db, "Service:payments"), [3]);
+    assert_eq!(issue_ids(&db, "has:SERVICE"), [3]);
     assert_eq!(issue_ids(&db, "tags[service]:payments"), [3]);
     assert_eq!(issue_ids(&db, "tags.service:pay*"), [3]);
     assert_eq!(issue_ids(&db, "service:pay"), Vec::<u64>::new());
@@ -434,6 +438,7 @@ fn event_search_uses_each_events_own_fields() {
     assert_eq!(event_ids(&db, "http.status_code:500"), ["e1"]);
     assert_eq!(event_ids(&db, "http.status_code:50*"), ["e1", "e3"]);
     assert_eq!(event_ids(&db, "browser:Firefox*"), ["e1"]);
+    assert_eq!(event_ids(&db, "Browser:Firefox*"), ["e1"]);
     assert_eq!(event_ids(&db, "!browser:Firefox*"), ["e2", "e3"]);
     assert_eq!(event_ids(&db, "has:browser"), ["e1", "e2"]);
     assert_eq!(event_ids(&db, "has:trace"), ["e2"]);
