@@ -7,6 +7,24 @@
 //! connection, no answer within [`TIMEOUT`]) is retried after the next delay of [`BACKOFF`],
 //! and after [`MAX_ATTEMPTS`] the alert is marked failed. Delivery state survives restarts:
 //! a pending alert is retried by whichever server runs next.
+//!
+//! The body (`content-type: application/json`, header `x-sightline-alert: {id}`):
+//!
+//! ```json
+//! {"id": "3", "rule": {"id": "1", "name": "checkout spike", "condition": "spike"},
+//!  "project": "1",
+//!  "issue": {"id": "12", "title": "TimeoutError: payment timed out",
+//!            "culprit": "shop.payment in charge", "level": "error", "status": "unresolved",
+//!            "count": 11, "first_seen": "2026-11-26T06:08:56.123Z",
+//!            "last_seen": "2026-11-26T06:09:30.000Z", "first_release": "shop@1.4.2",
+//!            "last_release": "shop@1.4.2", "owner": "#payments",
+//!            "url": "http://127.0.0.1:8080/issues/12"},
+//!  "trigger": {"event_id": "…", "environment": "production", "release": "shop@1.4.2",
+//!              "count_in_window": 11, "window_minutes": 5, "threshold": 10},
+//!  "fired_at": "2026-11-26T06:09:30.120Z"}
+//! ```
+//!
+//! `count_in_window`, `window_minutes` and `threshold` are sent for spike rules only.
 
 use std::time::Duration;
 
