@@ -5,10 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::format_started;
 use crate::app::TokenGate;
-use crate::http::get_json;
+use crate::http::{api_resource, resource_value};
 use crate::issue::issue_page_path;
 use crate::release::{Alert, alerts_path};
-use crate::release_pages::authed_resource;
 
 /// The alerts page.
 #[component]
@@ -22,11 +21,8 @@ pub fn AlertList() -> impl IntoView {
 
 #[component]
 fn AlertTable() -> impl IntoView {
-    let alerts =
-        authed_resource(
-            |token| async move { get_json::<Vec<Alert>>(&alerts_path(), &token).await },
-        );
-    let body = move || match alerts.get() {
+    let alerts = api_resource(|| Some(alerts_path()));
+    let body = move || match resource_value::<Vec<Alert>>(alerts.get()) {
         None => view! { <p class="muted">"Loading alerts…"</p> }.into_any(),
         Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
         Some(Ok(list)) if list.is_empty() => view! {
@@ -79,7 +75,10 @@ fn alert_row(alert: Alert) -> impl IntoView {
     view! {
         <tr data-sl-alert=alert.id.clone()>
             <td>{format_started(&alert.fired_at)}</td>
-            <td>{alert.rule_name.clone()}</td>
+            <td>
+                {alert.rule_name.clone()}
+                {alert.condition().map(|c| view! { <span class="muted">{format!(" ({})", c.replace('_', " "))}</span> })}
+            </td>
             <td>{issue}</td>
             <td>
                 <span class=format!("badge delivery-{}", alert.status) data-sl-delivery=alert.status.clone()>

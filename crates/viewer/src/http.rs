@@ -7,6 +7,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
 use crate::api::ApiError;
+use crate::app::Auth;
 use crate::token::bearer;
 
 /// Why an API call failed.
@@ -155,4 +156,40 @@ pub async fn get_bytes(path: &str, token: &str) -> Result<Vec<u8>, FetchError> {
         .await
         .map_err(|e| FetchError::Body(js_message(&e)))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// A resource with the JSON answer of `GET path()` as a JS value (read it with [`from_value`]),
+/// refetched when the path or the token changes (no path: nothing is fetched, the value is
+/// `null`); a refused token brings up the token form.
+/// Every page shares this one resource type, which keeps the bundle smaller than a resource per
+/// response type.
+pub fn api_resource(
+    path: impl Fn() -> Option<String> + 'static,
+) -> leptos::prelude::LocalResource<Result<JsValue, FetchError>> {
+    use leptos::prelude::*;
+    let auth = expect_context::<Auth>();
+    let resource = LocalResource::new(move || {
+        let token = auth.token();
+        let path = path();
+        async move {
+            match (path, token) {
+                (None, _) => Ok(JsValue::NULL),
+                (Some(path), Some(token)) => get_value(&path, &token).await,
+                (Some(_), None) => Err(FetchError::Unauthorized),
+            }
+        }
+    });
+    Effect::new(move || {
+        if resource.with(|r| matches!(r, Some(Err(FetchError::Unauthorized)))) {
+            auth.reject();
+        }
+    });
+    resource
+}
+
+/// What an [`api_resource`] holds, read as `T`: `None` while loading.
+pub fn resource_value<T: DeserializeOwned>(
+    loaded: Option<Result<JsValue, FetchError>>,
+) -> Option<Result<T, FetchError>> {
+    loaded.map(|answer| answer.and_then(|value| from_value(&value)))
 }

@@ -28,6 +28,10 @@ pub struct Issue {
     pub status: String,
     /// It came back after being resolved.
     pub regressed: bool,
+    /// For `resolved_in_next_release`: the release it was resolved in; an event from a later
+    /// release reopens it.
+    #[serde(deserialize_with = "loose::opt_string")]
+    pub resolved_in_release: Option<String>,
     /// First event, RFC 3339.
     #[serde(deserialize_with = "loose::string")]
     pub first_seen: String,
@@ -85,6 +89,14 @@ impl Issue {
     /// What the status badge says.
     pub fn status_label(&self) -> &'static str {
         status_label(&self.status)
+    }
+
+    /// The status badge's tooltip: for an issue resolved in the next release, which release
+    /// reopens it.
+    pub fn status_detail(&self) -> Option<String> {
+        let release = self.resolved_in_release.as_ref()?;
+        (self.status == "resolved_in_next_release")
+            .then(|| format!("Resolved after {release}: an event from a later release reopens it"))
     }
 }
 
@@ -397,6 +409,16 @@ mod tests {
         assert_eq!(issue.owner.as_deref(), Some("#payments"));
         assert_eq!(issue.page_path(), "/issues/12");
         assert_eq!(issue.status_label(), "Unresolved");
+        assert_eq!(issue.status_detail(), None);
+        let waiting = Issue {
+            status: "resolved_in_next_release".to_owned(),
+            resolved_in_release: Some("shop@1.4.3".to_owned()),
+            ..issue.clone()
+        };
+        assert_eq!(
+            waiting.status_detail().as_deref(),
+            Some("Resolved after shop@1.4.3: an event from a later release reopens it")
+        );
         let suspect = &issue.suspect_commits[0];
         assert_eq!(
             suspect.frame.label(),

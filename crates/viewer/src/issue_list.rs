@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::app::{Auth, TokenGate};
+use crate::app::TokenGate;
 use crate::format::{format_ago, format_count};
-use crate::http::{FetchError, get_json};
+use crate::http::{FetchError, api_resource, resource_value};
 use crate::issue::Issue;
 use crate::issue_query::{ListParams, Sort};
 use crate::release::release_page_path;
@@ -29,31 +29,17 @@ pub fn IssueList() -> impl IntoView {
 
 #[component]
 fn IssueTable() -> impl IntoView {
-    let auth = expect_context::<Auth>();
     let query = use_query_map();
     let params = Memo::new(move |_| {
         query.with(|q| ListParams::from_values(q.get_str("query"), q.get_str("sort")))
     });
-    let issues = LocalResource::new(move || {
-        let token = auth.token();
-        let path = params.get().api_path();
-        async move {
-            match token {
-                Some(token) => get_json::<Vec<Issue>>(&path, &token).await,
-                None => Err(FetchError::Unauthorized),
-            }
-        }
-    });
-    Effect::new(move || {
-        if let Some(Err(FetchError::Unauthorized)) = issues.get() {
-            auth.reject();
-        }
-    });
+    let issues = api_resource(move || Some(params.get().api_path()));
     let navigate = use_navigate();
     let go = Callback::new(move |next: ListParams| {
         navigate(&next.page_url(), Default::default());
     });
     let query_error = move || match issues.get() {
+        // Only the status matters here: no need to read the list.
         Some(Err(FetchError::Status {
             status: 400,
             message,
@@ -62,7 +48,7 @@ fn IssueTable() -> impl IntoView {
     };
     let body = move || {
         let now = js_sys::Date::now() as u64;
-        match issues.get() {
+        match resource_value::<Vec<Issue>>(issues.get()) {
             None => view! { <p class="muted">"Loading issues…"</p> }.into_any(),
             Some(Err(FetchError::Status { status: 400, .. })) => ().into_any(),
             Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),

@@ -40,6 +40,9 @@ pub struct Release {
     /// Recorded sessions (replays) of it.
     #[serde(deserialize_with = "loose::count")]
     pub session_count: u64,
+    /// Sessions without an error.
+    #[serde(deserialize_with = "loose::count")]
+    pub crash_free_session_count: u64,
     /// Share (0..=1) of sessions without an error; `None` without sessions.
     #[serde(deserialize_with = "loose::opt_number")]
     pub crash_free_sessions: Option<f64>,
@@ -169,6 +172,32 @@ pub struct Alert {
     /// Why the last attempt failed.
     #[serde(deserialize_with = "loose::opt_string")]
     pub last_error: Option<String>,
+    /// The webhook's body (its `rule.condition` says what fired).
+    pub payload: loose::Loose,
+}
+
+impl Alert {
+    /// What made the rule fire: `new_issue`, `regression` or `spike`.
+    pub fn condition(&self) -> Option<String> {
+        self.payload
+            .get("rule")
+            .and_then(|rule| rule.text("condition"))
+    }
+}
+
+impl Release {
+    /// `75.0% (3 of 4)`, or `no sessions`.
+    pub fn crash_free_label(&self) -> String {
+        match self.crash_free_sessions {
+            Some(_) => format!(
+                "{} ({} of {})",
+                crate::format::format_share(self.crash_free_sessions),
+                self.crash_free_session_count,
+                self.session_count
+            ),
+            None => "no sessions".to_owned(),
+        }
+    }
 }
 
 /// `GET` path of the project's releases.
@@ -206,12 +235,12 @@ mod tests {
             "deploys": [{"environment": "production", "name": null,
                 "date_started": null, "date_finished": "2026-11-26T06:05:00Z"}],
             "last_deploy": null, "new_issue_count": 1, "regression_count": 0, "event_count": 57,
-            "session_count": 4, "crash_free_sessions": 0.75, "first_event": null, "last_event": null,
+            "session_count": 4, "crash_free_session_count": 3, "crash_free_sessions": 0.75, "first_event": null, "last_event": null,
             "new_issues": [{"id": "12", "title": "ZeroDivisionError", "count": 57, "status": "unresolved"}],
             "regressed_issues": [], "commits": []}"#;
         let release: Release = serde_json::from_str(body)?;
         let extras: ReleaseExtras = serde_json::from_str(body)?;
-        assert_eq!(release.crash_free_sessions, Some(0.75));
+        assert_eq!(release.crash_free_label(), "75.0% (3 of 4)");
         assert_eq!(
             release.deploys[0].label(),
             "production at 2026-11-26 06:05:00 UTC"
@@ -219,7 +248,7 @@ mod tests {
         assert_eq!(extras.new_issues[0].id, "12");
         let bare: Release =
             serde_json::from_str(r#"{"version": "v1", "crash_free_sessions": null}"#)?;
-        assert_eq!(bare.crash_free_sessions, None);
+        assert_eq!(bare.crash_free_label(), "no sessions");
         Ok(())
     }
 
@@ -228,11 +257,13 @@ mod tests {
         let alert: Alert = serde_json::from_str(
             r#"{"id": 3, "rule_id": "1", "rule_name": "Checkout spike", "issue_id": 12,
                 "issue_title": "ZeroDivisionError", "fired_at": "2026-11-26T06:10:00Z",
-                "status": "failed", "attempts": 5, "last_error": "HTTP 502", "payload": {}}"#,
+                "status": "failed", "attempts": 5, "last_error": "HTTP 502",
+                "payload": {"rule": {"id": "1", "name": "Checkout spike", "condition": "spike"}}}"#,
         )?;
         assert_eq!(alert.id, "3");
         assert_eq!(alert.issue_id.as_deref(), Some("12"));
         assert_eq!(alert.attempts, 5);
+        assert_eq!(alert.condition().as_deref(), Some("spike"));
         Ok(())
     }
 

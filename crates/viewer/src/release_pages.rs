@@ -6,39 +6,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::format_started;
-use crate::app::{Auth, TokenGate};
-use crate::format::{first_line, format_count, format_share, short_sha};
-use crate::http::{FetchError, from_value, get_json, get_value};
+use crate::app::TokenGate;
+use crate::format::{first_line, format_count, short_sha};
+use crate::http::{api_resource, from_value, resource_value};
 use crate::issue::{issue_page_path, status_label};
 use crate::release::{
     Commit, IssueLite, Release, ReleaseExtras, release_page_path, release_path, releases_path,
 };
-
-/// Loads `path` with the token once it is known; asks for a new token when refused.
-pub(crate) fn authed_resource<T: Clone + 'static, F>(
-    fetch: impl Fn(String) -> F + 'static,
-) -> LocalResource<Result<T, FetchError>>
-where
-    F: Future<Output = Result<T, FetchError>> + 'static,
-{
-    let auth = expect_context::<Auth>();
-    let resource = LocalResource::new(move || {
-        let token = auth.token();
-        let future = token.map(&fetch);
-        async move {
-            match future {
-                Some(future) => future.await,
-                None => Err(FetchError::Unauthorized),
-            }
-        }
-    });
-    Effect::new(move || {
-        if let Some(Err(FetchError::Unauthorized)) = resource.get() {
-            auth.reject();
-        }
-    });
-    resource
-}
 
 /// The releases page.
 #[component]
@@ -52,11 +26,8 @@ pub fn ReleaseList() -> impl IntoView {
 
 #[component]
 fn ReleaseTable() -> impl IntoView {
-    let releases =
-        authed_resource(
-            |token| async move { get_json::<Vec<Release>>(&releases_path(), &token).await },
-        );
-    let body = move || match releases.get() {
+    let releases = api_resource(|| Some(releases_path()));
+    let body = move || match resource_value::<Vec<Release>>(releases.get()) {
         None => view! { <p class="muted">"Loading releases…"</p> }.into_any(),
         Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
         Some(Ok(list)) if list.is_empty() => view! {
@@ -108,21 +79,10 @@ fn release_row(release: Release) -> impl IntoView {
             <td class="num">{release.new_issue_count}</td>
             <td class="num">{release.regression_count}</td>
             <td class="num">{format_count(release.event_count)}</td>
-            <td class="num">{crash_free(&release)}</td>
+            <td class="num">{release.crash_free_label()}</td>
             <td class="num">{release.commit_count}</td>
             <td>{deploy}</td>
         </tr>
-    }
-}
-
-fn crash_free(release: &Release) -> String {
-    match release.crash_free_sessions {
-        Some(_) => format!(
-            "{} of {}",
-            format_share(release.crash_free_sessions),
-            release.session_count
-        ),
-        None => "no sessions".to_owned(),
     }
 }
 
@@ -153,21 +113,22 @@ fn decode_path_param(param: &str) -> String {
 #[component]
 fn ReleaseView(version: String) -> impl IntoView {
     let path = release_path(&version);
-    let release = authed_resource(move |token| {
-        let path = path.clone();
-        async move {
-            let value = get_value(&path, &token).await?;
-            Ok((
-                from_value::<Release>(&value)?,
-                from_value::<ReleaseExtras>(&value)?,
-            ))
-        }
-    });
+    let release = api_resource(move || Some(path.clone()));
     let shown = version.clone();
-    let body = move || match release.get() {
-        None => view! { <p class="muted">"Loading the release…"</p> }.into_any(),
-        Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
-        Some(Ok((release, extras))) => release_details(release, extras).into_any(),
+    let body = move || {
+        let loaded = release.get().map(|answer| {
+            answer.and_then(|value| {
+                Ok((
+                    from_value::<Release>(&value)?,
+                    from_value::<ReleaseExtras>(&value)?,
+                ))
+            })
+        });
+        match loaded {
+            None => view! { <p class="muted">"Loading the release…"</p> }.into_any(),
+            Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+            Some(Ok((release, extras))) => release_details(release, extras).into_any(),
+        }
     };
     view! {
         <section class="release-page" data-sl-release=version>
@@ -192,7 +153,7 @@ fn release_details(release: Release, extras: ReleaseExtras) -> impl IntoView {
             <dt>"Regressions"</dt>
             <dd>{release.regression_count}</dd>
             <dt>"Crash-free sessions"</dt>
-            <dd data-sl-crash-free="">{crash_free(&release)}</dd>
+            <dd data-sl-crash-free="">{release.crash_free_label()}</dd>
             <dt>"Created"</dt>
             <dd>{format_started(&release.created_at)}</dd>
         </dl>

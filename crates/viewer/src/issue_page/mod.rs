@@ -19,7 +19,7 @@ use crate::app::{Auth, TokenGate};
 use crate::deep_link::event_path;
 use crate::event_detail::EventDetail;
 use crate::format::format_count;
-use crate::http::{FetchError, from_value, get_json, get_value};
+use crate::http::{FetchError, api_resource, from_value, get_value, resource_value};
 use crate::issue::{Issue, IssueDetail, IssueExtras, issue_path};
 use crate::sparkline::{bars_path, summary};
 
@@ -82,23 +82,12 @@ fn IssueView(id: String) -> impl IntoView {
     });
     let query = use_query_map();
     let picked = Memo::new(move |_| query.with(|q| q.get("event")));
-    let picked_event = LocalResource::new(move || {
-        let picked = picked.get();
-        let token = auth.token();
-        async move {
-            match (picked, token) {
-                (Some(event), Some(token)) => {
-                    Some(get_json::<EventDetail>(&event_path(&event), &token).await)
-                }
-                _ => None,
-            }
-        }
-    });
-    let event = Signal::derive(move || match picked_event.get().flatten() {
-        Some(Ok(event)) => Some(Ok(event)),
-        Some(Err(error)) => Some(Err(error.to_string())),
-        None if picked.get().is_none() => extras.with(|e| e.latest_event.clone()).map(Ok),
-        None => None,
+    // Without `?event=`, the issue's own latest event is shown and nothing is fetched.
+    let picked_event = api_resource(move || picked.get().map(|e| event_path(&e)));
+    let event = Signal::derive(move || match picked.get() {
+        None => extras.with(|e| e.latest_event.clone()).map(Ok),
+        Some(_) => resource_value::<EventDetail>(picked_event.get())
+            .map(|answer| answer.map_err(|error| error.to_string())),
     });
     let on_changed = Callback::new(move |updated: Issue| {
         issue.set(updated);
@@ -159,6 +148,7 @@ fn IssueHeader(issue: RwSignal<Issue>) -> impl IntoView {
                         <span
                             class=format!("badge status status-{}", issue.status)
                             data-sl-status=issue.status.clone()
+                            title=issue.status_detail()
                         >
                             {issue.status_label()}
                         </span>
