@@ -207,7 +207,7 @@ pub(super) fn activity_view(activity: &[Activity]) -> impl IntoView + use<> {
     view! {
         <section class="issue-activity">
             <h2>"Activity"</h2>
-            <ul class="activity">{items}</ul>
+            <ul class="issue-history">{items}</ul>
         </section>
     }
 }
