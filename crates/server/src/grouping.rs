@@ -236,20 +236,64 @@ pub fn culprit(event: &NormalizedEvent) -> Option<String> {
         .last()
         .and_then(|main| main.stacktrace.as_ref())
         .or(event.stacktrace.as_ref());
-    let frame = stacktrace.and_then(|s| s.frames.iter().rev().find(|f| is_in_app(f)));
-    match frame {
-        Some(frame) => {
-            let place = frame_place(frame);
-            let function = frame.function.as_deref().filter(|f| !f.is_empty());
-            Some(match (place.is_empty(), function) {
-                (false, Some(function)) => format!("{place} in {function}"),
-                (false, None) => place,
-                (true, Some(function)) => function.to_owned(),
-                (true, None) => return event.culprit.clone(),
-            })
-        }
-        None => event.culprit.clone(),
+    stacktrace
+        .and_then(|s| s.frames.iter().rev().find(|f| is_in_app(f)))
+        .and_then(frame_culprit)
+        .or_else(|| event.culprit.clone())
+}
+
+/// How a culprit names `frame`: `module in function`, the function without what the compiler
+/// adds (closures, async blocks, symbol hashes), a Rust path split into its module and name.
+///
+/// ```
+/// use serde_json::json;
+/// use sightline_server::event_id::EventId;
+/// use sightline_server::grouping::frame_culprit;
+/// use sightline_server::normalize::{NormalizeContext, normalize_event};
+///
+/// let raw = json!({"exception": [{"type": "Timeout", "stacktrace": {"frames": [
+///     {"function": "shop::payment::authorize::{{closure}}", "filename": "payment.rs"}
+/// ]}}]});
+/// let context = NormalizeContext { event_id: EventId::random(), received_ms: 0 };
+/// let event = normalize_event(&raw, &context);
+/// let frame = &event.exception[0].stacktrace.as_ref().unwrap().frames[0];
+/// assert_eq!(frame_culprit(frame).as_deref(), Some("shop::payment in authorize"));
+/// ```
+pub fn frame_culprit(frame: &Frame) -> Option<String> {
+    let function = frame
+        .function
+        .as_deref()
+        .map(|function| strip_generated(function_name(function)))
+        .filter(|function| !function.is_empty());
+    let module = frame.module.as_deref().filter(|module| !module.is_empty());
+    let (place, function) = match (module, function) {
+        (Some(module), function) => (module.to_owned(), function),
+        (None, Some(function)) if !function.starts_with('<') => match function.rsplit_once("::") {
+            Some((module, name)) => (module.to_owned(), Some(name)),
+            None => (frame_place(frame), Some(function)),
+        },
+        (None, function) => (frame_place(frame), function),
+    };
+    match (place.is_empty(), function) {
+        (false, Some(function)) => Some(format!("{place} in {function}")),
+        (false, None) => Some(place),
+        (true, Some(function)) => Some(function.to_owned()),
+        (true, None) => None,
     }
+}
+
+/// A Rust function path without the trailing segments the compiler generates: `{{closure}}`,
+/// `{closure#0}`, `{async_fn#0}`, `{async_block#1}`.
+fn strip_generated(function: &str) -> &str {
+    let mut function = function;
+    while let Some((head, last)) = function.rsplit_once("::") {
+        if last.starts_with('{') && last.ends_with('}') {
+            function = head;
+        } else {
+            break;
+        }
+    }
+    function
 }
 
 /// The key that counts an event's user: `user.id`, else `email`, else `username`, else

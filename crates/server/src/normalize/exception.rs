@@ -43,19 +43,7 @@ impl Stacktrace {
             .rev()
             .find(|frame| crate::grouping::is_in_app(frame))
             .or_else(|| self.frames.last())?;
-        let place = frame
-            .module
-            .as_deref()
-            .or(frame.filename.as_deref())
-            .or(frame.abs_path.as_deref())
-            .filter(|place| !place.is_empty());
-        let function = frame.function.as_deref().filter(|f| !f.is_empty());
-        match (place, function) {
-            (Some(place), Some(function)) => Some(format!("{place} in {function}")),
-            (Some(place), None) => Some(place.to_owned()),
-            (None, Some(function)) => Some(function.to_owned()),
-            (None, None) => None,
-        }
+        crate::grouping::frame_culprit(frame)
     }
 }
 

@@ -137,7 +137,7 @@ fn rust_sdk_event_with_float_timestamp_and_exception_list() {
     );
     assert_eq!(
         event.culprit.as_deref(),
-        Some("src/checkout.rs in shop::checkout"),
+        Some("shop in checkout"),
         "without in_app flags the innermost frame"
     );
     assert_eq!(event.exception.len(), 2);
