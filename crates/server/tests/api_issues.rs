@@ -502,5 +502,8 @@ async fn node_errors_group_by_app_frames_whatever_the_sdk_marks_in_app() {
     assert_eq!(issue["culprit"], "routes:checkout in applyCoupon");
     assert_eq!(issue["first_release"], "shop-api@5.1.0");
     let event = get_ok(&server, &format!("/api/0/events/{}/", id(2))).await;
-    assert_eq!(event["culprit"], issue["culprit"], "the event agrees with its issue");
+    assert_eq!(
+        event["culprit"], issue["culprit"],
+        "the event agrees with its issue"
+    );
 }
