@@ -120,6 +120,30 @@ pub fn install_issues() -> Result<FakeServer, JsValue> {
                 return reply(issue);
             }
             if (path === "/api/0/issues/12/") return reply(detail());
+            const release = {
+                version: "shop@1.4.3", project: "1", created_at: "2026-11-26T06:00:00.000Z",
+                commit_count: 2, last_commit: null,
+                deploys: [{ id: "1", version: "shop@1.4.3", environment: "production", name: null,
+                            date_started: null, date_finished: "2026-11-26T06:05:00.000Z" }],
+                last_deploy: null, new_issue_count: 1, regression_count: 1, event_count: 57,
+                session_count: 4, crash_free_session_count: 3, crash_free_sessions: 0.75,
+                first_event: null, last_event: null,
+            };
+            if (path === "/api/0/projects/1/releases/") return reply([release]);
+            if (path === "/api/0/projects/1/releases/shop%401.4.3/") {
+                return reply(Object.assign({}, release, {
+                    new_issues: [{ id: "12", title: issue.title, culprit: issue.culprit, count: 57, status: "unresolved" }],
+                    regressed_issues: [{ id: "13", title: other.title, culprit: other.culprit, count: 3, status: "unresolved" }],
+                    commits: [{ id: "abc1234def5678", author_name: "Ada Lovelace", author_email: "ada@example.com",
+                                message: "Compute totals per item", timestamp: "2026-11-25T10:00:00Z" }],
+                }));
+            }
+            if (path === "/api/0/projects/1/alerts/") {
+                return reply([{ id: "5", rule_id: "1", rule_name: "Checkout spike", issue_id: "12",
+                    issue_title: issue.title, fired_at: "2026-11-26T06:10:00.000Z", status: "failed",
+                    attempts: 5, last_error: "HTTP 502 from the receiver",
+                    payload: { rule: { id: "1", name: "Checkout spike", condition: "spike" } } }]);
+            }
             if (path === `/api/0/events/${older.id}/`) return reply(older);
             if (path === `/api/0/events/${latest.id}/`) return reply(latest);
             return previous(request);

@@ -1,7 +1,8 @@
 //! Browser tests of the issues list and the issue page against the fake server (see
 //! [`crate::fake_issues`]): the query bar drives the request and the address bar, an invalid
 //! query shows the server's message, the issue page shows the stack, suspect commit, owner and
-//! events, and its buttons send `PUT /api/0/issues/{id}/` and show the result.
+//! events, and its buttons send `PUT /api/0/issues/{id}/` and show the result; the release page
+//! and the alerts list show what the API says.
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -317,5 +318,65 @@ async fn the_issue_page_shows_where_it_broke_and_its_buttons_change_it() -> Resu
         .rfind(|r| r.method == "PUT")
         .ok_or("no PUT")?;
     assert_eq!(last.body, r#"{"assigned_to":"@ada"}"#);
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+async fn a_release_lists_its_new_issues_regressions_and_deploys() -> Result<(), JsValue> {
+    let _server = install_issues()?;
+    let (root, _handle) = open("/releases")?;
+    let row = "[data-sl-release-row='shop@1.4.3']";
+    wait_within(5_000, || find(&root, row).is_some(), "the releases").await?;
+    assert!(text(&root, row).contains("75.0% (3 of 4)"));
+    click(&root, &format!("{row} a"))?;
+    wait_within(
+        5_000,
+        || find(&root, "[data-sl-release-issues='new']").is_some(),
+        "the release page",
+    )
+    .await?;
+    assert_eq!(location()?.pathname()?, "/releases/shop%401.4.3");
+    assert!(
+        find(
+            &root,
+            "[data-sl-release-issues='new'] [data-sl-issue-row='12'] a[href='/issues/12']"
+        )
+        .is_some()
+    );
+    assert!(
+        find(
+            &root,
+            "[data-sl-release-issues='regressed'] [data-sl-issue-row='13']"
+        )
+        .is_some()
+    );
+    assert_eq!(text(&root, "[data-sl-crash-free]"), "75.0% (3 of 4)");
+    assert!(text(&root, ".deploys").contains("production at 2026-11-26 06:05:00 UTC"));
+    assert!(text(&root, "[data-sl-commit='abc1234def5678']").contains("Compute totals per item"));
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+async fn fired_alerts_show_their_rule_issue_and_delivery() -> Result<(), JsValue> {
+    let _server = install_issues()?;
+    let (root, _handle) = open("/alerts")?;
+    wait_within(
+        5_000,
+        || find(&root, "[data-sl-alert='5']").is_some(),
+        "the alerts",
+    )
+    .await?;
+    let row = text(&root, "[data-sl-alert='5']");
+    for part in [
+        "Checkout spike",
+        "(spike)",
+        "ZeroDivisionError",
+        "after 5 attempts",
+        "HTTP 502",
+    ] {
+        assert!(row.contains(part), "{part:?} missing from {row:?}");
+    }
+    assert!(find(&root, "[data-sl-alert='5'] a[href='/issues/12']").is_some());
+    assert!(find(&root, "[data-sl-alert='5'] [data-sl-delivery='failed']").is_some());
     Ok(())
 }
