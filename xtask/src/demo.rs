@@ -3,6 +3,7 @@
 //! the `sentry` crate) on <http://127.0.0.1:8081>, and a recorded session whose failing checkout
 //! is sent to the real shop, so its replay has a real linked backend error.
 
+mod alerts;
 mod checkout;
 
 use std::io::{BufRead as _, BufReader, Lines};
@@ -54,6 +55,9 @@ pub fn run() -> Result<()> {
         ["Listening on ", "DSN: ", "Admin token: "],
         "the server",
     )?;
+    let webhook = alerts::start_receiver()?;
+    alerts::create_rules(&base, &token, SHOP_ENVIRONMENT, &webhook)?;
+
     // The release story: shop@1.4.1 is deployed and pays; then shop@1.4.2, with the commit that
     // broke checkout, is deployed in its place.
     let stack_root = root
@@ -122,6 +126,9 @@ pub fn run() -> Result<()> {
              `cargo xtask bench session-size --save`)"
         ),
     }
+    println!(
+        "  Alerts (new issue, regression, spike > 5/min) go to {webhook} and print here as [alert]."
+    );
     println!("  DSN:                        {dsn}");
     println!("Click \"Checkout\" in the shop, then open the viewer. Press Ctrl-C to stop.");
 
