@@ -1,6 +1,7 @@
 //! Virtual environments with the official Python `sentry-sdk` from PyPI, created once under the
 //! cargo target directory and reused (the check takes a fraction of a second), and the small
-//! WSGI shop backend the compatibility tests run in them.
+//! WSGI services the compatibility tests run in them (`tests/fixtures/sdk/`: the shop backend,
+//! and the gateway and billing services of the trace tests).
 //!
 //! Needs `python3` with the `venv` module (Debian: `python3-venv`, which `cargo xtask test`
 //! installs) and access to PyPI on the first run. Set `SIGHTLINE_SKIP_SDK_TESTS=1` to skip these
@@ -113,8 +114,8 @@ fn run(command: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// The WSGI shop backend (`tests/fixtures/sdk/backend.py`) running with the official SDK,
-/// killed when dropped.
+/// A WSGI service of `tests/fixtures/sdk/` (by default the shop backend, `backend.py`) running
+/// with the official SDK, killed when dropped.
 pub struct Backend {
     child: Child,
     /// The port it listens on (127.0.0.1).
@@ -133,10 +134,24 @@ impl Backend {
     /// # Errors
     /// When it does not start or print its port within 30 s.
     pub fn start(python: &Path, dsn: &str, env: &[(&str, &str)]) -> Result<Self> {
+        Self::start_script(python, "backend.py", dsn, env)
+    }
+
+    /// Starts `tests/fixtures/sdk/{script}` (such as `gateway.py` or `billing.py`) with
+    /// `python`, sending to `dsn`, with the variables of `env`.
+    ///
+    /// # Errors
+    /// When it does not start or print its port within 30 s.
+    pub fn start_script(
+        python: &Path,
+        script: &str,
+        dsn: &str,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         // A clean environment: the SDK sends local variables, and the WSGI environ holds them.
         // It runs from its own directory, as a deployed service does: the SDK counts frames
         // under the working directory as in-app.
-        let script = Self::script();
+        let script = Self::script().with_file_name(script);
         let mut child = Command::new(python)
             .arg(&script)
             .current_dir(script.parent().context("backend directory")?)
@@ -161,7 +176,7 @@ impl Backend {
             Ok(line) => line,
             Err(_) => {
                 let _ = child.kill();
-                bail!("the Python backend did not start in 30 s");
+                bail!("{} did not start in 30 s", script.display());
             }
         };
         let Some(port) = line
