@@ -22,7 +22,8 @@ pub fn AlertList() -> impl IntoView {
 #[component]
 fn AlertTable() -> impl IntoView {
     let alerts = api_resource(|| Some(alerts_path()));
-    let body = move || match resource_value::<Vec<Alert>>(alerts.get()) {
+    let body = move || {
+        match resource_value::<Vec<Alert>>(alerts.get()) {
         None => view! { <p class="muted">"Loading alerts…"</p> }.into_any(),
         Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
         Some(Ok(list)) if list.is_empty() => view! {
@@ -42,10 +43,11 @@ fn AlertTable() -> impl IntoView {
                         <th>"Delivery"</th>
                     </tr>
                 </thead>
-                <tbody>{list.into_iter().map(alert_row).collect_view()}</tbody>
+                <tbody>{list.into_iter().map(alert_row).map(|item| item.into_any()).collect_view()}</tbody>
             </table>
         }
         .into_any(),
+    }
     };
     view! {
         <section>

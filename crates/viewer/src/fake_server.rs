@@ -321,3 +321,50 @@ pub async fn paused_player(root: &web_sys::Element) -> Result<web_sys::Element, 
     .await?;
     find(root, "[data-sl-player]").ok_or_else(|| "no player".into())
 }
+
+/// The viewer mounted by [`open_routes`]; cleans its reactive owner up when dropped, so that
+/// its router stops listening to the page's clicks (a task still holding the owner would keep
+/// it alive, and a later test's links would be taken by this router).
+pub struct MountedRoutes<H> {
+    owner: Option<leptos::prelude::Owner>,
+    _handle: H,
+}
+
+impl<H> Drop for MountedRoutes<H> {
+    fn drop(&mut self) {
+        if let Some(owner) = &self.owner {
+            owner.cleanup();
+        }
+    }
+}
+
+/// Mounts the viewer's routes at `path` (with the token) into a new container, as if the
+/// address had been opened.
+pub fn open_routes(
+    path: &str,
+) -> Result<(web_sys::HtmlElement, MountedRoutes<impl Sized + use<>>), JsValue> {
+    use crate::app::{AppRoutes, Auth};
+    use leptos::prelude::*;
+
+    let window = web_sys::window().ok_or("no window")?;
+    window
+        .history()?
+        .replace_state_with_url(&JsValue::NULL, "", Some(path))?;
+    let element = container()?;
+    let owner = std::rc::Rc::new(std::cell::Cell::new(None));
+    let inner = owner.clone();
+    let handle = leptos::mount::mount_to(element.clone(), move || {
+        inner.set(Owner::current());
+        provide_context(Auth::fixed(Some("t0k".into())));
+        view! {
+            <leptos_router::components::Router>
+                <AppRoutes />
+            </leptos_router::components::Router>
+        }
+    });
+    let mounted = MountedRoutes {
+        owner: owner.take(),
+        _handle: handle,
+    };
+    Ok((element, mounted))
+}

@@ -4,56 +4,19 @@
 //! events, and its buttons send `PUT /api/0/issues/{id}/` and show the result; the release page
 //! and the alerts list show what the API says.
 
-use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-use crate::app::{AppRoutes, Auth};
 use crate::fake_issues::{
     ISSUE, LATEST_EVENT, Logged, OLDER_EVENT, SUSPECT, install_issues, requests,
 };
-use crate::fake_server::{container, find, wait_within};
+use crate::fake_server::{find, open_routes, wait_within};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The mounted viewer; cleans its reactive owner up when dropped, so that its router stops
-/// listening to the page's clicks (a task still holding the owner would keep it alive, and
-/// the next test's links would be taken by this router).
-struct Mounted<H> {
-    owner: Option<Owner>,
-    _handle: H,
-}
-
-impl<H> Drop for Mounted<H> {
-    fn drop(&mut self) {
-        if let Some(owner) = &self.owner {
-            owner.cleanup();
-        }
-    }
-}
-
 /// Mounts the viewer's routes at `path`, with the token.
 fn open(path: &str) -> Result<(web_sys::Element, impl Sized + use<>), JsValue> {
-    let window = web_sys::window().ok_or("no window")?;
-    window
-        .history()?
-        .replace_state_with_url(&JsValue::NULL, "", Some(path))?;
-    let element = container()?;
-    let owner = std::rc::Rc::new(std::cell::Cell::new(None));
-    let inner = owner.clone();
-    let handle = leptos::mount::mount_to(element.clone(), move || {
-        inner.set(Owner::current());
-        provide_context(Auth::fixed(Some("t0k".into())));
-        view! {
-            <leptos_router::components::Router>
-                <AppRoutes />
-            </leptos_router::components::Router>
-        }
-    });
-    let mounted = Mounted {
-        owner: owner.take(),
-        _handle: handle,
-    };
+    let (element, mounted) = open_routes(path)?;
     Ok((element.into(), mounted))
 }
 

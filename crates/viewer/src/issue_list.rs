@@ -70,7 +70,7 @@ fn IssueTable() -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {list.into_iter().map(|issue| issue_row(issue, now)).collect_view()}
+                        {list.into_iter().map(|issue| issue_row(issue, now)).map(|item| item.into_any()).collect_view()}
                     </tbody>
                 </table>
             }
@@ -125,6 +125,7 @@ fn QueryBar(params: Memo<ListParams>, on_change: Callback<ListParams>) -> impl I
                     </option>
                 }
             })
+            .map(|item| item.into_any())
             .collect_view()
     };
     view! {

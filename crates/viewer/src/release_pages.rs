@@ -27,7 +27,8 @@ pub fn ReleaseList() -> impl IntoView {
 #[component]
 fn ReleaseTable() -> impl IntoView {
     let releases = api_resource(|| Some(releases_path()));
-    let body = move || match resource_value::<Vec<Release>>(releases.get()) {
+    let body = move || {
+        match resource_value::<Vec<Release>>(releases.get()) {
         None => view! { <p class="muted">"Loading releases…"</p> }.into_any(),
         Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
         Some(Ok(list)) if list.is_empty() => view! {
@@ -51,10 +52,11 @@ fn ReleaseTable() -> impl IntoView {
                         <th>"Last deploy"</th>
                     </tr>
                 </thead>
-                <tbody>{list.into_iter().map(release_row).collect_view()}</tbody>
+                <tbody>{list.into_iter().map(release_row).map(|item| item.into_any()).collect_view()}</tbody>
             </table>
         }
         .into_any(),
+    }
     };
     view! {
         <section>
@@ -143,6 +145,7 @@ fn release_details(release: Release, extras: ReleaseExtras) -> impl IntoView {
         .deploys
         .iter()
         .map(|d| view! { <li>{d.label()}</li> })
+        .map(|item| item.into_any())
         .collect_view();
     view! {
         <dl class="issue-counts">
@@ -192,7 +195,7 @@ fn issue_table(issues: Vec<IssueLite>, kind: &'static str) -> impl IntoView {
                             </tr>
                         }
                     })
-                    .collect_view()}
+                    .map(|item| item.into_any()).collect_view()}
             </tbody>
         </table>
     }
@@ -225,7 +228,7 @@ fn commit_list(commits: Vec<Commit>) -> impl IntoView {
                         </li>
                     }
                 })
-                .collect_view()}
+                .map(|item| item.into_any()).collect_view()}
         </ul>
     }
     .into_any()

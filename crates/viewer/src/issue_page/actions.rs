@@ -54,6 +54,7 @@ pub(super) fn ActionBar(issue: RwSignal<Issue>, on_changed: Callback<Issue>) -> 
                 </button>
             }
         })
+        .map(|item| item.into_any())
         .collect_view()
     };
     let input = NodeRef::<leptos::html::Input>::new();

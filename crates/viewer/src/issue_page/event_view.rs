@@ -104,6 +104,7 @@ fn event_view(event: EventDetail) -> impl IntoView {
             let open = frame.in_app == Some(true) || (!any_in_app && i == 0);
             frame_view(frame, open)
         })
+        .map(|item| item.into_any())
         .collect_view();
     let breadcrumbs = event.breadcrumb_rows();
     let request = event.request_rows();
@@ -116,7 +117,7 @@ fn event_view(event: EventDetail) -> impl IntoView {
             {facts
                 .into_iter()
                 .map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> })
-                .collect_view()}
+                .map(|item| item.into_any()).collect_view()}
         </dl>
         {replay
             .map(|href| {
@@ -161,6 +162,7 @@ fn frame_view(frame: BackendFrame, open: bool) -> impl IntoView {
                 </li>
             }
         })
+        .map(|item| item.into_any())
         .collect_view();
     let vars = (!frame.vars.is_empty()).then(|| {
         view! {
@@ -179,7 +181,7 @@ fn frame_view(frame: BackendFrame, open: bool) -> impl IntoView {
                                 </tr>
                             }
                         })
-                        .collect_view()}
+                        .map(|item| item.into_any()).collect_view()}
                 </tbody>
             </table>
         }
@@ -229,7 +231,7 @@ fn pairs_table(rows: Vec<(String, String)>) -> impl IntoView {
                             </tr>
                         }
                     })
-                    .collect_view()}
+                    .map(|item| item.into_any()).collect_view()}
             </tbody>
         </table>
     }
@@ -250,7 +252,7 @@ fn breadcrumbs_table(rows: Vec<crate::event_detail::BreadcrumbRow>) -> impl Into
                             </tr>
                         }
                     })
-                    .collect_view()}
+                    .map(|item| item.into_any()).collect_view()}
             </tbody>
         </table>
     }

@@ -110,15 +110,15 @@ fn IssueView(id: String) -> impl IntoView {
                         <ActionBar issue=issue on_changed=on_changed />
                         <div class="issue-columns">
                             <div class="issue-main-column">
-                                {move || issue.with(suspects_view)}
+                                {move || issue.with(suspects_view).into_any()}
                                 <EventSection issue=issue extras=extras event=event />
                             </div>
                             <aside class="issue-side">
-                                {move || issue.with(releases_view)}
-                                {move || issue.with(owner_view)}
-                                {move || extras.with(|e| tags_view(&e.tags))}
-                                {move || extras.with(|e| replays_view(&e.replay_ids))}
-                                {move || extras.with(|e| activity_view(&e.activity))}
+                                {move || issue.with(releases_view).into_any()}
+                                {move || issue.with(owner_view).into_any()}
+                                {move || extras.with(|e| tags_view(&e.tags)).into_any()}
+                                {move || extras.with(|e| replays_view(&e.replay_ids)).into_any()}
+                                {move || extras.with(|e| activity_view(&e.activity)).into_any()}
                             </aside>
                         </div>
                     }

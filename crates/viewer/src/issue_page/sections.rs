@@ -57,7 +57,7 @@ pub(super) fn suspects_view(issue: &Issue) -> impl IntoView + use<> {
                                     </li>
                                 }
                             })
-                            .collect_view()}
+                            .map(|item| item.into_any()).collect_view()}
                     </ul>
                 }
                     .into_any()
@@ -147,6 +147,7 @@ pub(super) fn tags_view(tags: &[TagSummary]) -> impl IntoView + use<> {
                         </li>
                     }
                 })
+                .map(|item| item.into_any())
                 .collect_view();
             view! {
                 <div class="tag" data-sl-tag=tag.key.clone()>
@@ -155,6 +156,7 @@ pub(super) fn tags_view(tags: &[TagSummary]) -> impl IntoView + use<> {
                 </div>
             }
         })
+        .map(|item| item.into_any())
         .collect_view();
     view! {
         <section class="issue-tags" data-sl-tags="">
@@ -178,7 +180,7 @@ pub(super) fn replays_view(replay_ids: &[String]) -> impl IntoView + use<> {
                 </li>
             }
         })
-        .collect_view();
+        .map(|item| item.into_any()).collect_view();
     view! {
         <section class="issue-replays">
             <h2>"Replays"</h2>
@@ -203,6 +205,7 @@ pub(super) fn activity_view(activity: &[Activity]) -> impl IntoView + use<> {
                 </li>
             }
         })
+        .map(|item| item.into_any())
         .collect_view();
     view! {
         <section class="issue-activity">

@@ -2,11 +2,9 @@
 //! backend error on the timeline, the failing request in the network panel with its backend
 //! error inline, the errors and metadata panels, and the event deep link.
 
-use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-use crate::app::{AppRoutes, Auth};
 use crate::fake_server::{
     BACKEND_EVENT, FAILED_AT, FAILED_SPAN, LONELY_EVENT, REPLAY, container, find, install,
     mount_player, paused_player, wait_within,
@@ -153,23 +151,7 @@ async fn the_backend_error_is_on_the_timeline_and_inline_in_its_failing_request(
     Ok(())
 }
 
-/// Mounts the viewer's routes at `path` (with the token), as if the address had been opened.
-fn open(path: &str) -> Result<(web_sys::HtmlElement, impl Drop + use<>), JsValue> {
-    let window = web_sys::window().ok_or("no window")?;
-    window
-        .history()?
-        .replace_state_with_url(&JsValue::NULL, "", Some(path))?;
-    let element = container()?;
-    let handle = leptos::mount::mount_to(element.clone(), || {
-        provide_context(Auth::fixed(Some("t0k".into())));
-        view! {
-            <leptos_router::components::Router>
-                <AppRoutes />
-            </leptos_router::components::Router>
-        }
-    });
-    Ok((element, handle))
-}
+use crate::fake_server::open_routes as open;
 
 #[wasm_bindgen_test]
 async fn an_event_link_opens_the_replay_before_the_backend_error_and_pauses_on_it()
