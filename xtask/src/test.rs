@@ -47,6 +47,9 @@ fn browser_unit_tests() -> Result<()> {
             "CHROMEDRIVER",
             tool::find("chromedriver").unwrap_or_else(|| "chromedriver".into()),
         )
+        // The runner gives a whole crate's browser tests 20 s by default, and the viewer's take
+        // about 18 s on a busy machine; the hang limit below is what guards against a stall.
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
         .current_dir(tool::root());
     eprintln!("xtask: {cargo:?}");
     let mut child = cargo.spawn()?;
