@@ -2,7 +2,7 @@
 //! the real demo shop (`sightline-demo-shop`) reporting to it.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -230,28 +230,62 @@ pub const SHOP_RELEASE: &str = "shop@1.4.2";
 /// The environment the demo shop runs in the tests.
 pub const SHOP_ENVIRONMENT: &str = "demo";
 
-/// A running demo shop (`sightline-demo-shop`) reporting to a [`Server`], killed when dropped.
+/// A running demo shop reporting to a [`Server`]: its two services, the shop API
+/// (`sightline-demo-shop`) and the payments service it calls (`sightline-demo-shop --service
+/// payments`), both killed when dropped.
 pub struct Shop {
     child: Child,
+    payments: Child,
     /// `http://127.0.0.1:{port}`: the shop page is `{base}/`.
     pub base: String,
+    /// `http://127.0.0.1:{port}` of the payments service.
+    pub payments_base: String,
     agent: ureq::Agent,
 }
 
+/// Starts `sightline-demo-shop` with `args`; the child and the address it printed it listens on.
+fn start_shop_service(bin: &Path, args: &[&str], what: &str) -> Result<(Child, String)> {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let stdout = child.stdout.take().context("shop stdout")?;
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("the demo's {what} did not print its address in 30 s");
+        };
+        if let Some(rest) = line.strip_prefix("Listening on ") {
+            return Ok((child, rest.trim().to_owned()));
+        }
+    }
+}
+
 impl Shop {
-    /// Starts the shop's [`SHOP_RELEASE`] on a free loopback port with `server`'s DSN, its page
-    /// loading the recorder from `server`, and waits until it listens.
+    /// Starts the shop's [`SHOP_RELEASE`] (its payments service, then the shop API calling it)
+    /// on free loopback ports with `server`'s DSN, its page loading the recorder from `server`,
+    /// and waits until both listen.
     ///
     /// # Errors
-    /// When the binary is missing or it does not start within 30 s.
+    /// When the binary is missing or a service does not start within 30 s.
     pub fn start(server: &Server) -> Result<Self> {
         Self::start_release(server, SHOP_RELEASE)
     }
 
-    /// [`Shop::start`] for another release of the shop.
+    /// [`Shop::start`] for another release of the shop (both services run it).
     ///
     /// # Errors
-    /// When the binary is missing or it does not start within 30 s.
+    /// When the binary is missing or a service does not start within 30 s.
     pub fn start_release(server: &Server, release: &str) -> Result<Self> {
         let root = project_root();
         let bin = shop_binary();
@@ -261,37 +295,38 @@ impl Shop {
                 bin.display()
             );
         }
-        let mut child = Command::new(&bin)
-            .args([
-                "--addr",
-                "127.0.0.1:0",
-                "--dsn",
-                &server.dsn,
-                "--sdk",
-                &server.base,
-            ])
-            .args(["--release", release, "--environment", SHOP_ENVIRONMENT])
-            .arg("--assets")
-            .arg(&root)
-            .stdout(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let stdout = child.stdout.take().context("shop stdout")?;
-        let (lines_tx, lines_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if lines_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let base = loop {
-            let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
-                let _ = child.kill();
-                bail!("the demo shop did not print its address in 30 s");
-            };
-            if let Some(rest) = line.strip_prefix("Listening on ") {
-                break rest.trim().to_owned();
+        let common = [
+            "--addr",
+            "127.0.0.1:0",
+            "--dsn",
+            &server.dsn,
+            "--release",
+            release,
+            "--environment",
+            SHOP_ENVIRONMENT,
+        ];
+        let (mut payments, payments_base) = start_shop_service(
+            &bin,
+            &[&common[..], &["--service", "payments"]].concat(),
+            "payments service",
+        )?;
+        let assets = root.to_string_lossy();
+        let shop = start_shop_service(
+            &bin,
+            &[
+                &common[..],
+                &["--sdk", &server.base, "--assets", &assets],
+                &["--payments", &payments_base],
+            ]
+            .concat(),
+            "shop",
+        );
+        let (child, base) = match shop {
+            Ok(started) => started,
+            Err(error) => {
+                let _ = payments.kill();
+                let _ = payments.wait();
+                return Err(error);
             }
         };
         let agent = ureq::Agent::config_builder()
@@ -299,7 +334,13 @@ impl Shop {
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
-        Ok(Self { child, base, agent })
+        Ok(Self {
+            child,
+            payments,
+            base,
+            payments_base,
+            agent,
+        })
     }
 
     /// POSTs a checkout of `items` with extra request `headers`; returns status and JSON body.
@@ -323,7 +364,9 @@ impl Shop {
 
 impl Drop for Shop {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in [&mut self.child, &mut self.payments] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

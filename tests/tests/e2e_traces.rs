@@ -6,8 +6,12 @@
 //! billing's error in one tree, parent before child, name billing as the failing service, and
 //! list the logs both services sent for that trace.
 //!
-//! Needs `python3` with `venv` and PyPI access on the first run; `SIGHTLINE_SKIP_SDK_TESTS=1`
-//! skips.
+//! The same path through the demo shop's two Rust services (official `sentry` crate): the shop's
+//! checkout transaction, its `http.client` call to payments, and payments' transaction holding
+//! the timeout it reported.
+//!
+//! The Python test needs `python3` with `venv` and PyPI access on the first run;
+//! `SIGHTLINE_SKIP_SDK_TESTS=1` skips it.
 
 use std::time::Duration;
 
@@ -16,7 +20,7 @@ use serde_json::Value;
 use sightline_protocol::v1::{EventData, NetworkRequest, is_hex_id};
 use sightline_tests::browser::Browser;
 use sightline_tests::python::{Backend, sdk_python, skipped};
-use sightline_tests::server::{Server, project_root};
+use sightline_tests::server::{Server, Shop, project_root};
 use sightline_tests::wait_for;
 
 /// The checkout request the recorder uploaded for `replay_id`.
@@ -232,5 +236,67 @@ fn a_click_is_followed_through_gateway_to_the_billing_error() -> Result<()> {
     assert_eq!(failed["level"], "error", "{failed}");
     let charging = log("billing", "charging 4000 cents in EUR")?;
     assert_eq!(charging["level"], "info", "{charging}");
+    Ok(())
+}
+
+#[test]
+fn the_demo_shops_checkout_is_followed_to_the_payments_timeout() -> Result<()> {
+    const TRACE_ID: &str = "5e1f0c2b3a4d4e6f8a9b0c1d2e3f4a5b";
+    const BROWSER_SPAN: &str = "c0ffee00c0ffee00";
+    let server = Server::start()?;
+    let shop = Shop::start(&server)?;
+    let sentry_trace = format!("{TRACE_ID}-{BROWSER_SPAN}-1");
+    let (status, body) = shop.checkout(&[1, 3], &[("sentry-trace", &sentry_trace)])?;
+    ensure!(status == 500, "checkout answered {status}: {body}");
+    let event_id = body["event_id"].as_str().context("no event_id")?;
+
+    let trace = wait_for(
+        "the shop's and payments' transactions and the error",
+        Duration::from_secs(30),
+        || {
+            let (status, trace) = server.api(&format!("/api/0/traces/{TRACE_ID}/"))?;
+            let transactions = trace["spans"].as_array().map_or(0, |spans| {
+                spans
+                    .iter()
+                    .filter(|span| span["kind"] == "transaction")
+                    .count()
+            });
+            let events = trace["events"].as_array().map_or(0, Vec::len);
+            Ok((status == 200 && transactions >= 2 && events >= 1).then_some(trace))
+        },
+    )?;
+    let checkout = one_span(&trace, "the shop's checkout", |span| {
+        span["kind"] == "transaction" && span["service"] == "shop-backend"
+    })?;
+    assert_eq!(checkout["parent_span_id"], BROWSER_SPAN, "{checkout}");
+    assert_eq!(checkout["transaction"], "POST /api/checkout", "{checkout}");
+    let call = one_span(&trace, "the shop's call to payments", |span| {
+        span["op"] == "http.client" && span["service"] == "shop-backend"
+    })?;
+    assert_eq!(call["parent_span_id"], checkout["span_id"], "{call}");
+    assert_eq!(call["status"], "deadline_exceeded", "{call}");
+    let payments = one_span(&trace, "payments' transaction", |span| {
+        span["kind"] == "transaction" && span["service"] == "payments"
+    })?;
+    assert_eq!(payments["parent_span_id"], call["span_id"], "{payments}");
+    let authorize = one_span(&trace, "the authorization step", |span| {
+        span["op"] == "payment.authorize"
+    })?;
+    assert_eq!(
+        authorize["parent_span_id"], payments["span_id"],
+        "{authorize}"
+    );
+    assert_eq!(authorize["status"], "deadline_exceeded", "{authorize}");
+
+    let events = trace["events"].as_array().context("events")?;
+    assert_eq!(
+        events.len(),
+        1,
+        "one error, reported by payments: {trace:#}"
+    );
+    assert_eq!(events[0]["id"], event_id);
+    assert_eq!(events[0]["service"], "payments");
+    assert_eq!(events[0]["span_id"], payments["span_id"], "{trace:#}");
+    assert_eq!(trace["failing_service"], "payments", "{trace:#}");
     Ok(())
 }

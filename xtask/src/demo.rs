@@ -1,7 +1,9 @@
 //! `cargo xtask demo`: builds everything and runs the whole story on loopback: the Sightline
 //! server on <http://127.0.0.1:8080>, the demo shop (`sightline-demo-shop`, a real backend with
-//! the `sentry` crate) on <http://127.0.0.1:8081>, and a recorded session whose failing checkout
-//! is sent to the real shop, so its replay has a real linked backend error.
+//! the `sentry` crate) on <http://127.0.0.1:8081> calling its payments service
+//! (`sightline-demo-shop --service payments`) on <http://127.0.0.1:8082>, and a recorded session
+//! whose failing checkout is sent to the real shop, so its replay has a real linked backend error
+//! and a trace from the click through the shop to the line in payments that threw.
 
 mod alerts;
 mod checkout;
@@ -38,6 +40,8 @@ pub fn run() -> Result<()> {
     let addr = std::env::var("SIGHTLINE_DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let shop_addr =
         std::env::var("SIGHTLINE_DEMO_SHOP_ADDR").unwrap_or_else(|_| "127.0.0.1:8081".into());
+    let payments_addr =
+        std::env::var("SIGHTLINE_DEMO_PAYMENTS_ADDR").unwrap_or_else(|_| "127.0.0.1:8082".into());
     let mut server = Service(
         Command::new(&report.server)
             .args(["serve", "--demo", "--addr", &addr, "--data"])
@@ -73,16 +77,19 @@ pub fn run() -> Result<()> {
     );
     let [previous, broken] = RELEASES;
     releases.ship(previous, SHOP_ENVIRONMENT, &stack_root)?;
+    let addrs = ShopAddrs {
+        shop: &shop_addr,
+        payments: &payments_addr,
+    };
     {
-        let (shop, _, shop_base) =
-            start_shop(&report.demo_shop, &shop_addr, &dsn, &base, previous)?;
-        let paid = checkout::pay_once(&shop_base)?;
+        let shop = start_shop(&report.demo_shop, &addrs, &dsn, &base, previous)?;
+        let paid = checkout::pay_once(&shop.base)?;
         println!("{previous} is deployed: a checkout paid ({paid}).");
         drop(shop);
     }
     releases.ship(broken, SHOP_ENVIRONMENT, &stack_root)?;
-    let (shop, shop_lines, shop_base) =
-        start_shop(&report.demo_shop, &shop_addr, &dsn, &base, broken)?;
+    let shop = start_shop(&report.demo_shop, &addrs, &dsn, &base, broken)?;
+    let shop_base = shop.base.clone();
     println!("{broken} is deployed.");
 
     let session = checkout::seed_recorded_session(&base, &dsn, &root.join(DEMO_SESSION))?;
@@ -102,12 +109,13 @@ pub fn run() -> Result<()> {
         session.segments
     );
     println!("  Demo shop (recorded live):  {shop_base}/");
+    println!("  Its payments service:       {}/", shop.payments_base);
     println!("  Viewer, issues:             {base}/issues?token={token}");
     println!("  Viewer, replays:            {base}/replays?token={token}");
     println!("  Release {broken}:         {base}/releases/{broken}?token={token}");
     match &linked {
         Some((event_id, event, took)) => {
-            println!("  Backend 500 of the recorded session, from the shop's sentry crate:");
+            println!("  Backend error of the recorded session, from payments' sentry crate:");
             println!("    {}", event["title"].as_str().unwrap_or("(untitled)"));
             println!(
                 "    linked to replay {} by {} in {} ms",
@@ -116,6 +124,10 @@ pub fn run() -> Result<()> {
                 took.as_millis()
             );
             println!("    {base}/events/{event_id}?token={token}");
+            if let Some(recorded) = &session.checkout {
+                println!("  Its trace, from the click through the shop to payments:");
+                println!("    {base}/traces/{}?token={token}", recorded.trace_id());
+            }
             if let Some(issue) = event["issue_id"].as_str() {
                 println!("  Its issue, with suspect commit and owner:");
                 println!("    {base}/issues/{issue}?token={token}");
@@ -132,36 +144,89 @@ pub fn run() -> Result<()> {
     println!("  DSN:                        {dsn}");
     println!("Click \"Checkout\" in the shop, then open the viewer. Press Ctrl-C to stop.");
 
-    // Echo both services' output until the server stops; then stop the shop too.
-    let shop_echo = std::thread::spawn(move || {
-        for line in shop_lines.map_while(Result::ok) {
-            println!("[shop] {line}");
-        }
-    });
+    // Echo every service's output until the server stops; then stop the shop too.
+    let RunningShop {
+        shop: shop_service,
+        payments: payments_service,
+        shop_lines,
+        payments_lines,
+        ..
+    } = shop;
+    let echo = |lines: Lines<BufReader<ChildStdout>>, who: &'static str| {
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                println!("[{who}] {line}");
+            }
+        })
+    };
+    let shop_echo = echo(shop_lines, "shop");
+    let payments_echo = echo(payments_lines, "payments");
     for line in server_lines {
         println!("{}", line?);
     }
     let status = server.0.wait()?;
-    drop(shop);
+    drop(shop_service);
+    drop(payments_service);
     let _ = shop_echo.join();
+    let _ = payments_echo.join();
     if !status.success() {
         bail!("the server stopped with {status}");
     }
     Ok(())
 }
 
-/// Starts `release` of the demo shop on `addr`; waits until it listens.
+/// Where the demo shop's two services listen.
+struct ShopAddrs<'a> {
+    shop: &'a str,
+    payments: &'a str,
+}
+
+/// The demo shop's two services, running, with their output.
+struct RunningShop {
+    // Dropped in this order: the shop stops before the service it calls.
+    shop: Service,
+    payments: Service,
+    shop_lines: Lines<BufReader<ChildStdout>>,
+    payments_lines: Lines<BufReader<ChildStdout>>,
+    base: String,
+    payments_base: String,
+}
+
+/// Starts `release` of the demo shop: its payments service, then the shop calling it; waits
+/// until both listen.
 fn start_shop(
     binary: &std::path::Path,
-    addr: &str,
+    addrs: &ShopAddrs<'_>,
     dsn: &str,
     sdk: &str,
     release: &str,
-) -> Result<(Service, Lines<BufReader<ChildStdout>>, String)> {
+) -> Result<RunningShop> {
     let root = tool::root();
+    let mut payments = Service(
+        Command::new(binary)
+            .args([
+                "--service",
+                "payments",
+                "--addr",
+                addrs.payments,
+                "--dsn",
+                dsn,
+            ])
+            .args(["--release", release, "--environment", SHOP_ENVIRONMENT])
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting the payments service of {release}"))?,
+    );
+    let mut payments_lines = child_lines(&mut payments.0)?;
+    let [payments_base] = read_until(
+        &mut payments_lines,
+        ["Listening on "],
+        "the payments service",
+    )?;
     let mut shop = Service(
         Command::new(binary)
-            .args(["--addr", addr, "--dsn", dsn, "--sdk", sdk])
+            .args(["--addr", addrs.shop, "--dsn", dsn, "--sdk", sdk])
+            .args(["--payments", &payments_base])
             .args(["--release", release, "--environment", SHOP_ENVIRONMENT])
             .arg("--assets")
             .arg(&root)
@@ -169,9 +234,16 @@ fn start_shop(
             .spawn()
             .with_context(|| format!("starting the demo shop's {release}"))?,
     );
-    let mut lines = child_lines(&mut shop.0)?;
-    let [base] = read_until(&mut lines, ["Listening on "], "the demo shop")?;
-    Ok((shop, lines, base))
+    let mut shop_lines = child_lines(&mut shop.0)?;
+    let [base] = read_until(&mut shop_lines, ["Listening on "], "the demo shop")?;
+    Ok(RunningShop {
+        shop,
+        payments,
+        shop_lines,
+        payments_lines,
+        base,
+        payments_base,
+    })
 }
 
 fn child_lines(child: &mut Child) -> Result<Lines<BufReader<ChildStdout>>> {

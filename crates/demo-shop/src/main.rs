@@ -1,11 +1,15 @@
-//! `sightline-demo-shop`: the demo shop's backend, reporting to Sightline with the `sentry` crate.
+//! `sightline-demo-shop`: the demo shop's backend, two services reporting to Sightline with the
+//! `sentry` crate: the shop (the default) and the payments service it calls.
 //!
 //! ```text
+//! sightline-demo-shop --service payments --dsn http://KEY@127.0.0.1:8080/1
+//!     [--addr 127.0.0.1:8082] [--release shop@1.4.2] [--environment demo]
 //! sightline-demo-shop --dsn http://KEY@127.0.0.1:8080/1 [--addr 127.0.0.1:8081]
-//!     [--sdk http://127.0.0.1:8080] [--release shop@1.4.2] [--environment demo] [--assets .]
+//!     [--payments http://127.0.0.1:8082] [--sdk http://127.0.0.1:8080] [--release shop@1.4.2]
+//!     [--environment demo] [--assets .]
 //! ```
 //!
-//! Prints `Listening on http://{addr}` once it accepts connections; logs go to stderr.
+//! Each prints `Listening on http://{addr}` once it accepts connections; logs go to stderr.
 //!
 //! `sightline-demo-shop --write-history DIR --release shop@1.4.1` instead writes the shop's git
 //! history up to that release into `DIR` (see [`sightline_demo_shop::history`]), prints the
@@ -16,18 +20,53 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use clap::Parser;
-use sightline_demo_shop::app;
+use clap::{Parser, ValueEnum};
 use sightline_demo_shop::page::{Page, PageSettings};
+use sightline_demo_shop::payments_client::PaymentsClient;
+use sightline_demo_shop::{app, payments};
 use tracing_subscriber::EnvFilter;
+
+/// Which of the demo's two backend services to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Service {
+    /// The shop: its page, products and checkout (calls payments).
+    Shop,
+    /// The payments service: authorizes the shop's payments.
+    Payments,
+}
+
+impl Service {
+    /// The address it listens on by default.
+    fn default_addr(self) -> &'static str {
+        match self {
+            Self::Shop => "127.0.0.1:8081",
+            Self::Payments => "127.0.0.1:8082",
+        }
+    }
+
+    /// Its `server_name`, which Sightline shows as the service.
+    fn server_name(self) -> &'static str {
+        match self {
+            Self::Shop => "shop-backend",
+            Self::Payments => "payments",
+        }
+    }
+}
 
 /// The Sightline demo shop: a real backend whose checkout fails in this release.
 #[derive(Debug, Parser)]
 #[command(name = "sightline-demo-shop", version, about)]
 struct Cli {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8081")]
-    addr: String,
+    /// Which service to run.
+    #[arg(long, value_enum, default_value = "shop")]
+    service: Service,
+    /// Address to listen on (default 127.0.0.1:8081 for the shop, :8082 for payments); port 0
+    /// picks a free port.
+    #[arg(long)]
+    addr: Option<String>,
+    /// Base URL of the payments service the shop's checkout calls.
+    #[arg(long, default_value = "http://127.0.0.1:8082")]
+    payments: String,
     /// Sightline DSN for both the backend's errors and the page's recorder.
     #[arg(long, required_unless_present = "write_history", default_value = "")]
     dsn: String,
@@ -71,10 +110,10 @@ fn main() -> Result<()> {
         println!("{id}");
         return Ok(());
     }
-    let sdk_base = match &cli.sdk {
-        Some(sdk) => sdk.trim_end_matches('/').to_owned(),
-        None => server_of_dsn(&cli.dsn).context("--dsn is not a URL like http://KEY@HOST/1")?,
-    };
+    let addr = cli
+        .addr
+        .clone()
+        .unwrap_or_else(|| cli.service.default_addr().to_owned());
     // Initialised before the runtime starts, as the sentry crate asks, and kept until the end so
     // that dropping it sends what is still queued.
     let _sentry = sentry::init(
@@ -82,12 +121,28 @@ fn main() -> Result<()> {
             .dsn(&cli.dsn)
             .release(cli.release.clone())
             .environment(cli.environment.clone())
-            .server_name("shop-backend")
+            .server_name(cli.service.server_name())
             .traces_sample_rate(1.0)
             .attach_stacktrace(true)
             .in_app_include(vec!["sightline_demo_shop"])
             .shutdown_timeout(SENTRY_SHUTDOWN_TIMEOUT),
     );
+    let router = match cli.service {
+        Service::Payments => payments::app(&cli.release),
+        Service::Shop => shop(&cli)?,
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(&addr, router))
+}
+
+/// The shop's routes for `cli`.
+fn shop(cli: &Cli) -> Result<axum::Router> {
+    let sdk_base = match &cli.sdk {
+        Some(sdk) => sdk.trim_end_matches('/').to_owned(),
+        None => server_of_dsn(&cli.dsn).context("--dsn is not a URL like http://KEY@HOST/1")?,
+    };
     let page = Page::new(
         PageSettings {
             sdk_base,
@@ -97,13 +152,10 @@ fn main() -> Result<()> {
         },
         &cli.assets,
     );
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(serve(&cli.addr, page))
+    Ok(app(page, PaymentsClient::new(&cli.payments)))
 }
 
-async fn serve(addr: &str, page: Page) -> Result<()> {
+async fn serve(addr: &str, router: axum::Router) -> Result<()> {
     let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -111,7 +163,7 @@ async fn serve(addr: &str, page: Page) -> Result<()> {
     let mut out = std::io::stdout();
     writeln!(out, "Listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
-    axum::serve(listener, app(page))
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())

@@ -1,14 +1,16 @@
-//! The shop's router with the `sentry` crate's test transport: what the backend would send to
-//! Sightline when a traced checkout fails, without a network.
+//! The shop and the payments service with the `sentry` crate's test transport: what both would
+//! send to Sightline when a traced checkout fails, with the shop calling a real payments listener
+//! on loopback in the same process.
 
 #![allow(clippy::unwrap_used)]
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use sentry::protocol::{Context, EnvelopeItem, Event, SpanStatus, Transaction};
+use sentry::protocol::{Context, EnvelopeItem, Event, SpanStatus, TraceContext, Transaction};
 use sentry::{ClientOptions, Envelope};
-use sightline_demo_shop::app;
 use sightline_demo_shop::page::{Page, PageSettings};
+use sightline_demo_shop::payments_client::PaymentsClient;
+use sightline_demo_shop::{app, payments};
 use tower::ServiceExt as _;
 
 const TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
@@ -34,7 +36,8 @@ fn send(request: Request<Body>) -> ((StatusCode, serde_json::Value), Vec<Envelop
     send_to(BROKEN_RELEASE, request)
 }
 
-/// [`send`] to a given release of the shop.
+/// [`send`] to a given release of the shop, whose payments service (same release) listens on a
+/// loopback port for the time of the request.
 fn send_to(
     release: &str,
     request: Request<Body>,
@@ -47,7 +50,14 @@ fn send_to(
                 .build()
                 .unwrap();
             answer = Some(runtime.block_on(async {
-                let response = app(page(release)).oneshot(request).await.unwrap();
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let payments_base = format!("http://{}", listener.local_addr().unwrap());
+                let service = payments::app(release);
+                tokio::spawn(async move {
+                    axum::serve(listener, service).await.unwrap();
+                });
+                let shop = app(page(release), PaymentsClient::new(&payments_base));
+                let response = shop.oneshot(request).await.unwrap();
                 let status = response.status();
                 let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
                     .await
@@ -92,8 +102,25 @@ fn transactions(envelopes: &[Envelope]) -> Vec<Transaction<'static>> {
         .collect()
 }
 
+fn trace_of(contexts: &std::collections::BTreeMap<String, Context>) -> &TraceContext {
+    match contexts.get("trace") {
+        Some(Context::Trace(trace)) => trace,
+        _ => panic!("no trace context: {contexts:?}"),
+    }
+}
+
+/// The transaction named `name`.
+fn transaction<'a>(all: &'a [Transaction<'static>], name: &str) -> &'a Transaction<'static> {
+    let found: Vec<_> = all
+        .iter()
+        .filter(|transaction| transaction.name.as_deref() == Some(name))
+        .collect();
+    assert_eq!(found.len(), 1, "one {name} expected: {all:?}");
+    found[0]
+}
+
 #[test]
-fn a_failed_checkout_is_reported_in_the_browsers_trace() {
+fn a_failed_checkout_is_followed_from_the_shop_to_the_payments_error() {
     let sentry_trace = format!("{TRACE_ID}-{SPAN_ID}-1");
     let baggage = format!(
         "sentry-trace_id={TRACE_ID},sentry-replay_id={},sentry-release=shop%401.4.2",
@@ -106,6 +133,7 @@ fn a_failed_checkout_is_reported_in_the_browsers_trace() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body["error"], "payment provider timeout");
 
+    // One error, from the payments service, named by the shop's answer.
     let [event] = events(&envelopes).try_into().unwrap();
     assert_eq!(body["event_id"], event.event_id.simple().to_string());
     let exception = event.exception.last().unwrap();
@@ -118,7 +146,7 @@ fn a_failed_checkout_is_reported_in_the_browsers_trace() {
             .starts_with("payment provider did not answer within 3ms"),
         "{exception:?}"
     );
-    // The stack is where the timeout was noticed: the payment step, called from checkout.
+    // The stack is where the timeout was noticed: the payment step, called by the service.
     let frames = &exception.stacktrace.as_ref().unwrap().frames;
     let ours: Vec<&str> = frames
         .iter()
@@ -132,15 +160,14 @@ fn a_failed_checkout_is_reported_in_the_browsers_trace() {
     );
     assert!(
         ours.iter()
-            .any(|function| function.contains("checkout::place_order")),
+            .any(|function| function.contains("payments::authorize")),
         "{ours:?}"
     );
-    let Some(Context::Trace(trace)) = event.contexts.get("trace") else {
-        panic!("no trace context: {:?}", event.contexts);
-    };
-    assert_eq!(trace.trace_id.to_string(), TRACE_ID);
-    assert_eq!(trace.parent_span_id.unwrap().to_string(), SPAN_ID);
-    // The request as the backend saw it, with the baggage naming the replay.
+    assert!(
+        !ours.iter().any(|function| function.contains("checkout::")),
+        "the shop's frames are not in the payments service's stack: {ours:?}"
+    );
+    // The request as the payments service saw it, with the browser's baggage naming the replay.
     let request = event.request.as_ref().unwrap();
     assert_eq!(request.method.as_deref(), Some("POST"));
     assert!(
@@ -152,28 +179,46 @@ fn a_failed_checkout_is_reported_in_the_browsers_trace() {
     );
     assert_eq!(
         event.tags.get("http.status_code").map(String::as_str),
-        Some("500")
+        Some("504")
     );
 
-    let [transaction] = transactions(&envelopes).try_into().unwrap();
-    assert_eq!(transaction.name.as_deref(), Some("POST /api/checkout"));
-    let Some(Context::Trace(transaction_trace)) = transaction.contexts.get("trace") else {
-        panic!("no trace context on the transaction");
-    };
-    assert_eq!(transaction_trace.trace_id.to_string(), TRACE_ID);
-    assert_eq!(
-        transaction_trace.parent_span_id.unwrap().to_string(),
-        SPAN_ID
+    // The trace: browser request → shop's transaction → its http.client call → the payments
+    // service's transaction, which holds the error.
+    let all = transactions(&envelopes);
+    let shop = transaction(&all, "POST /api/checkout");
+    let shop_trace = trace_of(&shop.contexts);
+    assert_eq!(shop_trace.trace_id.to_string(), TRACE_ID);
+    assert_eq!(shop_trace.parent_span_id.unwrap().to_string(), SPAN_ID);
+    assert_eq!(shop_trace.status, Some(SpanStatus::InternalError));
+    let call = shop
+        .spans
+        .iter()
+        .find(|span| span.op.as_deref() == Some("http.client"))
+        .unwrap();
+    assert_eq!(call.parent_span_id, Some(shop_trace.span_id));
+    assert_eq!(call.status, Some(SpanStatus::DeadlineExceeded));
+    assert!(
+        call.description.as_deref().is_some_and(
+            |d| d.starts_with("POST http://127.0.0.1:") && d.ends_with("/api/authorize")
+        ),
+        "{call:?}"
     );
-    assert_eq!(transaction_trace.span_id, trace.span_id);
-    assert_eq!(transaction_trace.status, Some(SpanStatus::InternalError));
-    let payment = transaction
+    let payments = transaction(&all, "POST /api/authorize");
+    let payments_trace = trace_of(&payments.contexts);
+    assert_eq!(payments_trace.trace_id.to_string(), TRACE_ID);
+    assert_eq!(payments_trace.parent_span_id, Some(call.span_id));
+    // sentry-tower gives every 5xx answer this status.
+    assert_eq!(payments_trace.status, Some(SpanStatus::InternalError));
+    let event_trace = trace_of(&event.contexts);
+    assert_eq!(event_trace.trace_id.to_string(), TRACE_ID);
+    assert_eq!(event_trace.span_id, payments_trace.span_id);
+    let authorize = payments
         .spans
         .iter()
         .find(|span| span.op.as_deref() == Some("payment.authorize"))
         .unwrap();
-    assert_eq!(payment.status, Some(SpanStatus::DeadlineExceeded));
-    assert_eq!(payment.parent_span_id, Some(trace.span_id));
+    assert_eq!(authorize.status, Some(SpanStatus::DeadlineExceeded));
+    assert_eq!(authorize.parent_span_id, Some(payments_trace.span_id));
 }
 
 #[test]
@@ -181,11 +226,13 @@ fn without_trace_headers_the_backend_starts_its_own_trace() {
     let ((status, _), envelopes) = send(checkout(&[]));
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     let [event] = events(&envelopes).try_into().unwrap();
-    let Some(Context::Trace(trace)) = event.contexts.get("trace") else {
-        panic!("no trace context");
-    };
-    assert_ne!(trace.trace_id.to_string(), TRACE_ID);
-    assert_eq!(trace.parent_span_id, None);
+    let all = transactions(&envelopes);
+    let shop = trace_of(&transaction(&all, "POST /api/checkout").contexts);
+    assert_ne!(shop.trace_id.to_string(), TRACE_ID);
+    assert_eq!(shop.parent_span_id, None);
+    // The payments service still continues the shop's own trace.
+    let trace = trace_of(&event.contexts);
+    assert_eq!(trace.trace_id, shop.trace_id);
 }
 
 #[test]
@@ -220,5 +267,6 @@ fn the_release_before_pays_and_reports_nothing() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "paid");
     assert_eq!(body["total_cents"], 31_800);
+    assert_eq!(body["payment_reference"], "auth-31800");
     assert!(events(&envelopes).is_empty());
 }

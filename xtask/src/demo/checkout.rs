@@ -1,6 +1,7 @@
 //! The recorded demo session, and its failing checkout sent to the real shop: the recorded network
-//! request's trace headers go to `POST /api/checkout`, whose `sentry` crate reports the 500 to
-//! Sightline in that trace, which links it to the recorded replay.
+//! request's trace headers go to `POST /api/checkout`; the shop passes the trace on to the
+//! payments service, whose `sentry` crate reports the timeout to Sightline in that trace, which
+//! links it to the recorded replay.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -25,6 +26,13 @@ pub struct RecordedCheckout {
     environment: String,
     trace_id: String,
     span_id: String,
+}
+
+impl RecordedCheckout {
+    /// The trace the recorder started for the checkout request.
+    pub fn trace_id(&self) -> &str {
+        &self.trace_id
+    }
 }
 
 /// How long the demo waits for the shop's event to be linked.
@@ -77,8 +85,8 @@ pub fn seed_recorded_session(base: &str, dsn: &str, dir: &Path) -> Result<Seeded
     })
 }
 
-/// Sends the recorded checkout to the shop with the headers the recorder sent; returns the event
-/// id of the shop's 500.
+/// Sends the recorded checkout to the shop with the headers the recorder sent; returns the id of
+/// the error event its 500 names (reported by the payments service).
 ///
 /// # Errors
 /// When the shop does not answer with a 500 naming its event.
