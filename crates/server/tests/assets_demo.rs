@@ -94,6 +94,10 @@ async fn viewer_files_and_client_side_routes() {
         format!("/replays/{id}?t=1500"),
         "/issues".to_owned(),
         "/issues/42".to_owned(),
+        "/issues?query=is%3Aunresolved&sort=freq".to_owned(),
+        "/releases".to_owned(),
+        "/releases/shop%401.4.2".to_owned(),
+        "/alerts".to_owned(),
         format!("/events/{id}"),
         format!("/traces/{id}"),
     ] {
