@@ -124,7 +124,8 @@ async fn the_query_bar_searches_sorts_and_shows_an_invalid_query() -> Result<(),
     );
     assert!(find(&root, "[data-sl-issue-row]").is_none());
 
-    // Another order is requested and kept in the address bar with the query.
+    // Another order is requested and kept in the address bar with the query in the bar.
+    type_into(&root, "[data-sl-query]", "level:error bogus:2")?;
     let select: web_sys::HtmlSelectElement = find(&root, "[data-sl-sort]")
         .ok_or("no sort selector")?
         .dyn_into()?;
@@ -143,7 +144,7 @@ async fn the_query_bar_searches_sorts_and_shows_an_invalid_query() -> Result<(),
     .await?;
     assert_eq!(
         location()?.search()?,
-        "?query=level%3Aerror%20bogus%3A1&sort=freq"
+        "?query=level%3Aerror%20bogus%3A2&sort=freq"
     );
     wait_within(
         5_000,

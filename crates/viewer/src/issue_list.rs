@@ -109,10 +109,15 @@ fn QueryBar(params: Memo<ListParams>, on_change: Callback<ListParams>) -> impl I
             Some(current.sort.as_str()),
         ));
     };
+    // A new order searches what the bar holds, submitted or not.
     let change_sort = move |ev: leptos::ev::Event| {
-        let mut next = params.get_untracked();
-        next.sort = Sort::parse(&event_target_value(&ev));
-        on_change.run(next);
+        let typed = input.get().map(|i| i.value());
+        let current = params.get_untracked();
+        let query = typed.unwrap_or(current.query);
+        on_change.run(ListParams::from_values(
+            Some(&query),
+            Some(Sort::parse(&event_target_value(&ev)).as_str()),
+        ));
     };
     let options = move || {
         let current = params.get().sort;
