@@ -7,8 +7,8 @@
 //! list the logs both services sent for that trace.
 //!
 //! The same path through the demo shop's two Rust services (official `sentry` crate): the shop's
-//! checkout transaction, its `http.client` call to payments, and payments' transaction holding
-//! the timeout it reported.
+//! checkout transaction, its `http.client` call to payments, payments' transaction holding the
+//! timeout it reported, and the logs of both.
 //!
 //! The Python test needs `python3` with `venv` and PyPI access on the first run;
 //! `SIGHTLINE_SKIP_SDK_TESTS=1` skips it.
@@ -262,7 +262,8 @@ fn the_demo_shops_checkout_is_followed_to_the_payments_timeout() -> Result<()> {
                     .count()
             });
             let events = trace["events"].as_array().map_or(0, Vec::len);
-            Ok((status == 200 && transactions >= 2 && events >= 1).then_some(trace))
+            let logs = trace["logs"].as_array().map_or(0, Vec::len);
+            Ok((status == 200 && transactions >= 2 && events >= 1 && logs >= 3).then_some(trace))
         },
     )?;
     let checkout = one_span(&trace, "the shop's checkout", |span| {
@@ -298,5 +299,32 @@ fn the_demo_shops_checkout_is_followed_to_the_payments_timeout() -> Result<()> {
     assert_eq!(events[0]["service"], "payments");
     assert_eq!(events[0]["span_id"], payments["span_id"], "{trace:#}");
     assert_eq!(trace["failing_service"], "payments", "{trace:#}");
+
+    // The logs both services wrote in that trace, with the service that wrote them.
+    let logs = trace["logs"].as_array().context("logs")?;
+    for (service, level, text) in [
+        (
+            "shop-backend",
+            "info",
+            "asks payments to authorize 31800 cents",
+        ),
+        (
+            "shop-backend",
+            "error",
+            "payments did not authorize the checkout",
+        ),
+        (
+            "payments",
+            "info",
+            "authorizing 31800 cents with the provider",
+        ),
+    ] {
+        ensure!(
+            logs.iter().any(|log| log["service"] == service
+                && log["level"] == level
+                && log["message"].as_str().is_some_and(|m| m.contains(text))),
+            "no {level} log of {service} with {text:?}: {logs:#?}"
+        );
+    }
     Ok(())
 }

@@ -148,7 +148,21 @@ pub async fn place_order(
         let product = find_product(id).ok_or(CheckoutError::UnknownProduct(id))?;
         total_cents = total_cents.saturating_add(product.price_cents);
     }
-    let payment_reference = payments.authorize(total_cents, baggage).await?;
+    sentry::logger_info!(
+        "checkout of {} items asks payments to authorize {} cents",
+        items.len(),
+        total_cents
+    );
+    let payment_reference = match payments.authorize(total_cents, baggage).await {
+        Ok(reference) => reference,
+        Err(error) => {
+            sentry::logger_error!(
+                "payments did not authorize the checkout: {}",
+                error.to_string()
+            );
+            return Err(error.into());
+        }
+    };
     Ok(Order {
         total_cents,
         payment_reference,

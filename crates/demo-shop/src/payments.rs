@@ -108,6 +108,11 @@ async fn traced_authorize(
 ) -> Result<payment::Authorization, PaymentError> {
     let span = sentry::configure_scope(|scope| scope.get_span())
         .map(|parent| parent.start_child("payment.authorize", "authorize card payment"));
+    sentry::logger_info!(
+        "authorizing {} cents with the provider, waiting at most {} ms",
+        amount_cents,
+        u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
+    );
     let outcome = payment::authorize(amount_cents, timeout).await;
     if let Some(span) = span {
         span.set_status(match &outcome {

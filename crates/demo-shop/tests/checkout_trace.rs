@@ -6,7 +6,10 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use sentry::protocol::{Context, EnvelopeItem, Event, SpanStatus, TraceContext, Transaction};
+use sentry::protocol::{
+    Context, EnvelopeItem, Event, ItemContainer, Log, LogLevel, SpanStatus, TraceContext,
+    Transaction,
+};
 use sentry::{ClientOptions, Envelope};
 use sightline_demo_shop::page::{Page, PageSettings};
 use sightline_demo_shop::payments_client::PaymentsClient;
@@ -99,6 +102,18 @@ fn transactions(envelopes: &[Envelope]) -> Vec<Transaction<'static>> {
             EnvelopeItem::Transaction(transaction) => Some((**transaction).clone()),
             _ => None,
         })
+        .collect()
+}
+
+fn logs(envelopes: &[Envelope]) -> Vec<Log> {
+    envelopes
+        .iter()
+        .flat_map(Envelope::items)
+        .filter_map(|item| match item {
+            EnvelopeItem::ItemContainer(ItemContainer::Logs(logs)) => Some(logs.clone()),
+            _ => None,
+        })
+        .flatten()
         .collect()
 }
 
@@ -219,6 +234,30 @@ fn a_failed_checkout_is_followed_from_the_shop_to_the_payments_error() {
         .unwrap();
     assert_eq!(authorize.status, Some(SpanStatus::DeadlineExceeded));
     assert_eq!(authorize.parent_span_id, Some(payments_trace.span_id));
+
+    // Both services log into the same trace.
+    let logs = logs(&envelopes);
+    let log = |level: LogLevel, text: &str| {
+        logs.iter()
+            .find(|log| log.level == level && log.body.contains(text))
+            .unwrap_or_else(|| panic!("no {level:?} log with {text:?}: {logs:?}"))
+    };
+    for sent in [
+        log(
+            LogLevel::Info,
+            "checkout of 2 items asks payments to authorize 31800 cents",
+        ),
+        log(LogLevel::Error, "payments did not authorize the checkout"),
+        log(
+            LogLevel::Info,
+            "authorizing 31800 cents with the provider, waiting at most 3 ms",
+        ),
+    ] {
+        assert_eq!(
+            sent.trace_id.map(|id| id.to_string()).as_deref(),
+            Some(TRACE_ID)
+        );
+    }
 }
 
 #[test]
