@@ -165,21 +165,21 @@ impl ItemType {
         match self {
             Self::Event => Some(("MAX_EVENT_BYTES", MAX_EVENT_BYTES)),
             Self::Transaction => Some(("MAX_TRANSACTION_BYTES", MAX_TRANSACTION_BYTES)),
+            Self::Span => Some(("MAX_SPAN_ITEM_BYTES", crate::trace::MAX_SPAN_ITEM_BYTES)),
+            Self::Log => Some(("MAX_LOG_ITEM_BYTES", crate::trace::MAX_LOG_ITEM_BYTES)),
             _ => None,
         }
     }
 
     /// Why the server accepts but does not keep items of this type; `None` for the types it
-    /// stores (events and transactions).
+    /// stores (events, transactions, spans and logs).
     pub fn drop_reason(self) -> Option<&'static str> {
         match self {
-            Self::Event | Self::Transaction => None,
+            Self::Event | Self::Transaction | Self::Span | Self::Log => None,
             Self::Session | Self::Sessions => Some("release_health_not_tracked"),
             Self::ClientReport => Some("client_report"),
             Self::CheckIn => Some("cron_monitors_not_supported"),
             Self::Profile => Some("profiling_not_supported"),
-            Self::Span => Some("standalone_spans_not_supported"),
-            Self::Log => Some("logs_not_supported"),
             Self::Attachment => Some("attachments_not_supported"),
             Self::Replay => Some("sentry_replays_not_supported"),
             Self::Feedback => Some("feedback_not_supported"),

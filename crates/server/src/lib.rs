@@ -52,6 +52,7 @@ pub mod store;
 pub mod summary;
 pub mod suspects;
 pub mod timestamp;
+pub mod trace;
 pub mod webhook;
 
 use std::path::{Path, PathBuf};

@@ -119,6 +119,8 @@ pub struct TracedRequest {
     pub url: String,
     /// Response status (0 when there was no response).
     pub status: u16,
+    /// How long the request took, ms (it started `duration_ms` before `time_ms`).
+    pub duration_ms: u32,
 }
 
 /// The traced requests of a decoded segment, in recorded order.
@@ -136,6 +138,7 @@ pub fn traced_requests(segment: &DecodedSegment) -> Vec<TracedRequest> {
                     method: request.method.clone(),
                     url: request.url.clone(),
                     status: request.status,
+                    duration_ms: request.duration,
                 })
             }
             _ => None,
@@ -283,6 +286,7 @@ mod tests {
             method: "POST".into(),
             url: "/api/checkout".into(),
             status,
+            duration_ms: 0,
         }
     }
 

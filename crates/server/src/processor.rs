@@ -1,5 +1,6 @@
 //! The processor: drains the inbox that ingest fills. For each accepted envelope it decodes the
-//! items, normalizes events and fingerprints them, and hands them to the store, which stores
+//! items, normalizes events and fingerprints them, turns transactions, spans and logs into the
+//! rows of their traces ([`crate::trace`]), and hands them to the store, which stores
 //! them, groups them into issues, links them to replays and deletes the inbox entry in one
 //! transaction — so a crash at any point loses
 //! nothing and stores nothing twice.
@@ -19,6 +20,7 @@ use crate::limits::PROCESSOR_BATCH;
 use crate::link::LinkHints;
 use crate::normalize::{NormalizeContext, normalize_event};
 use crate::store::{InboxEntry, NewEvent, NewTransaction, ProcessedEnvelope, Store, StoreError};
+use crate::trace::{self, Received, TraceError};
 
 /// How often an idle processor looks at the inbox even without being woken (entries left by a
 /// crash, or written by another process).
@@ -41,6 +43,13 @@ pub struct ProcessReport {
     pub regressions: usize,
     /// Entries or items that could not be decoded (dropped, and logged).
     pub failed: usize,
+    /// Spans stored (transaction roots, their child spans and standalone spans).
+    pub spans: usize,
+    /// Logs stored.
+    pub logs: usize,
+    /// Spans and logs dropped: malformed, beyond the per-transaction or per-item bound, or
+    /// beyond the per-trace bound (each logged).
+    pub dropped_trace_items: usize,
 }
 
 /// Processes inbox entries until the inbox is empty.
@@ -59,7 +68,8 @@ pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError
             let processed = match process_entry(&entry) {
                 Ok((processed, failed_items)) => {
                     report.failed += failed_items;
-                    processed
+                    report.dropped_trace_items += processed.dropped_trace_items;
+                    processed.envelope
                 }
                 Err(error) => {
                     // Ingest validated the envelope, so this is a bug or a damaged row; keeping
@@ -76,6 +86,16 @@ pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError
             report.linked += outcome.linked;
             report.new_issues += outcome.new_issues;
             report.regressions += outcome.regressions;
+            report.spans += outcome.spans;
+            report.logs += outcome.logs;
+            report.dropped_trace_items += outcome.over_trace_limit;
+            if outcome.over_trace_limit > 0 {
+                tracing::warn!(
+                    entry = entry.id,
+                    dropped = outcome.over_trace_limit,
+                    "trace holds the most spans or logs it may; dropped the rest"
+                );
+            }
             for event in &processed.events {
                 tracing::info!(
                     event_id = %event.event.event_id,
@@ -89,20 +109,38 @@ pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError
     }
 }
 
+/// What one inbox entry decoded into, with the spans and logs dropped on the way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecodedEntry {
+    /// What to store.
+    pub envelope: ProcessedEnvelope,
+    /// Spans and logs dropped while decoding (malformed, or beyond a per-item bound).
+    pub dropped_trace_items: usize,
+}
+
 /// Decodes one inbox entry into what it stores, and the number of items that failed to decode.
 ///
 /// The first event takes the id that ingest answered (`entry.event_id`); others keep their own
-/// or get a random one.
+/// or get a random one. Transactions are kept raw and as spans; `span` and `log` items become
+/// spans and logs.
 ///
 /// # Errors
 /// [`EnvelopeError`] when the stored envelope does not parse.
-pub fn process_entry(entry: &InboxEntry) -> Result<(ProcessedEnvelope, usize), EnvelopeError> {
+pub fn process_entry(entry: &InboxEntry) -> Result<(DecodedEntry, usize), EnvelopeError> {
     let envelope = Envelope::parse(&entry.payload)?;
     let replay_hint = envelope.trace_field("replay_id");
-    let mut processed = ProcessedEnvelope::default();
+    let received = Received {
+        project_id: entry.project_id,
+        at_ms: entry.received_at_ms,
+    };
+    let mut decoded = DecodedEntry::default();
+    let processed = &mut decoded.envelope;
     let mut failed = 0;
     for (index, item) in envelope.items.iter().enumerate() {
-        if !matches!(item.item_type, ItemType::Event | ItemType::Transaction) {
+        if !matches!(
+            item.item_type,
+            ItemType::Event | ItemType::Transaction | ItemType::Span | ItemType::Log
+        ) {
             continue;
         }
         let payload: Value = match serde_json::from_slice(item.payload) {
@@ -117,46 +155,93 @@ pub fn process_entry(entry: &InboxEntry) -> Result<(ProcessedEnvelope, usize), E
             .get("event_id")
             .and_then(Value::as_str)
             .and_then(EventId::parse);
-        if item.item_type == ItemType::Event {
-            let first = processed.events.is_empty();
-            let id = if first {
-                EventId::parse(&entry.event_id)
-            } else {
-                own_id
-            }
-            .unwrap_or_else(EventId::random);
-            let context = NormalizeContext {
-                event_id: id.clone(),
-                received_ms: entry.received_at_ms,
-            };
-            let mut event = normalize_event(&payload, &context);
-            event.event_id = id.to_string();
-            let hints = LinkHints::from_event(&event, replay_hint);
-            let grouping = fingerprint_event(&event);
-            processed.events.push(NewEvent {
-                project_id: entry.project_id,
-                event,
-                hints,
-                grouping,
-            });
-        } else {
-            let id = own_id
-                .or_else(|| envelope.event_id.clone())
+        match item.item_type {
+            ItemType::Event => {
+                let first = processed.events.is_empty();
+                let id = if first {
+                    EventId::parse(&entry.event_id)
+                } else {
+                    own_id
+                }
                 .unwrap_or_else(EventId::random);
-            let trace_id = payload
-                .pointer("/contexts/trace/trace_id")
-                .and_then(Value::as_str)
-                .map(str::to_ascii_lowercase);
-            processed.transactions.push(NewTransaction {
-                project_id: entry.project_id,
-                event_id: id.to_string(),
-                trace_id,
-                received_at_ms: entry.received_at_ms,
-                payload: item.payload.to_vec(),
-            });
+                let context = NormalizeContext {
+                    event_id: id.clone(),
+                    received_ms: entry.received_at_ms,
+                };
+                let mut event = normalize_event(&payload, &context);
+                event.event_id = id.to_string();
+                let hints = LinkHints::from_event(&event, replay_hint);
+                let grouping = fingerprint_event(&event);
+                processed.events.push(NewEvent {
+                    project_id: entry.project_id,
+                    event,
+                    hints,
+                    grouping,
+                });
+            }
+            ItemType::Transaction => {
+                let id = own_id
+                    .or_else(|| envelope.event_id.clone())
+                    .unwrap_or_else(EventId::random);
+                let trace_id = payload
+                    .pointer("/contexts/trace/trace_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_ascii_lowercase);
+                match trace::spans_from_transaction(&payload, id.as_str(), received) {
+                    Ok(batch) => {
+                        note_dropped(entry, index, batch.dropped, batch.first_error.as_ref());
+                        decoded.dropped_trace_items += batch.dropped;
+                        processed.spans.extend(batch.spans);
+                    }
+                    Err(error) => {
+                        tracing::warn!(entry = entry.id, index, %error, "transaction has no spans");
+                        decoded.dropped_trace_items += 1;
+                    }
+                }
+                processed.transactions.push(NewTransaction {
+                    project_id: entry.project_id,
+                    event_id: id.to_string(),
+                    trace_id,
+                    received_at_ms: entry.received_at_ms,
+                    payload: item.payload.to_vec(),
+                });
+            }
+            ItemType::Span => match trace::spans_from_item(&payload, received) {
+                Ok(batch) => {
+                    note_dropped(entry, index, batch.dropped, batch.first_error.as_ref());
+                    decoded.dropped_trace_items += batch.dropped;
+                    processed.spans.extend(batch.spans);
+                }
+                Err(error) => {
+                    tracing::warn!(entry = entry.id, index, %error, "span item dropped");
+                    failed += 1;
+                }
+            },
+            _ => match trace::logs_from_item(&payload, received) {
+                Ok(batch) => {
+                    note_dropped(entry, index, batch.dropped, batch.first_error.as_ref());
+                    decoded.dropped_trace_items += batch.dropped;
+                    processed.logs.extend(batch.logs);
+                }
+                Err(error) => {
+                    tracing::warn!(entry = entry.id, index, %error, "log item dropped");
+                    failed += 1;
+                }
+            },
         }
     }
-    Ok((processed, failed))
+    Ok((decoded, failed))
+}
+
+/// Logs the spans or logs an item lost while decoding.
+fn note_dropped(entry: &InboxEntry, index: usize, dropped: usize, first: Option<&TraceError>) {
+    if dropped > 0 {
+        let reason = first.map_or_else(
+            || "beyond the per-item bound".to_owned(),
+            ToString::to_string,
+        );
+        tracing::warn!(entry = entry.id, index, dropped, %reason, "dropped spans or logs");
+    }
 }
 
 /// Runs the processor until the runtime shuts down: a pass over the inbox, then sleep until
@@ -219,7 +304,8 @@ mod tests {
              {{\"type\":\"session\"}}\n{{}}\n",
             replay = "f".repeat(32)
         );
-        let (processed, failed) = process_entry(&entry(&payload)).unwrap();
+        let (decoded, failed) = process_entry(&entry(&payload)).unwrap();
+        let processed = decoded.envelope;
         assert_eq!(failed, 0);
         assert_eq!(processed.events.len(), 1);
         let event = &processed.events[0];
@@ -236,7 +322,7 @@ mod tests {
     fn the_first_event_takes_the_answered_id() {
         let payload = "{}\n{\"type\":\"event\"}\n{\"message\":\"a\"}\n\
                        {\"type\":\"event\"}\n{\"message\":\"b\",\"event_id\":\"00000000000000000000000000000002\"}\n";
-        let (processed, _) = process_entry(&entry(payload)).unwrap();
+        let processed = process_entry(&entry(payload)).unwrap().0.envelope;
         assert_eq!(processed.events[0].event.event_id, ID);
         assert_eq!(
             processed.events[1].event.event_id,
@@ -246,8 +332,9 @@ mod tests {
 
     #[test]
     fn items_that_are_not_json_are_counted_as_failed() {
-        let (processed, failed) =
+        let (decoded, failed) =
             process_entry(&entry("{}\n{\"type\":\"event\"}\nnot json\n")).unwrap();
+        let processed = decoded.envelope;
         assert!(processed.events.is_empty());
         assert_eq!(failed, 1);
         assert!(process_entry(&entry("not an envelope")).is_err());

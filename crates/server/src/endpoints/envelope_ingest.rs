@@ -81,9 +81,15 @@ async fn accept_envelope(
 
     let mut first_event = None;
     let mut first_transaction = None;
+    // Spans and logs are kept for their traces but carry no event id to answer.
+    let mut trace_items = false;
     for (index, item) in envelope.items.iter().enumerate() {
         if let Some(reason) = item.item_type.drop_reason() {
             state.dropped_items().record(&item.type_name, reason);
+            continue;
+        }
+        if matches!(item.item_type, ItemType::Span | ItemType::Log) {
+            trace_items = true;
             continue;
         }
         let what = format!("item {index} ({})", item.type_name);
@@ -97,7 +103,8 @@ async fn accept_envelope(
             *slot = Some(id);
         }
     }
-    let kept = first_event.is_some() || first_transaction.is_some();
+    let answers_id = first_event.is_some() || first_transaction.is_some();
+    let kept = answers_id || trace_items;
     let event_id = envelope
         .event_id
         .clone()
@@ -115,7 +122,8 @@ async fn accept_envelope(
     if !kept {
         return Ok(event_id);
     }
+    let answer = event_id.clone();
     let event_id = event_id.unwrap_or_else(EventId::random);
     ingest::enqueue(state, project_id, &event_id, bytes).await?;
-    Ok(Some(event_id))
+    Ok(if answers_id { Some(event_id) } else { answer })
 }

@@ -196,18 +196,21 @@ pub async fn get_issue(
 ) -> Result<Json<IssueDetailsJson>, IssueApiError> {
     let id = issue_id(&id)?;
     let now_ms = now_ms();
-    let (details, suspects) = state
+    let (details, suspects, trace) = state
         .run_store(move |store| {
             let Some(details) = store.issue_details(id, now_ms)? else {
                 return Ok(None);
             };
             let suspects = store.suspect_commits(details.issue.project_id, id)?;
-            Ok::<_, StoreError>(Some((details, suspects)))
+            let trace = store.latest_trace_id(id)?;
+            Ok::<_, StoreError>(Some((details, suspects, trace)))
         })
         .await?
         .ok_or_else(not_found)?;
     let latest = event_json(&state, details.issue.last_event_id.clone()).await?;
-    Ok(Json(IssueDetailsJson::new(details, suspects, latest)?))
+    let mut json = IssueDetailsJson::new(details, suspects, latest)?;
+    json.latest_trace_id = trace;
+    Ok(Json(json))
 }
 
 /// Changes an issue's status or assignee; answers the updated issue.

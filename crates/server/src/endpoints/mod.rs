@@ -13,6 +13,7 @@ pub mod replay_ingest;
 pub mod replays;
 pub mod segments;
 pub mod store_ingest;
+pub mod traces;
 
 use std::time::Duration;
 
@@ -72,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/0/events/{event_id}/", get(events::get_event))
         .route("/api/0/events/{event_id}", get(events::get_event))
+        .route("/api/0/traces/{trace_id}/", get(traces::get_trace))
+        .route("/api/0/traces/{trace_id}", get(traces::get_trace))
         .merge(issues::router())
         .merge(releases::router())
         .merge(project_settings::router())

@@ -68,6 +68,10 @@ pub struct ProcessedEnvelope {
     pub events: Vec<NewEvent>,
     /// Transactions.
     pub transactions: Vec<NewTransaction>,
+    /// Spans of the transactions and standalone spans, indexed for the trace view.
+    pub spans: Vec<crate::trace::NewSpan>,
+    /// Structured logs.
+    pub logs: Vec<crate::trace::NewLog>,
 }
 
 /// What [`Store::complete_inbox_entry`](super::Store::complete_inbox_entry) did.
@@ -83,6 +87,14 @@ pub struct CompleteOutcome {
     pub new_issues: usize,
     /// Resolved issues that new events reopened.
     pub regressions: usize,
+    /// Spans stored for the first time.
+    pub spans: usize,
+    /// Logs stored.
+    pub logs: usize,
+    /// Spans and logs dropped because their trace already holds the most it may
+    /// ([`MAX_SPANS_PER_TRACE`](crate::trace::MAX_SPANS_PER_TRACE),
+    /// [`MAX_LOGS_PER_TRACE`](crate::trace::MAX_LOGS_PER_TRACE)).
+    pub over_trace_limit: usize,
 }
 
 /// A stored link of an event to a replay.

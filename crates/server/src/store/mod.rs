@@ -11,6 +11,7 @@ pub mod events;
 pub mod issues;
 pub mod releases;
 mod sqlite;
+pub mod traces;
 
 pub use alerts::AlertStore;
 pub use events::{
@@ -21,6 +22,7 @@ pub use issues::IssueStore;
 pub use releases::ReleaseStore;
 pub use sqlite::{DATABASE_FILE, SqliteStore};
 use thiserror::Error;
+pub use traces::TraceStore;
 
 use crate::link::TracedRequest;
 use crate::summary::{ReplaySummary, SegmentSummary};
@@ -96,10 +98,12 @@ pub enum StoreError {
 }
 
 /// Durable storage of projects, admin tokens, replays and their segments, events and the
-/// inbox; issues, releases and alerts through the supertraits.
+/// inbox; issues, releases, alerts and traces through the supertraits.
 ///
 /// Every write is atomic and durable when the method returns `Ok`.
-pub trait Store: IssueStore + ReleaseStore + AlertStore + Send + Sync + 'static {
+pub trait Store:
+    IssueStore + ReleaseStore + AlertStore + TraceStore + Send + Sync + 'static
+{
     /// The project with `id`, if any.
     ///
     /// # Errors

@@ -1,7 +1,9 @@
--- Sightline's SQLite schema, version 3. Every statement is idempotent: it runs on each open.
+-- Sightline's SQLite schema, version 4. Every statement is idempotent: it runs on each open.
 -- Version 2 added the inbox, events, transactions and network_requests (backfilled from the
 -- stored segments when a version 1 database is opened). Version 3 added issues, releases,
 -- ownership and alerts (stored events are grouped when a version 2 database is opened).
+-- Version 4 added spans and logs (traces), and network_requests.duration_ms (added by
+-- migrate.rs to older databases, 0 for requests stored before).
 
 CREATE TABLE IF NOT EXISTS projects (
     id            INTEGER PRIMARY KEY,
@@ -292,4 +294,48 @@ CREATE INDEX IF NOT EXISTS alerts_by_rule_issue ON alerts (rule_id, issue_id, fi
 CREATE INDEX IF NOT EXISTS alerts_by_project ON alerts (project_id, fired_at_ms DESC);
 CREATE INDEX IF NOT EXISTS alert_rules_by_project ON alert_rules (project_id);
 
-PRAGMA user_version = 3;
+-- Version 4: traces. Spans of backend transactions (the root span of each, kind
+-- 'transaction', and its child spans, kind 'span') and standalone spans, and structured logs;
+-- times in µs since the Unix epoch, data and attributes bounded JSON objects. At most 10 000
+-- spans and 10 000 logs per trace (trace::MAX_SPANS_PER_TRACE, MAX_LOGS_PER_TRACE).
+CREATE TABLE IF NOT EXISTS spans (
+    trace_id       TEXT    NOT NULL,
+    span_id        TEXT    NOT NULL,
+    parent_span_id TEXT,
+    project_id     INTEGER NOT NULL,
+    kind           TEXT    NOT NULL,
+    service        TEXT    NOT NULL,
+    op             TEXT,
+    description    TEXT,
+    status         TEXT    NOT NULL,
+    start_us       INTEGER NOT NULL,
+    end_us         INTEGER NOT NULL,
+    transaction_name TEXT,
+    event_id       TEXT,
+    data           TEXT    NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (trace_id, span_id)
+);
+
+CREATE INDEX IF NOT EXISTS spans_by_span ON spans (span_id);
+CREATE INDEX IF NOT EXISTS spans_by_received ON spans (received_at_ms);
+
+CREATE TABLE IF NOT EXISTS logs (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    trace_id       TEXT    NOT NULL,
+    span_id        TEXT,
+    project_id     INTEGER NOT NULL,
+    timestamp_us   INTEGER NOT NULL,
+    level          TEXT    NOT NULL,
+    message        TEXT    NOT NULL,
+    service        TEXT    NOT NULL,
+    attributes     TEXT    NOT NULL,
+    received_at_ms INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS logs_by_trace ON logs (trace_id, timestamp_us);
+CREATE INDEX IF NOT EXISTS logs_by_span ON logs (span_id);
+CREATE INDEX IF NOT EXISTS logs_by_received ON logs (received_at_ms);
+CREATE INDEX IF NOT EXISTS transactions_by_received ON transactions (received_at_ms);
+
+PRAGMA user_version = 4;

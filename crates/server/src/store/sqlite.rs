@@ -5,6 +5,7 @@ mod event_rows;
 mod issues;
 mod migrate;
 mod releases;
+mod traces;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -350,7 +351,17 @@ impl Store for SqliteStore {
                 outcome.duplicates += 1;
             }
         }
-        tx.execute("DELETE FROM inbox WHERE id = ?1", [id])?;
+        // Logs have no id of their own: only the run that removes the entry stores them.
+        let pending = tx.execute("DELETE FROM inbox WHERE id = ?1", [id])? > 0;
+        let spans = traces::insert_spans(&tx, &processed.spans)?;
+        let logs = if pending {
+            traces::insert_logs(&tx, &processed.logs)?
+        } else {
+            traces::Written::default()
+        };
+        outcome.spans = spans.stored;
+        outcome.logs = logs.stored;
+        outcome.over_trace_limit = spans.over_limit + logs.over_limit;
         tx.commit()?;
         Ok(outcome)
     }

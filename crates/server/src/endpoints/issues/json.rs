@@ -189,6 +189,8 @@ pub struct IssueDetailsJson {
     pub activity: Vec<ActivityJson>,
     /// Events per hour over 14 days, oldest first; the last is the current hour.
     pub counts_14d: Vec<u64>,
+    /// The trace of its newest event that has one (`GET /api/0/traces/{id}/`).
+    pub latest_trace_id: Option<String>,
 }
 
 impl IssueDetailsJson {
@@ -220,6 +222,7 @@ impl IssueDetailsJson {
                 .map(ActivityJson::new)
                 .collect::<Result<_, _>>()?,
             counts_14d,
+            latest_trace_id: None,
         })
     }
 }

@@ -7,7 +7,7 @@ use crate::link::{self, Link, LinkHints, LinkSource, TracedRequest};
 use crate::normalize::NormalizedEvent;
 use crate::store::{InboxEntry, NewEvent, NewTransaction, StoreError, StoredEvent, StoredLink};
 
-const EVENT_COLUMNS: &str = "project_id, body, trace_id, replay_id, link_source, \
+pub(super) const EVENT_COLUMNS: &str = "project_id, body, trace_id, replay_id, link_source, \
      request_segment, request_span_id, request_time_ms, request_method, request_url, \
      request_status";
 
@@ -22,7 +22,8 @@ pub(super) fn insert_requests(
 ) -> Result<(), StoreError> {
     let mut statement = connection.prepare_cached(
         "INSERT OR IGNORE INTO network_requests (replay_id, segment_index, position, trace_id, \
-         span_id, time_ms, method, url, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         span_id, time_ms, method, url, status, duration_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for (position, request) in requests.iter().enumerate() {
         statement.execute(params![
@@ -35,6 +36,7 @@ pub(super) fn insert_requests(
             request.method,
             request.url,
             request.status,
+            request.duration_ms,
         ])?;
     }
     Ok(())
@@ -80,7 +82,10 @@ pub(super) fn relink_for_segment(
     let mut changed = 0;
     for (id, hints) in waiting {
         let link = link::resolve(&hints, &candidates(connection, &hints)?);
-        if link.is_some() && link != current_link(connection, &id)? {
+        // Events keep their request without its duration; compare links without it.
+        if link.is_some()
+            && without_duration(link.clone()) != without_duration(current_link(connection, &id)?)
+        {
             apply_link(connection, &id, link.as_ref())?;
             changed += 1;
         }
@@ -145,8 +150,8 @@ fn candidates(
         return Ok(Vec::new());
     }
     let mut statement = connection.prepare_cached(
-        "SELECT replay_id, segment_index, trace_id, span_id, time_ms, method, url, status \
-         FROM network_requests WHERE trace_id = ?1 OR replay_id = ?2 \
+        "SELECT replay_id, segment_index, trace_id, span_id, time_ms, method, url, status, \
+         duration_ms FROM network_requests WHERE trace_id = ?1 OR replay_id = ?2 \
          ORDER BY time_ms, segment_index, position",
     )?;
     let rows = statement.query_map(params![hints.trace_id, hints.replay_id], |row| {
@@ -159,6 +164,7 @@ fn candidates(
             method: row.get(5)?,
             url: row.get(6)?,
             status: row.get(7)?,
+            duration_ms: row.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -184,6 +190,15 @@ fn apply_link(connection: &Connection, id: &str, link: Option<&Link>) -> Result<
             request.map(|r| r.status),
         ])?;
     Ok(())
+}
+
+fn without_duration(link: Option<Link>) -> Option<Link> {
+    link.map(|mut link| {
+        if let Some(request) = &mut link.request {
+            request.duration_ms = 0;
+        }
+        link
+    })
 }
 
 fn current_link(connection: &Connection, id: &str) -> Result<Option<Link>, StoreError> {
@@ -243,7 +258,7 @@ pub(super) fn inbox_row(row: &Row<'_>) -> rusqlite::Result<InboxEntry> {
     })
 }
 
-fn event_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
+pub(super) fn event_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
     let body: String = row.get(1)?;
     let event: NormalizedEvent = serde_json::from_str(&body).map_err(|error| {
         rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, error.into())
@@ -264,6 +279,7 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
             method: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
             url: row.get::<_, Option<String>>(9)?.unwrap_or_default(),
             status: row.get::<_, Option<u16>>(10)?.unwrap_or_default(),
+            duration_ms: 0,
         }),
         _ => None,
     };

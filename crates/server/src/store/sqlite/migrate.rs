@@ -11,11 +11,30 @@ use crate::store::StoreError;
 /// Brings the data of a database opened at schema `version` (0 for a new file) up to date;
 /// the schema itself has already been applied.
 pub(super) fn from_version(connection: &Connection, version: u32) -> Result<(), StoreError> {
+    add_request_durations(connection)?;
     if version == 1 {
         backfill_network_requests(connection)?;
     }
     if version == 1 || version == 2 {
         group_stored_events(connection)?;
+    }
+    Ok(())
+}
+
+/// Version 4 keeps each traced request's duration (the browser span's start); databases of
+/// older versions get the column, with 0 for the requests they stored.
+fn add_request_durations(connection: &Connection) -> Result<(), StoreError> {
+    let present: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('network_requests') \
+         WHERE name = 'duration_ms')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !present {
+        connection.execute(
+            "ALTER TABLE network_requests ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0",
+            [],
+        )?;
     }
     Ok(())
 }

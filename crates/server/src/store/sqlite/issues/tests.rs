@@ -60,6 +60,8 @@ fn send_at(store: &SqliteStore, n: u64, mut raw: Value, at: u64, received: u64) 
             grouping,
         }],
         transactions: Vec::new(),
+        spans: Vec::new(),
+        logs: Vec::new(),
     };
     store.complete_inbox_entry(0, &processed).unwrap()
 }
