@@ -8,6 +8,7 @@ use web_sys::{Headers, Request, RequestInit, Response};
 
 use crate::api::ApiError;
 use crate::app::Auth;
+use crate::loose::{FromLoose, Loose};
 use crate::token::bearer;
 
 /// Why an API call failed.
@@ -95,19 +96,6 @@ pub async fn get_json<T: DeserializeOwned>(path: &str, token: &str) -> Result<T,
     json_body(&response).await
 }
 
-/// `PUT path` with a JSON body and parses the JSON answer.
-///
-/// # Errors
-/// Any [`FetchError`].
-pub async fn put_json<T: DeserializeOwned>(
-    path: &str,
-    token: &str,
-    body: &str,
-) -> Result<T, FetchError> {
-    let response = send_with(path, token, "PUT", Some(body)).await?;
-    json_body(&response).await
-}
-
 /// `GET path` and returns the parsed JSON as a JS value, for responses read as several types
 /// (see [`from_value`]).
 ///
@@ -187,9 +175,28 @@ pub fn api_resource(
     resource
 }
 
-/// What an [`api_resource`] holds, read as `T`: `None` while loading.
-pub fn resource_value<T: DeserializeOwned>(
+/// What an [`api_resource`] holds, read as `T` (see [`FromLoose`]): `None` while loading.
+pub fn resource_value<T: FromLoose>(
     loaded: Option<Result<JsValue, FetchError>>,
 ) -> Option<Result<T, FetchError>> {
-    loaded.map(|answer| answer.and_then(|value| from_value(&value)))
+    loaded.map(|answer| answer.and_then(|value| from_loose(&value)))
+}
+
+/// Reads a JS value from [`get_value`] as `T` through one bounded [`Loose`] decoder.
+///
+/// # Errors
+/// [`FetchError::Body`] when it is not JSON data at all.
+pub fn from_loose<T: FromLoose>(value: &JsValue) -> Result<T, FetchError> {
+    let loose: Loose = from_value(value)?;
+    Ok(T::from_loose(&loose))
+}
+
+/// `PUT path` with a JSON body and reads the answer as `T`.
+///
+/// # Errors
+/// Any [`FetchError`].
+pub async fn put_loose<T: FromLoose>(path: &str, token: &str, body: &str) -> Result<T, FetchError> {
+    let response = send_with(path, token, "PUT", Some(body)).await?;
+    let value: Loose = json_body(&response).await?;
+    Ok(T::from_loose(&value))
 }

@@ -2,81 +2,59 @@
 //! changes the issue page sends (`PUT /api/0/issues/{id}/`) and what the page derives from them.
 //! Every field but the id may be missing: a page shows what it gets.
 
-use serde::Deserialize;
-
 use crate::api::encode_segment_path;
 use crate::event_detail::EventDetail;
-use crate::loose;
+use crate::loose::{FromLoose, Loose};
 
 /// One issue: a group of events with the same fingerprint.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Issue {
     /// The issue id (digits, as a string).
-    #[serde(deserialize_with = "loose::string")]
     pub id: String,
     /// Headline: `Type: value` or the message.
     pub title: String,
     /// Where it happened: `module in function` of the top in-app frame.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub culprit: Option<String>,
     /// `fatal`, `error`, `warning`, `info` or `debug`.
-    #[serde(deserialize_with = "loose::string")]
     pub level: String,
     /// `unresolved`, `resolved`, `resolved_in_next_release` or `ignored`.
-    #[serde(deserialize_with = "loose::string")]
     pub status: String,
     /// It came back after being resolved.
     pub regressed: bool,
     /// For `resolved_in_next_release`: the release it was resolved in; an event from a later
     /// release reopens it.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub resolved_in_release: Option<String>,
     /// First event, RFC 3339.
-    #[serde(deserialize_with = "loose::string")]
     pub first_seen: String,
     /// Latest event, RFC 3339.
-    #[serde(deserialize_with = "loose::string")]
     pub last_seen: String,
     /// First event, ms since the epoch.
-    #[serde(deserialize_with = "loose::count")]
     pub first_seen_ms: u64,
     /// Latest event, ms since the epoch.
-    #[serde(deserialize_with = "loose::count")]
     pub last_seen_ms: u64,
     /// The release of the first event.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub first_release: Option<String>,
     /// The release of the latest event.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub last_release: Option<String>,
     /// Events.
-    #[serde(deserialize_with = "loose::count")]
     pub count: u64,
     /// Distinct affected users.
-    #[serde(deserialize_with = "loose::count")]
     pub user_count: u64,
     /// Events in the last hour.
-    #[serde(deserialize_with = "loose::count")]
     pub events_1h: u64,
     /// Events per hour over the last day, oldest first.
-    #[serde(deserialize_with = "loose::counts")]
     pub counts_24h: Vec<u64>,
     /// Environments it happened in.
     pub environments: Vec<String>,
     /// The owner the ownership rules gave it (`#team`, `@user`, `user@x`).
-    #[serde(deserialize_with = "loose::opt_string")]
     pub owner: Option<String>,
     /// The rule that matched, as written.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub owner_rule: Option<String>,
     /// Who it is assigned to.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub assigned_to: Option<String>,
     /// The commits most likely to have caused it, best first.
     pub suspect_commits: Vec<SuspectCommit>,
     /// Replays that recorded it.
-    #[serde(deserialize_with = "loose::count")]
     pub replay_count: u64,
 }
 
@@ -101,11 +79,9 @@ impl Issue {
 }
 
 /// A commit suspected of causing an issue: it changed a file of the stack trace.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuspectCommit {
     /// The commit id.
-    #[serde(deserialize_with = "loose::string")]
     pub id: String,
     /// The commit message.
     pub message: String,
@@ -114,36 +90,27 @@ pub struct SuspectCommit {
     /// Author's email.
     pub author_email: String,
     /// When it was committed, RFC 3339.
-    #[serde(deserialize_with = "loose::string")]
     pub timestamp: String,
     /// The release it shipped in.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub release: Option<String>,
     /// The repository.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub repository: Option<String>,
     /// The changed file that matched.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub path: Option<String>,
     /// The stack frame it matched.
     pub frame: SuspectFrame,
 }
 
 /// The frame a suspect commit matched.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SuspectFrame {
     /// The file as the SDK named it.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub filename: Option<String>,
     /// The module.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub module: Option<String>,
     /// The function.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub function: Option<String>,
     /// The line.
-    #[serde(deserialize_with = "loose::opt_number")]
     pub lineno: Option<f64>,
 }
 
@@ -168,18 +135,15 @@ impl SuspectFrame {
 }
 
 /// The extra fields of `GET /api/0/issues/{id}/` (besides those of [`Issue`]).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IssueExtras {
     /// Tag keys with their top values.
     pub tags: Vec<TagSummary>,
     /// Replays that recorded it, newest first.
     pub replay_ids: Vec<String>,
     /// The oldest event.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub first_event_id: Option<String>,
     /// The newest event.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub latest_event_id: Option<String>,
     /// The newest event in full.
     pub latest_event: Option<EventDetail>,
@@ -197,28 +161,22 @@ pub struct IssueDetail {
 }
 
 /// A tag key of an issue's events with its most common values.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagSummary {
     /// The tag's name.
-    #[serde(deserialize_with = "loose::string")]
     pub key: String,
     /// Events with this tag.
-    #[serde(deserialize_with = "loose::count")]
     pub total: u64,
     /// Most common values first.
     pub values: Vec<TagValue>,
 }
 
 /// One value of a tag and how many events have it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagValue {
     /// The value.
-    #[serde(deserialize_with = "loose::string")]
     pub value: String,
     /// Events with it.
-    #[serde(deserialize_with = "loose::count")]
     pub count: u64,
 }
 
@@ -240,20 +198,16 @@ impl TagSummary {
 }
 
 /// One entry of an issue's history.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Activity {
     /// `created`, `regressed`, `resolved`, `assigned`, …
-    #[serde(deserialize_with = "loose::string")]
     pub kind: String,
     /// The release it happened in.
-    #[serde(deserialize_with = "loose::opt_string")]
     pub release: Option<String>,
     /// When, RFC 3339.
-    #[serde(deserialize_with = "loose::string")]
     pub at: String,
     /// More about it (an assignee, a status).
-    pub detail: loose::Loose,
+    pub detail: Loose,
 }
 
 impl Activity {
@@ -268,6 +222,113 @@ impl Activity {
             line.push_str(&format!(" ({})", self.detail));
         }
         line
+    }
+}
+
+impl FromLoose for Issue {
+    fn from_loose(v: &Loose) -> Self {
+        Self {
+            id: v.string("id"),
+            title: v.string("title"),
+            culprit: v.text("culprit"),
+            level: v.string("level"),
+            status: v.string("status"),
+            regressed: v.flag("regressed"),
+            resolved_in_release: v.text("resolved_in_release"),
+            first_seen: v.string("first_seen"),
+            last_seen: v.string("last_seen"),
+            first_seen_ms: v.count("first_seen_ms"),
+            last_seen_ms: v.count("last_seen_ms"),
+            first_release: v.text("first_release"),
+            last_release: v.text("last_release"),
+            count: v.count("count"),
+            user_count: v.count("user_count"),
+            events_1h: v.count("events_1h"),
+            counts_24h: v.counts("counts_24h"),
+            environments: v.strings("environments"),
+            owner: v.text("owner"),
+            owner_rule: v.text("owner_rule"),
+            assigned_to: v.text("assigned_to"),
+            suspect_commits: v
+                .get("suspect_commits")
+                .map(Loose::map_items)
+                .unwrap_or_default(),
+            replay_count: v.count("replay_count"),
+        }
+    }
+}
+
+impl FromLoose for SuspectCommit {
+    fn from_loose(v: &Loose) -> Self {
+        Self {
+            id: v.string("id"),
+            message: v.string("message"),
+            author_name: v.string("author_name"),
+            author_email: v.string("author_email"),
+            timestamp: v.string("timestamp"),
+            release: v.text("release"),
+            repository: v.text("repository"),
+            path: v.text("path"),
+            frame: v
+                .get("frame")
+                .map(SuspectFrame::from_loose)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl FromLoose for SuspectFrame {
+    fn from_loose(v: &Loose) -> Self {
+        Self {
+            filename: v.text("filename"),
+            module: v.text("module"),
+            function: v.text("function"),
+            lineno: v.number("lineno"),
+        }
+    }
+}
+
+/// The extras of an issue; its `latest_event` is read apart (see [`EventDetail`]).
+impl FromLoose for IssueExtras {
+    fn from_loose(v: &Loose) -> Self {
+        Self {
+            tags: v.get("tags").map(Loose::map_items).unwrap_or_default(),
+            replay_ids: v.strings("replay_ids"),
+            first_event_id: v.text("first_event_id"),
+            latest_event_id: v.text("latest_event_id"),
+            latest_event: None,
+            activity: v.get("activity").map(Loose::map_items).unwrap_or_default(),
+        }
+    }
+}
+
+impl FromLoose for TagSummary {
+    fn from_loose(v: &Loose) -> Self {
+        Self {
+            key: v.string("key"),
+            total: v.count("total"),
+            values: v.get("values").map(Loose::map_items).unwrap_or_default(),
+        }
+    }
+}
+
+impl FromLoose for TagValue {
+    fn from_loose(v: &Loose) -> Self {
+        Self {
+            value: v.string("value"),
+            count: v.count("count"),
+        }
+    }
+}
+
+impl FromLoose for Activity {
+    fn from_loose(v: &Loose) -> Self {
+        Self {
+            kind: v.string("kind"),
+            release: v.text("release"),
+            at: v.string("at"),
+            detail: v.get("detail").cloned().unwrap_or_default(),
+        }
     }
 }
 
@@ -401,7 +462,7 @@ mod tests {
 
     #[test]
     fn parses_the_issue_contract() -> Result<(), serde_json::Error> {
-        let issue: Issue = serde_json::from_str(ISSUE)?;
+        let issue = Issue::from_loose(&serde_json::from_str(ISSUE)?);
         assert_eq!(issue.id, "12");
         assert_eq!(issue.count, 57);
         assert_eq!(issue.counts_24h.len(), 24);
@@ -430,21 +491,21 @@ mod tests {
 
     #[test]
     fn missing_and_odd_fields_do_not_break_an_issue() -> Result<(), serde_json::Error> {
-        let issue: Issue = serde_json::from_str(
+        let issue = Issue::from_loose(&serde_json::from_str(
             r#"{"id": 7, "count": null, "counts_24h": [1, null, "2"], "culprit": null,
                 "suspect_commits": [{"frame": {}}], "unknown": {"x": 1}}"#,
-        )?;
+        )?);
         assert_eq!(issue.id, "7");
         assert_eq!(issue.count, 0);
         assert_eq!(issue.counts_24h, vec![1, 0, 2]);
         assert_eq!(issue.suspect_commits[0].frame.label(), "");
-        let extras: IssueExtras = serde_json::from_str(
+        let extras = IssueExtras::from_loose(&serde_json::from_str(
             r##"{"tags": [{"key": "release", "total": 4,
                 "values": [{"value": "shop@1.4.2", "count": 3}, {"value": "shop@1.4.3", "count": 1}]}],
                 "activity": [{"kind": "regressed", "release": "shop@1.4.3", "at": "x", "detail": null},
                              {"kind": "assigned", "at": "y", "detail": "#payments"}],
                 "latest_event": null}"##,
-        )?;
+        )?);
         assert_eq!(
             extras.tags[0].bars(),
             vec![

@@ -66,6 +66,59 @@ impl Loose {
         }
     }
 
+    /// The items of a list; none for anything else.
+    pub fn items(&self) -> &[Loose] {
+        match self {
+            Self::List(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// The items of the list under `key`.
+    pub fn list(&self, key: &str) -> &[Loose] {
+        self.get(key).map_or(&[], Loose::items)
+    }
+
+    /// Each item of a list, read as `T` (see [`FromLoose`]).
+    pub fn map_items<T: FromLoose>(&self) -> Vec<T> {
+        self.items().iter().map(T::from_loose).collect()
+    }
+
+    /// The text under `key`, else empty.
+    pub fn string(&self, key: &str) -> String {
+        self.text(key).unwrap_or_default()
+    }
+
+    /// The whole number under `key` (absent, negative or not a number: 0).
+    pub fn count(&self, key: &str) -> u64 {
+        whole(self.get(key).and_then(Loose::as_number))
+    }
+
+    /// The number under `key`, when it is one.
+    pub fn number(&self, key: &str) -> Option<f64> {
+        self.get(key)
+            .and_then(Loose::as_number)
+            .filter(|n| n.is_finite())
+    }
+
+    /// The flag under `key` (absent: false).
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key), Some(Loose::Bool(true)))
+    }
+
+    /// The texts of the list under `key`.
+    pub fn strings(&self, key: &str) -> Vec<String> {
+        self.list(key).iter().filter_map(Loose::as_text).collect()
+    }
+
+    /// The whole numbers of the list under `key` (non-numbers count as 0).
+    pub fn counts(&self, key: &str) -> Vec<u64> {
+        self.list(key)
+            .iter()
+            .map(|item| whole(item.as_number()))
+            .collect()
+    }
+
     /// Whether there is nothing to show.
     pub fn is_empty(&self) -> bool {
         match self {
@@ -87,6 +140,28 @@ impl Loose {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// A type read from an API answer decoded as a [`Loose`] value: missing or odd fields take
+/// their empty value, so a page shows what it gets. (One decoder for every answer keeps the
+/// bundle smaller than a serde decoder per type.)
+pub trait FromLoose {
+    /// Reads `value`.
+    fn from_loose(value: &Loose) -> Self;
+}
+
+/// A list answer: each item read as `T`.
+impl<T: FromLoose> FromLoose for Vec<T> {
+    fn from_loose(value: &Loose) -> Self {
+        value.map_items()
+    }
+}
+
+fn whole(number: Option<f64>) -> u64 {
+    match number {
+        Some(n) if n.is_finite() && n > 0.0 => n as u64,
+        _ => 0,
     }
 }
 
@@ -237,20 +312,6 @@ pub fn opt_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
     Ok(Loose::deserialize(deserializer)?.as_text())
 }
 
-/// A count that should be a whole number but may come as `null`, a float or a string: its
-/// value, else 0.
-///
-/// # Errors
-/// Only when the input is not JSON at all.
-pub fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    let number = Loose::deserialize(deserializer)?.as_number().unwrap_or(0.0);
-    Ok(if number.is_finite() && number > 0.0 {
-        number as u64
-    } else {
-        0
-    })
-}
-
 /// An optional number (`null` or absent: `None`).
 ///
 /// # Errors
@@ -259,57 +320,6 @@ pub fn opt_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f
     Ok(Loose::deserialize(deserializer)?
         .as_number()
         .filter(|n| n.is_finite()))
-}
-
-/// A list of counts (non-numbers count as 0), at most [`MAX_COUNTS`].
-///
-/// # Errors
-/// Only when the input is not JSON at all.
-pub fn counts<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
-    Ok(match CountList::deserialize(deserializer)? {
-        CountList(list) => list,
-    })
-}
-
-/// Most hourly counts kept (two weeks).
-pub const MAX_COUNTS: usize = 24 * 14;
-
-struct CountList(Vec<u64>);
-
-impl<'de> de::Deserialize<'de> for CountList {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(CountVisitor)
-    }
-}
-
-struct CountVisitor;
-
-impl<'de> Visitor<'de> for CountVisitor {
-    type Value = CountList;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of counts")
-    }
-    fn visit_unit<E>(self) -> Result<CountList, E> {
-        Ok(CountList(Vec::new()))
-    }
-    fn visit_none<E>(self) -> Result<CountList, E> {
-        Ok(CountList(Vec::new()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CountList, A::Error> {
-        let mut list = Vec::new();
-        while let Some(item) = seq.next_element::<Loose>()? {
-            if list.len() < MAX_COUNTS {
-                let n = item.as_number().unwrap_or(0.0);
-                list.push(if n.is_finite() && n > 0.0 {
-                    n as u64
-                } else {
-                    0
-                });
-            }
-        }
-        Ok(CountList(list))
-    }
 }
 
 /// An object's entries as display text (see [`Loose::entries`]); anything else gives none.
@@ -342,6 +352,26 @@ mod tests {
             ]
         );
         assert_eq!(value.text("missing"), None);
+        Ok(())
+    }
+
+    #[test]
+    fn fields_read_leniently() -> Result<(), serde_json::Error> {
+        let value: Loose = serde_json::from_str(
+            r#"{"n": 57, "f": 2.9, "neg": -3, "s": "12", "no": null, "yes": true,
+                "list": ["a", 1, null, {"x": 1}], "counts": [1, null, "2", -1]}"#,
+        )?;
+        assert_eq!(value.count("n"), 57);
+        assert_eq!(value.count("f"), 2);
+        assert_eq!(value.count("neg"), 0);
+        assert_eq!(value.count("s"), 12);
+        assert_eq!(value.count("missing"), 0);
+        assert_eq!(value.number("no"), None);
+        assert!(value.flag("yes") && !value.flag("no") && !value.flag("n"));
+        assert_eq!(value.strings("list"), vec!["a".to_owned(), "1".to_owned()]);
+        assert_eq!(value.counts("counts"), vec![1, 0, 2, 0]);
+        assert_eq!(value.string("no"), "");
+        assert!(value.list("n").is_empty());
         Ok(())
     }
 

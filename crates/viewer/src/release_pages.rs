@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::format_started;
 use crate::app::TokenGate;
 use crate::format::{first_line, format_count, short_sha};
-use crate::http::{api_resource, from_value, resource_value};
+use crate::http::{api_resource, from_loose, resource_value};
 use crate::issue::{issue_page_path, status_label};
 use crate::release::{
     Commit, IssueLite, Release, ReleaseExtras, release_page_path, release_path, releases_path,
@@ -121,8 +121,8 @@ fn ReleaseView(version: String) -> impl IntoView {
         let loaded = release.get().map(|answer| {
             answer.and_then(|value| {
                 Ok((
-                    from_value::<Release>(&value)?,
-                    from_value::<ReleaseExtras>(&value)?,
+                    from_loose::<Release>(&value)?,
+                    from_loose::<ReleaseExtras>(&value)?,
                 ))
             })
         });

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app::Auth;
-use crate::http::{FetchError, put_json};
+use crate::http::{FetchError, put_loose};
 use crate::issue::{Issue, IssueAction, issue_path};
 
 /// The status buttons and the assignee field.
@@ -21,7 +21,7 @@ pub(super) fn ActionBar(issue: RwSignal<Issue>, on_changed: Callback<Issue>) -> 
         busy.set(true);
         failure.set(None);
         leptos::task::spawn_local(async move {
-            match put_json::<Issue>(&path, &token, &action.body()).await {
+            match put_loose::<Issue>(&path, &token, &action.body()).await {
                 Ok(updated) => on_changed.run(updated),
                 Err(FetchError::Unauthorized) => auth.reject(),
                 Err(error) => {

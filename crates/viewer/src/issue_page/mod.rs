@@ -19,7 +19,7 @@ use crate::app::{Auth, TokenGate};
 use crate::deep_link::event_path;
 use crate::event_detail::EventDetail;
 use crate::format::format_count;
-use crate::http::{FetchError, api_resource, from_value, get_value, resource_value};
+use crate::http::{FetchError, api_resource, from_loose, from_value, get_value};
 use crate::issue::{Issue, IssueDetail, IssueExtras, issue_path};
 use crate::sparkline::{bars_path, summary};
 
@@ -45,9 +45,12 @@ pub fn IssuePage() -> impl IntoView {
 /// Fetches the issue (its own fields and the page's extras from one response).
 async fn fetch_detail(id: &str, token: &str) -> Result<IssueDetail, FetchError> {
     let value = get_value(&issue_path(id), token).await?;
+    let latest = js_sys::Reflect::get(&value, &"latest_event".into()).unwrap_or_default();
+    let mut extras = from_loose::<IssueExtras>(&value)?;
+    extras.latest_event = from_value::<Option<EventDetail>>(&latest)?;
     Ok(IssueDetail {
-        issue: from_value::<Issue>(&value)?,
-        extras: from_value::<IssueExtras>(&value)?,
+        issue: from_loose::<Issue>(&value)?,
+        extras,
     })
 }
 
@@ -86,7 +89,9 @@ fn IssueView(id: String) -> impl IntoView {
     let picked_event = api_resource(move || picked.get().map(|e| event_path(&e)));
     let event = Signal::derive(move || match picked.get() {
         None => extras.with(|e| e.latest_event.clone()).map(Ok),
-        Some(_) => resource_value::<EventDetail>(picked_event.get())
+        Some(_) => picked_event
+            .get()
+            .map(|answer| answer.and_then(|value| from_value::<EventDetail>(&value)))
             .map(|answer| answer.map_err(|error| error.to_string())),
     });
     let on_changed = Callback::new(move |updated: Issue| {
