@@ -27,6 +27,8 @@ pub struct Config {
     /// Sustained Sentry-ingest requests per second per project (bursts of ten seconds' worth);
     /// `None` for [`RateLimit::DEFAULT`](crate::rate_limit::RateLimit::DEFAULT).
     pub rate_limit: Option<u32>,
+    /// Days transactions, spans and logs are kept (see [`crate::retention`]).
+    pub retention_days: u32,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
             demo: false,
             demo_shop: DEFAULT_DEMO_SHOP.to_owned(),
             rate_limit: None,
+            retention_days: crate::retention::DEFAULT_RETENTION_DAYS,
         }
     }
 }

@@ -46,6 +46,7 @@ pub mod processor;
 pub mod project;
 pub mod rate_limit;
 pub mod rejection;
+pub mod retention;
 pub mod search;
 pub mod startup;
 pub mod store;

@@ -1,4 +1,5 @@
-//! The `sightline` binary: `sightline serve [--addr] [--data] [--assets] [--demo [--demo-shop]]`,
+//! The `sightline` binary: `sightline serve [--addr] [--data] [--assets] [--demo [--demo-shop]]
+//! [--rate-limit] [--retention-days]`,
 //! and the client commands `releases`, `ownership` and `code-mappings` (see
 //! [`sightline_server::cli`]).
 //!
@@ -16,6 +17,7 @@ use sightline_server::cli::{
     self, CliError, CodeMappingsCommand, OwnershipCommand, ReleasesCommand, ServerOptions,
 };
 use sightline_server::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR, DEFAULT_DEMO_SHOP};
+use sightline_server::retention::DEFAULT_RETENTION_DAYS;
 use tracing_subscriber::EnvFilter;
 
 /// Sightline: session replay and error tracking in one binary.
@@ -74,6 +76,10 @@ struct ServeArgs {
     /// default 100/s with bursts of 1000.
     #[arg(long, value_name = "PER_SECOND")]
     rate_limit: Option<u32>,
+    /// Days to keep transactions, spans and logs (trace data); older ones are deleted hourly.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_RETENTION_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    retention_days: u32,
 }
 
 fn main() -> ExitCode {
@@ -122,6 +128,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo: args.demo,
         demo_shop: args.demo_shop,
         rate_limit: args.rate_limit,
+        retention_days: args.retention_days,
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -96,6 +96,7 @@ pub async fn serve(
         .with_demo_shop(&config.demo_shop)
         .with_public_host(&bound)
         .with_rate_limit(rate_limit);
+    crate::retention::spawn(state.clone(), config.retention_days);
     let (stop, mut stopped) = watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;

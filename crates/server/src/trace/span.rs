@@ -270,12 +270,14 @@ fn standalone_span(object: &Map<String, Value>, received: Received) -> Result<Ne
         received.project_id,
     );
     let is_segment = object.get("is_segment").and_then(Value::as_bool) == Some(true);
+    let trace_id = required_id(object, "trace_id", 32, what)?;
+    let span_id = required_id(object, "span_id", 16, what)?;
     let (start_us, end_us) = times(object, what)?;
     Ok(NewSpan {
         project_id: received.project_id,
         received_at_ms: received.at_ms,
-        trace_id: required_id(object, "trace_id", 32, what)?,
-        span_id: required_id(object, "span_id", 16, what)?,
+        trace_id,
+        span_id,
         parent_span_id: optional_id(object, "parent_span_id", 16),
         kind: if is_segment {
             SpanKind::Transaction

@@ -257,3 +257,101 @@ fn json_object(row: &Row<'_>, index: usize) -> rusqlite::Result<Map<String, Valu
 fn to_json(map: &Map<String, Value>) -> Result<String, StoreError> {
     serde_json::to_string(map).map_err(|error| StoreError::Corrupt(error.to_string()))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::processor::{process_entry, process_inbox_once};
+    use crate::store::{InboxEntry, NewInboxEntry, Project, Store};
+
+    const TRACE: &str = "0123456789abcdef0123456789abcdef";
+    const FIXTURES: [&str; 3] = [
+        include_str!("../../../tests/fixtures/traces/python-trace-0-event.envelope"),
+        include_str!("../../../tests/fixtures/traces/python-trace-1-transaction.envelope"),
+        include_str!("../../../tests/fixtures/traces/python-trace-2-log.envelope"),
+    ];
+
+    fn store() -> SqliteStore {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let project = Project {
+            id: 1,
+            public_key: "k".into(),
+        };
+        store.create_project(&project, "digest").unwrap();
+        store
+    }
+
+    fn enqueue(store: &SqliteStore, payload: &str, received_at_ms: u64) {
+        store
+            .enqueue(&NewInboxEntry {
+                project_id: 1,
+                event_id: "ea6aba8200614825950f54cb156c6b42".into(),
+                received_at_ms,
+                payload: payload.as_bytes().to_vec(),
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn spans_logs_and_events_are_read_back_by_trace_and_stored_once() {
+        let store = store();
+        for fixture in FIXTURES {
+            enqueue(&store, fixture, 1_000);
+        }
+        let report = process_inbox_once(&store).unwrap();
+        assert_eq!((report.spans, report.logs), (2, 2));
+        let trace = store.trace(TRACE).unwrap();
+        let spans: Vec<_> = trace.spans.iter().map(|s| s.span_id.as_str()).collect();
+        assert_eq!(spans, ["82fbd125e9bdfde0", "a8d8edc620b360f2"]);
+        assert_eq!(trace.logs.len(), 2);
+        assert_eq!(trace.events.len(), 1);
+        let issue = trace.events[0].issue_id.unwrap();
+        assert_eq!(
+            store.latest_trace_id(issue).unwrap().as_deref(),
+            Some(TRACE)
+        );
+        assert_eq!(store.latest_trace_id(issue + 1).unwrap(), None);
+        assert!(store.trace(&"f".repeat(32)).unwrap().is_empty());
+
+        // The same entries completed again (a crash after commit, a second processor): the
+        // spans are known by id, the logs are not written twice.
+        for fixture in &FIXTURES[1..] {
+            let entry = InboxEntry {
+                id: 999,
+                project_id: 1,
+                event_id: String::new(),
+                received_at_ms: 1_000,
+                payload: fixture.as_bytes().to_vec(),
+            };
+            let (decoded, _) = process_entry(&entry).unwrap();
+            let outcome = store.complete_inbox_entry(999, &decoded.envelope).unwrap();
+            assert_eq!((outcome.spans, outcome.logs), (0, 0));
+        }
+        let again = store.trace(TRACE).unwrap();
+        assert_eq!((again.spans.len(), again.logs.len()), (2, 2));
+    }
+
+    #[test]
+    fn the_sweep_deletes_trace_data_received_before_the_cutoff() {
+        let store = store();
+        enqueue(&store, FIXTURES[0], 1_000);
+        enqueue(&store, FIXTURES[1], 1_000);
+        enqueue(&store, FIXTURES[2], 5_000);
+        process_inbox_once(&store).unwrap();
+        let report = store.sweep_traces(3_000).unwrap();
+        assert_eq!(
+            report,
+            SweepReport {
+                transactions: 1,
+                spans: 2,
+                logs: 0
+            }
+        );
+        let trace = store.trace(TRACE).unwrap();
+        assert!(trace.spans.is_empty());
+        assert_eq!(trace.logs.len(), 2, "received after the cutoff");
+        assert_eq!(trace.events.len(), 1, "error events are not trace data");
+        assert_eq!(store.sweep_traces(3_000).unwrap(), SweepReport::default());
+    }
+}
