@@ -159,6 +159,9 @@ pub struct BackendEvent {
     /// The calling span: the browser request's span id when the trace came from one.
     #[serde(default)]
     pub parent_span_id: Option<String>,
+    /// The issue it was grouped into (the detail only).
+    #[serde(default, deserialize_with = "crate::loose::opt_string")]
+    pub issue_id: Option<String>,
     /// The replay it is linked to (the detail only).
     #[serde(default)]
     pub replay_id: Option<String>,

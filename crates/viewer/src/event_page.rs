@@ -118,6 +118,18 @@ fn event_details(event: BackendEvent) -> impl IntoView {
         <p class="no-replay" data-sl-no-replay="">
             "This event has no linked replay: no recorded session could be matched to the request that caused it."
         </p>
+        {event
+            .issue_id
+            .clone()
+            .map(|id| {
+                view! {
+                    <p>
+                        <a data-sl-event-issue="" href=crate::issue::issue_page_path(&id)>
+                            "Open its issue"
+                        </a>
+                    </p>
+                }
+            })}
         <dl class="metadata" data-sl-event-facts="">
             {facts
                 .into_iter()

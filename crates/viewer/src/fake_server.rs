@@ -84,7 +84,7 @@ pub fn install_with(backend: bool) -> Result<FakeServer, JsValue> {
         });
         delete detail.service;
         const lonelyDetail = {
-            id: lonely, replay_id: null, replay_offset_ms: null, title: "KeyError: 'sku'",
+            id: lonely, issue_id: "13", replay_id: null, replay_offset_ms: null, title: "KeyError: 'sku'",
             level: "error", release: "api@7.1.0", environment: "production",
             server_name: "web-2", transaction: "GET /api/cart", trace_id: null,
             timestamp: "2026-11-26T07:00:00.000Z",

@@ -215,6 +215,10 @@ async fn an_event_without_a_replay_says_so_and_shows_the_event() -> Result<(), J
     .await?;
     assert!(text(find(&root, "[data-sl-no-replay]")).contains("no linked replay"));
     assert_eq!(text(find(&root, "h1")), "KeyError: 'sku'");
+    assert_eq!(
+        find(&root, "[data-sl-event-issue]").and_then(|a| a.get_attribute("href")),
+        Some("/issues/13".to_owned())
+    );
     assert_eq!(text(find(&root, "[data-sl-meta='release']")), "api@7.1.0");
     assert_eq!(
         text(find(&root, "[data-sl-meta='service']")),
