@@ -5,7 +5,8 @@
 //! Backend services running an official Sentry SDK point their DSN at the server; their error
 //! events go through [`encoding`] (bounded decompression), [`envelope`] (bounded parsing), a
 //! durable inbox, the [`processor`] ([`normalize`], then [`link`] to the session replay whose
-//! request caused them) into the [`store`].
+//! request caused them) into the [`store`]; their transactions, spans and logs become the rows
+//! of their traces ([`trace`]), joined with the browser's requests by the trace API.
 //!
 //! [`app`] builds the router from an [`AppState`], so tests drive it in-process; the `sightline`
 //! binary only parses its command line and calls [`startup::serve`].

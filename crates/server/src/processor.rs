@@ -263,6 +263,9 @@ pub(crate) fn spawn(state: AppState) {
                         linked = report.linked,
                         new_issues = report.new_issues,
                         regressions = report.regressions,
+                        spans = report.spans,
+                        logs = report.logs,
+                        dropped_trace_items = report.dropped_trace_items,
                         failed = report.failed,
                         "processed the inbox"
                     );
@@ -338,5 +341,33 @@ mod tests {
         assert!(processed.events.is_empty());
         assert_eq!(failed, 1);
         assert!(process_entry(&entry("not an envelope")).is_err());
+    }
+
+    #[test]
+    fn transactions_spans_and_logs_become_the_rows_of_their_trace() {
+        let transaction =
+            include_str!("../tests/fixtures/traces/python-trace-1-transaction.envelope");
+        let (decoded, failed) = process_entry(&entry(transaction)).unwrap();
+        assert_eq!(failed, 0);
+        assert_eq!(decoded.envelope.transactions.len(), 1, "kept raw too");
+        assert_eq!(decoded.envelope.spans.len(), 2);
+        assert_eq!(decoded.envelope.spans[0].project_id, 1);
+
+        let logs = include_str!("../tests/fixtures/traces/python-trace-2-log.envelope");
+        let (decoded, failed) = process_entry(&entry(logs)).unwrap();
+        assert_eq!((decoded.envelope.logs.len(), failed), (2, 0));
+        assert_eq!(decoded.envelope.logs[0].received_at_ms, 1_000);
+
+        let payload = format!(
+            "{{}}\n{{\"type\":\"span\"}}\n{{\"trace_id\":\"{trace}\",\"span_id\":\"{span}\",\
+             \"start_timestamp\":1.0}}\n{{\"type\":\"log\"}}\n{{\"items\":[{{}},{{}}]}}\n\
+             {{\"type\":\"log\"}}\n[]\n",
+            trace = "a".repeat(32),
+            span = "b".repeat(16)
+        );
+        let (decoded, failed) = process_entry(&entry(&payload)).unwrap();
+        assert_eq!(decoded.envelope.spans.len(), 1);
+        assert_eq!(decoded.dropped_trace_items, 2, "the two empty log entries");
+        assert_eq!(failed, 1, "the log item that is not an object");
     }
 }

@@ -373,3 +373,98 @@ fn spans_sort_by_start_with_parents_first_and_browser_status_follows_http() {
         assert_eq!(http_status(status), name, "{status}");
     }
 }
+
+fn error_event(id: char, service: &str, span: Option<&str>, parent: Option<&str>) -> TraceEvent {
+    let raw = json!({
+        "exception": {"values": [{"type": "E", "value": service}]},
+        "tags": {"service": service},
+        "timestamp": 1.0,
+        "contexts": {"trace": {"trace_id": TRACE, "span_id": span, "parent_span_id": parent}},
+    });
+    let context = crate::normalize::NormalizeContext {
+        event_id: crate::event_id::EventId::random(),
+        received_ms: 0,
+    };
+    let mut event = crate::normalize::normalize_event(&raw, &context);
+    event.event_id = std::iter::repeat_n(id, 32).collect();
+    TraceEvent {
+        stored: crate::store::StoredEvent {
+            project_id: 1,
+            event,
+            link: None,
+        },
+        issue_id: Some(3),
+    }
+}
+
+/// The gateway reports the 500 it got from billing too; billing, deeper in the trace, is the
+/// service that failed.
+#[test]
+fn the_failing_service_is_the_innermost_span_holding_an_error() {
+    let requests = [request("b000000000000001", 1_200, 200, 500)];
+    let spans = [
+        backend(
+            "c000000000000001",
+            Some("b000000000000001"),
+            "gateway",
+            1_010,
+            1_190,
+        ),
+        backend(
+            "c000000000000002",
+            Some("c000000000000001"),
+            "gateway",
+            1_020,
+            1_180,
+        ),
+        backend(
+            "d000000000000001",
+            Some("c000000000000002"),
+            "billing",
+            1_030,
+            1_170,
+        ),
+    ];
+    let events = [
+        error_event(
+            'a',
+            "gateway",
+            Some("c000000000000001"),
+            Some("b000000000000001"),
+        ),
+        error_event(
+            'b',
+            "billing",
+            Some("d000000000000001"),
+            Some("c000000000000002"),
+        ),
+    ];
+    let view = TraceView::assemble(TRACE, &requests, &spans, &events, &[]).unwrap();
+    assert_eq!(view.failing_service.as_deref(), Some("billing"));
+    assert_eq!(view.spans[1].error_ids, ["a".repeat(32)]);
+    assert_eq!(view.spans[3].error_ids, ["b".repeat(32)]);
+    assert_eq!(view.events[0].issue_id.as_deref(), Some("3"));
+    assert_eq!(view.services, ["browser", "gateway", "billing"]);
+}
+
+/// A service that sends errors but no transactions: its event hangs under the browser request
+/// it continued, and the failing service is the event's own.
+#[test]
+fn an_error_without_its_span_sits_under_its_parent_and_names_its_own_service() {
+    let requests = [request("b000000000000001", 1_200, 200, 500)];
+    let events = [error_event(
+        'e',
+        "billing",
+        Some("e000000000000001"),
+        Some("b000000000000001"),
+    )];
+    let view = TraceView::assemble(TRACE, &requests, &[], &events, &[]).unwrap();
+    assert_eq!(view.spans[0].error_ids, ["e".repeat(32)]);
+    assert_eq!(view.failing_service.as_deref(), Some("billing"));
+    assert_eq!(view.services, ["browser", "billing"]);
+
+    let orphan = [error_event('f', "auth", None, None)];
+    let view = TraceView::assemble(TRACE, &[], &[], &orphan, &[]).unwrap();
+    assert!(view.spans.is_empty());
+    assert_eq!(view.failing_service.as_deref(), Some("auth"));
+}
