@@ -193,16 +193,19 @@ fn count_event(connection: &Connection, issue_id: u64, new: &NewEvent) -> Result
     let release = event.release.as_deref().filter(|r| !r.is_empty());
     let user_key = grouping::user_key(event);
     let main = event.exception.last();
-    // Ties keep the later arrival as the latest event, so a burst in one millisecond moves on.
+    // The headline follows the later arrival on a tie, so a burst in one millisecond moves on;
+    // the first and latest event ids follow the order of event navigation (time, then id).
     connection
         .prepare_cached(
             "UPDATE issues SET event_count = event_count + 1, \
              first_release = CASE WHEN ?3 IS NOT NULL AND (first_release IS NULL \
                  OR ?2 < first_seen_ms) THEN ?3 ELSE first_release END, \
-             first_event_id = CASE WHEN ?2 < first_seen_ms THEN ?4 ELSE first_event_id END, \
+             first_event_id = CASE WHEN ?2 < first_seen_ms \
+                 OR (?2 = first_seen_ms AND ?4 < first_event_id) THEN ?4 ELSE first_event_id END, \
              last_release = CASE WHEN ?3 IS NOT NULL AND (last_release IS NULL \
                  OR ?2 >= last_seen_ms) THEN ?3 ELSE last_release END, \
-             last_event_id = CASE WHEN ?2 >= last_seen_ms THEN ?4 ELSE last_event_id END, \
+             last_event_id = CASE WHEN ?2 > last_seen_ms \
+                 OR (?2 = last_seen_ms AND ?4 > last_event_id) THEN ?4 ELSE last_event_id END, \
              title = CASE WHEN ?2 >= last_seen_ms THEN ?5 ELSE title END, \
              culprit = CASE WHEN ?2 >= last_seen_ms THEN ?6 ELSE culprit END, \
              exception_type = CASE WHEN ?2 >= last_seen_ms THEN ?7 ELSE exception_type END, \

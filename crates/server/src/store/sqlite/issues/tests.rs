@@ -393,6 +393,21 @@ fn events_are_listed_newest_first_with_neighbours_and_pages() {
 }
 
 #[test]
+fn first_and_latest_events_agree_with_navigation_when_timestamps_tie() {
+    let store = store();
+    // Arrival order differs from id order; all three share one millisecond.
+    for n in [2, 3, 1] {
+        send(&store, n, payment_error("shop@1.0", Value::Null), HOUR0 + 5);
+    }
+    let issue = only_issue(&store, HOUR0);
+    let first = store.event_place(&issue.first_event_id).unwrap().unwrap();
+    let latest = store.event_place(&issue.last_event_id).unwrap().unwrap();
+    assert_eq!(first.previous_event_id, None, "{issue:?}");
+    assert_eq!(latest.next_event_id, None, "{issue:?}");
+    assert_eq!(first.next_event_id, Some(event_id(2)));
+}
+
+#[test]
 fn tag_values_per_key_are_bounded() {
     let store = store();
     let limit = MAX_TAG_VALUES_PER_KEY + 5;
