@@ -1,7 +1,7 @@
 //! `GET /api/0/traces/{trace_id}/`: one trace across services — the browser's requests as root
 //! spans, the backend transactions and their child spans, the error events placed on the span
 //! where they happened, the logs, and the service that failed (see
-//! [`TraceView`](crate::trace::TraceView)).
+//! [`TraceView`]).
 
 use axum::Json;
 use axum::extract::{Path, State};
