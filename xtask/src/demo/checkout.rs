@@ -4,12 +4,12 @@
 //! links it to the recorded replay.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
-use sightline_protocol::decode_segment;
 use sightline_protocol::v1::EventData;
+use sightline_protocol::{decode_segment, encode_segment};
 
 /// The recorded session, as uploaded.
 pub struct SeededSession {
@@ -41,8 +41,13 @@ const LINK_TIMEOUT: Duration = Duration::from_secs(30);
 /// Uploads the session's segments in `dir` through the real ingest endpoint and finds its traced
 /// checkout request.
 ///
+/// The session is moved in time so that its checkout request starts now, just before the demo
+/// sends it to the shop: the trace's waterfall then shows the browser's request around the
+/// backend's spans, as it was live, instead of hours before them. (Without a checkout, the
+/// session ends now.)
+///
 /// # Errors
-/// When a segment cannot be read, decoded or uploaded.
+/// When a segment cannot be read, decoded, encoded or uploaded.
 pub fn seed_recorded_session(base: &str, dsn: &str, dir: &Path) -> Result<SeededSession> {
     let key = public_key(dsn)?;
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -51,30 +56,56 @@ pub fn seed_recorded_session(base: &str, dsn: &str, dir: &Path) -> Result<Seeded
         .filter(|path| path.extension().is_some_and(|ext| ext == "bin"))
         .collect();
     files.sort();
-    let mut checkout = None;
+    let mut segments = Vec::with_capacity(files.len());
     for file in &files {
         let bytes = std::fs::read(file)?;
         let segment =
             decode_segment(&bytes).with_context(|| format!("decoding {}", file.display()))?;
-        checkout = checkout.or_else(|| {
-            segment.events.iter().find_map(|event| match &event.data {
-                EventData::NetworkRequest(request)
-                    if request.method == "POST"
-                        && request.url.ends_with("/api/checkout")
-                        && !request.trace_id.is_empty()
-                        && !request.span_id.is_empty() =>
-                {
-                    Some(RecordedCheckout {
-                        replay_id: segment.header.replay_id.clone(),
-                        release: segment.header.release.clone(),
-                        environment: segment.header.environment.clone(),
-                        trace_id: request.trace_id.clone(),
-                        span_id: request.span_id.clone(),
-                    })
-                }
-                _ => None,
-            })
-        });
+        segments.push((file, segment));
+    }
+    let mut checkout = None;
+    let mut checkout_start = None;
+    for (_, segment) in &segments {
+        if checkout.is_some() {
+            break;
+        }
+        for (time_ms, event) in segment.timed_events() {
+            if let EventData::NetworkRequest(request) = &event.data
+                && request.method == "POST"
+                && request.url.ends_with("/api/checkout")
+                && !request.trace_id.is_empty()
+                && !request.span_id.is_empty()
+            {
+                checkout = Some(RecordedCheckout {
+                    replay_id: segment.header.replay_id.clone(),
+                    release: segment.header.release.clone(),
+                    environment: segment.header.environment.clone(),
+                    trace_id: request.trace_id.clone(),
+                    span_id: request.span_id.clone(),
+                });
+                checkout_start = Some(time_ms.saturating_sub(u64::from(request.duration)));
+                break;
+            }
+        }
+    }
+    let recorded_end = segments
+        .iter()
+        .map(|(_, segment)| segment.header.end)
+        .max()
+        .unwrap_or(0);
+    let now_ms = u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .context("the clock is before 1970")?
+            .as_millis(),
+    )
+    .context("the clock is out of range")?;
+    let shift = now_ms.saturating_sub(checkout_start.unwrap_or(recorded_end));
+    for (file, mut segment) in segments {
+        segment.header.start = segment.header.start.saturating_add(shift);
+        segment.header.end = segment.header.end.saturating_add(shift);
+        let bytes = encode_segment(&segment.header, &segment.events, segment.header.compression)
+            .with_context(|| format!("re-encoding {}", file.display()))?;
         ureq::post(&format!("{base}/api/1/replay/?sentry_key={key}"))
             .send(&bytes[..])
             .with_context(|| format!("uploading {}", file.display()))?;
