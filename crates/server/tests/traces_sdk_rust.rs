@@ -1,6 +1,6 @@
-//! The Rust `sentry` crate (0.49) sending a transaction with a child span and an error inside
-//! that span to the real `sightline` binary: the trace API nests them under the browser's
-//! request that started the trace.
+//! The Rust `sentry` crate (0.49) sending a transaction with a child span, an error and a log
+//! inside that span to the real `sightline` binary: the trace API nests them under the
+//! browser's request that started the trace.
 
 #![allow(clippy::unwrap_used)]
 
@@ -78,6 +78,7 @@ fn a_rust_transaction_its_child_span_and_its_error_join_the_browser_request() {
     let child = transaction.start_child("http.client", "POST https://bank.example/charge");
     sentry::configure_scope(|scope| scope.set_span(Some(child.clone().into())));
     let event_id = sentry::capture_error(&ChargeError);
+    sentry::logger_error!("charge failed: {}", ChargeError.to_string());
     child.set_status(sentry::protocol::SpanStatus::Unavailable);
     child.finish();
     transaction.finish();
@@ -110,6 +111,14 @@ fn a_rust_transaction_its_child_span_and_its_error_join_the_browser_request() {
         json!([event_id.simple().to_string()])
     );
     assert!(spans[2]["duration_ms"].as_f64().unwrap() >= 0.0);
+    let log = &trace["logs"][0];
+    assert_eq!(log["message"], "charge failed: card declined", "{trace}");
+    assert_eq!(log["level"], "error");
+    assert_eq!(
+        log["span_id"], spans[2]["span_id"],
+        "the log names the span it ran in"
+    );
+    assert_eq!(log["service"], "payments");
     assert_eq!(trace["services"], json!(["browser", "payments"]));
     assert_eq!(trace["failing_service"], "payments");
     assert_eq!(trace["replay_ids"], json!([replay]));

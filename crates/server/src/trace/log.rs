@@ -100,10 +100,17 @@ fn log_entry(value: &Value, received: Received) -> Result<NewLog, TraceError> {
         .get("timestamp")
         .and_then(timestamp_us)
         .ok_or(TraceError::InvalidTimestamp { field: "timestamp" })?;
-    let span_id = object
-        .get("span_id")
-        .or_else(|| attributes.get("sentry.trace.parent_span_id"))
-        .and_then(|value| parse_id(value, 16));
+    // Python sends `span_id`; the Rust crate names the active span in a `parent_span_id`
+    // attribute (or the `sentry.trace.parent_span_id` one, when the caller set it).
+    let span_id = ["span_id"]
+        .iter()
+        .filter_map(|key| object.get(*key))
+        .chain(
+            ["sentry.trace.parent_span_id", "parent_span_id"]
+                .iter()
+                .filter_map(|key| attributes.get(*key)),
+        )
+        .find_map(|value| parse_id(value, 16));
     let attribute = |key: &str| attributes.get(key).and_then(Value::as_str);
     let named = attribute("service")
         .or_else(|| attribute("service.name"))

@@ -468,3 +468,24 @@ fn an_error_without_its_span_sits_under_its_parent_and_names_its_own_service() {
     assert!(view.spans.is_empty());
     assert_eq!(view.failing_service.as_deref(), Some("auth"));
 }
+
+/// The Rust `sentry` crate's logs: float-second time, the active span in a `parent_span_id`
+/// attribute, the server name in `server.address`.
+#[test]
+fn rust_logs_name_their_span_in_an_attribute() {
+    let item = json!({"items": [{
+        "level": "error", "body": "payment provider timed out", "trace_id": TRACE,
+        "timestamp": 1_795_695_529.25, "severity_number": 17,
+        "attributes": {
+            "parent_span_id": {"value": "abcdef0123456789", "type": "string"},
+            "server.address": {"value": "payments-1", "type": "string"},
+            "sentry.release": {"value": "payments@0.3.0", "type": "string"},
+        },
+    }]});
+    let batch = logs_from_item(&item, RECEIVED).unwrap();
+    let log = &batch.logs[0];
+    assert_eq!(log.span_id.as_deref(), Some("abcdef0123456789"));
+    assert_eq!(log.level, "error");
+    assert_eq!(log.service, "payments-1");
+    assert_eq!(log.timestamp_us, 1_795_695_529_250_000);
+}
