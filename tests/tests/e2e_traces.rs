@@ -299,6 +299,13 @@ fn the_demo_shops_checkout_is_followed_to_the_payments_timeout() -> Result<()> {
     assert_eq!(events[0]["service"], "payments");
     assert_eq!(events[0]["span_id"], payments["span_id"], "{trace:#}");
     assert_eq!(trace["failing_service"], "payments", "{trace:#}");
+    // The error's issue leads to this trace.
+    let (status, event) = server.api(&format!("/api/0/events/{event_id}/"))?;
+    ensure!(status == 200, "GET event answered {status}: {event}");
+    let issue_id = event["issue_id"].as_str().context("the event's issue")?;
+    let (status, issue) = server.api(&format!("/api/0/issues/{issue_id}/"))?;
+    ensure!(status == 200, "GET issue answered {status}: {issue}");
+    assert_eq!(issue["latest_trace_id"], TRACE_ID, "{issue}");
 
     // The logs both services wrote in that trace, with the service that wrote them.
     let logs = trace["logs"].as_array().context("logs")?;
