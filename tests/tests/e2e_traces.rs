@@ -147,6 +147,10 @@ fn a_click_is_followed_through_gateway_to_the_billing_error() -> Result<()> {
         checkout.span_id.as_str(),
         "{gateway_tx}"
     );
+    assert_eq!(
+        gateway_tx["transaction"], "POST /api/checkout",
+        "{gateway_tx}"
+    );
     // …its call to billing is a child span of it…
     let call = one_span(&trace, "gateway's call to billing", |span| {
         span["op"] == "http.client" && span["service"] == "gateway"
@@ -168,6 +172,7 @@ fn a_click_is_followed_through_gateway_to_the_billing_error() -> Result<()> {
         "{billing_tx}"
     );
     assert_eq!(billing_tx["status"], "internal_error", "{billing_tx}");
+    assert_eq!(billing_tx["transaction"], "POST /charge", "{billing_tx}");
     // …and the error happened there.
     let events = trace["events"].as_array().context("events")?;
     assert_eq!(events.len(), 1, "{trace:#}");
@@ -236,6 +241,7 @@ fn a_click_is_followed_through_gateway_to_the_billing_error() -> Result<()> {
     assert_eq!(failed["level"], "error", "{failed}");
     let charging = log("billing", "charging 4000 cents in EUR")?;
     assert_eq!(charging["level"], "info", "{charging}");
+
     Ok(())
 }
 
