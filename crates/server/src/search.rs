@@ -162,10 +162,13 @@ pub fn sort_order(sort: &str) -> Result<&'static str, SearchError> {
         "new" | "first_seen" | "firstseen" => "i.first_seen_ms DESC, i.id DESC",
         "freq" | "events" | "count" => "i.event_count DESC, i.last_seen_ms DESC, i.id DESC",
         "user" | "users" => "i.user_count DESC, i.last_seen_ms DESC, i.id DESC",
+        // An issue last seen over an hour ago has no event in the last hour: counting only the
+        // others keeps this from a subquery per issue of the project.
         "trends" | "events_1h" => {
-            "(SELECT COUNT(*) FROM issue_events AS s WHERE s.issue_id = i.id \
-             AND s.timestamp_ms >= (CAST(strftime('%s', 'now') AS INTEGER) - 3600) * 1000) DESC, \
-             i.last_seen_ms DESC, i.id DESC"
+            "(CASE WHEN i.last_seen_ms >= (CAST(strftime('%s', 'now') AS INTEGER) - 3600) * 1000 \
+             THEN (SELECT COUNT(*) FROM issue_events AS s WHERE s.issue_id = i.id \
+             AND s.timestamp_ms >= (CAST(strftime('%s', 'now') AS INTEGER) - 3600) * 1000) \
+             ELSE 0 END) DESC, i.last_seen_ms DESC, i.id DESC"
         }
         _ => {
             return Err(SearchError::UnknownSort {

@@ -559,6 +559,12 @@ fn sorts_order_by_the_named_measure() {
         [now],
     )
     .unwrap();
+    // As grouping keeps them: an issue is last seen at its newest event.
+    db.execute(
+        "UPDATE issues SET last_seen_ms = ?1 WHERE id IN (2, 3)",
+        [now],
+    )
+    .unwrap();
     assert_eq!(order("trends")[..2], [2, 3]);
     assert_eq!(order("events_1h")[..2], [2, 3]);
     let unknown = sort_order("popularity").unwrap_err().to_string();
