@@ -15,9 +15,12 @@
 //!   last run's table).
 //! - `cargo xtask bench seek` prints the replay engine's seek times on generated 10, 30 and 60
 //!   minute sessions, with and without its checkpoints, and the checkpoints' memory.
+//! - `cargo xtask bench issues` prints the issue pipeline's processing throughput (with and
+//!   without alert rules), issue search latency at 1k, 10k and 50k issues, and suspect commits.
 //! - `cargo xtask setup [--browser]` only installs the tools.
 
 mod bench;
+mod bench_issues;
 mod bench_seek;
 mod build;
 mod demo;
@@ -44,9 +47,10 @@ fn main() -> Result<()> {
         Some("demo") => demo::run(),
         Some("test") => test::run(&args[1..]),
         Some("bench") if args.get(1).is_some_and(|a| a == "seek") => bench_seek::run(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "issues") => bench_issues::run(),
         Some("bench") => bench::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder [--print] | seek> | build [--release] | setup [--browser]>"
+            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder [--print] | seek | issues> | build [--release] | setup [--browser]>"
         ),
     }
 }
