@@ -12,6 +12,7 @@ use crate::player_view::PlayerPage;
 use crate::release_pages::{ReleaseList, ReleasePage};
 use crate::replay_list::ReplayList;
 use crate::token::{STORAGE_KEY, take_from_query};
+use crate::trace_page::TracePage;
 
 /// The admin token shared by every page; `None` shows the token form.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +122,7 @@ pub fn App() -> impl IntoView {
 pub fn AppRoutes() -> impl IntoView {
     view! {
         <Routes fallback=NotFound>
-            <Route path=path!("/") view=|| view! { <Redirect path="/replays" /> } />
+            <Route path=path!("/") view=|| view! { <Redirect path="/issues" /> } />
             <Route path=path!("/replays") view=ReplayList />
             <Route path=path!("/replays/:id") view=PlayerPage />
             <Route path=path!("/events/:id") view=EventPage />
@@ -130,6 +131,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/releases") view=ReleaseList />
             <Route path=path!("/releases/:version") view=ReleasePage />
             <Route path=path!("/alerts") view=AlertList />
+            <Route path=path!("/traces/:id") view=TracePage />
         </Routes>
     }
 }
@@ -140,7 +142,7 @@ fn NotFound() -> impl IntoView {
     view! {
         <section class="not-found">
             <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. " <a href="/replays">"See all replays"</a> "."</p>
+            <p>"There is nothing at this address. " <a href="/issues">"See all issues"</a> "."</p>
         </section>
     }
 }

@@ -12,6 +12,7 @@ use crate::deep_link::event_path;
 use crate::http::{FetchError, get_json};
 use crate::player_view::stack_view;
 use crate::stack::backend_event_frames;
+use crate::trace::trace_page_path;
 
 /// What the page shows while and after looking the event up.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +127,17 @@ fn event_details(event: BackendEvent) -> impl IntoView {
                     <p>
                         <a data-sl-event-issue="" href=crate::issue::issue_page_path(&id)>
                             "Open its issue"
+                        </a>
+                    </p>
+                }
+            })}
+        {event
+            .trace()
+            .map(|trace| {
+                view! {
+                    <p>
+                        <a data-sl-trace-link=trace.to_owned() href=trace_page_path(trace)>
+                            "Follow its request across services (trace)"
                         </a>
                     </p>
                 }

@@ -84,7 +84,7 @@ pub fn install_issues() -> Result<FakeServer, JsValue> {
                                                          { value: "shop@1.4.2", count: 17 }] }],
             replay_ids: ["0123456789abcdef0123456789abcdef"],
             first_event_id: older.id, latest_event_id: latest.id, latest_event: latest,
-            activity, counts_14d: [],
+            activity, counts_14d: [], latest_trace_id: "feedfacefeedfacefeedfacefeedface",
         });
         const reply = (value, status) =>
             new Response(JSON.stringify(value), { status: status || 200 });

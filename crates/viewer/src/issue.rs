@@ -149,6 +149,8 @@ pub struct IssueExtras {
     pub latest_event: Option<EventDetail>,
     /// What happened to the issue, oldest first.
     pub activity: Vec<Activity>,
+    /// The trace of the newest event that has one.
+    pub latest_trace_id: Option<String>,
 }
 
 /// An issue with everything its page shows.
@@ -298,6 +300,7 @@ impl FromLoose for IssueExtras {
             latest_event_id: v.text("latest_event_id"),
             latest_event: None,
             activity: v.get("activity").map(Loose::map_items).unwrap_or_default(),
+            latest_trace_id: v.text("latest_trace_id"),
         }
     }
 }

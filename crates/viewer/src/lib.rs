@@ -25,6 +25,10 @@
 //! stack traces), [`metadata`] and [`user_agent`] for the metadata panel. Only the renderer
 //! (which builds the page in a sandboxed `<iframe>`) and the Leptos UI are browser-only.
 //!
+//! The trace page follows one request across services: [`trace`] reads the trace API
+//! (`GET /api/0/traces/{id}/`: spans, errors, logs) and [`waterfall`] lays its spans out as a
+//! tree on one time axis, marks the failing and slow ones and names the service that failed.
+//!
 //! The same module serves two kinds of pages: the viewer's own (`www/viewer/index.html`, whose
 //! `<body data-sl-viewer-app>` makes [`start`] mount the app with its routes), and any page
 //! embedding players through [`embed::mount`] or the `<sightline-player>` custom element of
@@ -74,7 +78,9 @@ pub mod sparkline;
 pub mod stack;
 pub mod timeline;
 pub mod token;
+pub mod trace;
 pub mod user_agent;
+pub mod waterfall;
 
 pub mod alert_list;
 pub mod app;
@@ -84,6 +90,8 @@ pub mod event_page;
 mod fake_issues;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod fake_server;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod fake_traces;
 pub mod http;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod issue_browser_tests;
@@ -93,6 +101,9 @@ pub mod player_view;
 pub mod release_pages;
 pub mod render;
 pub mod replay_list;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod trace_browser_tests;
+pub mod trace_page;
 
 /// The attribute on the viewer page's `<body>` (`www/viewer/index.html`) that asks for the app.
 pub const APP_MARKER: &str = "data-sl-viewer-app";

@@ -8,6 +8,7 @@ use crate::api::format_started;
 use crate::backend::{BackendFrame, MAX_FRAMES};
 use crate::event_detail::{EventDetail, source_lines};
 use crate::issue::{Issue, IssueExtras, issue_event_page_path};
+use crate::trace::trace_page_path;
 
 /// The event part of the issue page.
 #[component]
@@ -124,6 +125,19 @@ fn event_view(event: EventDetail) -> impl IntoView {
                 view! {
                     <p>
                         <a data-sl-event-replay="" href=href>"Open the replay at this event"</a>
+                    </p>
+                }
+            })}
+        {event
+            .trace_id
+            .clone()
+            .filter(|t| !t.is_empty())
+            .map(|trace| {
+                view! {
+                    <p>
+                        <a data-sl-trace-link=trace.clone() href=trace_page_path(&trace)>
+                            "Follow this event's request across services (trace)"
+                        </a>
                     </p>
                 }
             })}

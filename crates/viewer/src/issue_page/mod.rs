@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use self::actions::ActionBar;
 use self::event_view::EventSection;
 use self::sections::{
-    activity_view, owner_view, releases_view, replays_view, suspects_view, tags_view,
+    activity_view, owner_view, releases_view, replays_view, suspects_view, tags_view, trace_view,
 };
 use crate::app::{Auth, TokenGate};
 use crate::deep_link::event_path;
@@ -122,6 +122,11 @@ fn IssueView(id: String) -> impl IntoView {
                                 {move || issue.with(releases_view).into_any()}
                                 {move || issue.with(owner_view).into_any()}
                                 {move || extras.with(|e| tags_view(&e.tags)).into_any()}
+                                {move || {
+                                    extras
+                                        .with(|e| trace_view(e.latest_trace_id.as_deref()))
+                                        .into_any()
+                                }}
                                 {move || extras.with(|e| replays_view(&e.replay_ids)).into_any()}
                                 {move || extras.with(|e| activity_view(&e.activity)).into_any()}
                             </aside>

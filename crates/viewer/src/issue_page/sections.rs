@@ -1,5 +1,5 @@
-//! The issue page's smaller sections: suspect commits, releases, owner, tags, replays and
-//! activity.
+//! The issue page's smaller sections: suspect commits, releases, owner, tags, replays, the
+//! latest trace and activity.
 
 use leptos::prelude::*;
 
@@ -7,6 +7,7 @@ use crate::api::{encode_segment_path, format_started};
 use crate::format::{first_line, format_count, short_sha};
 use crate::issue::{Activity, Issue, TagSummary};
 use crate::release::release_page_path;
+use crate::trace::trace_page_path;
 
 /// The commits that most likely caused the issue, with the frame each matched.
 pub(super) fn suspects_view(issue: &Issue) -> impl IntoView + use<> {
@@ -190,6 +191,20 @@ pub(super) fn replays_view(replay_ids: &[String]) -> impl IntoView + use<> {
             <ul class="replay-links">{items}</ul>
         </section>
     }
+}
+
+/// The newest event's trace: the request followed across services.
+pub(super) fn trace_view(latest_trace_id: Option<&str>) -> impl IntoView + use<> {
+    latest_trace_id.filter(|t| !t.is_empty()).map(|trace| {
+        view! {
+            <section class="issue-trace">
+                <h2>"Trace"</h2>
+                <a data-sl-trace-link=trace.to_owned() href=trace_page_path(trace)>
+                    "Follow the latest event's request across services"
+                </a>
+            </section>
+        }
+    })
 }
 
 /// The issue's history, newest last.

@@ -1,8 +1,9 @@
 //! The network panel: every request the page made, synchronized with the playhead (requests not
 //! answered yet are dimmed, the latest answered one is marked current), failed and 5xx requests
-//! highlighted, and the backend errors each request caused inline in its row. A row stands at
-//! the moment its response came in (or the request failed): that is where clicking it seeks, as
-//! the timeline's markers do. Rows come from [`crate::network`].
+//! highlighted, the backend errors each request caused inline in its row, and a link to the
+//! trace of each traced request (`/traces/{trace_id}`). A row stands at the moment its response
+//! came in (or the request failed): that is where clicking it seeks, as the timeline's markers
+//! do. Rows come from [`crate::network`].
 
 use leptos::prelude::*;
 
@@ -10,6 +11,7 @@ use super::controls::Controls;
 use crate::api::format_clock;
 use crate::network::{NetworkRow, PlacedEvent, current_row, display_url, format_size};
 use crate::player::PlaybackState;
+use crate::trace::trace_page_path;
 
 /// The network panel.
 #[component]
@@ -138,6 +140,22 @@ fn request_row(
             }
         })
         .collect_view();
+    // The request's trace: the backend spans, errors and logs it caused. (The click is left to
+    // bubble: the router takes links' clicks at the document; the row's seek is harmless.)
+    let trace = (!row.trace_id.is_empty()).then(|| {
+        view! {
+            <a
+                class="trace-link"
+                data-sl-trace-link=row.trace_id.clone()
+                href=format!("{link_base}{}", trace_page_path(&row.trace_id))
+                target=external.then_some("_blank")
+                rel="noopener"
+                title="Follow this request across the backend services"
+            >
+                "trace"
+            </a>
+        }
+    });
     let url = row.url.clone();
     let key = row.key();
     let status = row.status_label();
@@ -168,6 +186,7 @@ fn request_row(
             <td class="method">{row.method}</td>
             <td class="url">
                 <span class="request-url" title=url.clone()>{display_url(&url, page_url)}</span>
+                {trace}
                 {inline}
             </td>
             <td class="num status">{status}</td>
