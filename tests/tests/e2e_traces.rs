@@ -4,7 +4,8 @@
 //! library, which the SDK instruments; billing raises. The trace API must put the browser's
 //! request, gateway's transaction, its outgoing `http.client` span, billing's transaction and
 //! billing's error in one tree, parent before child, name billing as the failing service, and
-//! list the logs both services sent for that trace.
+//! list the logs both services sent for that trace; the viewer's trace page must name billing as
+//! the service that failed.
 //!
 //! The same path through the demo shop's two Rust services (official `sentry` crate): the shop's
 //! checkout transaction, its `http.client` call to payments, payments' transaction holding the
@@ -242,6 +243,29 @@ fn a_click_is_followed_through_gateway_to_the_billing_error() -> Result<()> {
     let charging = log("billing", "charging 4000 cents in EUR")?;
     assert_eq!(charging["level"], "info", "{charging}");
 
+    // The viewer's trace page names billing as the service that failed and marks its span.
+    browser.goto(&format!(
+        "{}/traces/{}?token={}",
+        server.base, checkout.trace_id, server.token
+    ))?;
+    let failing = browser.wait_until(
+        "(document.querySelector('[data-sl-failing-service]') || {}).textContent",
+        Duration::from_secs(30),
+    )?;
+    assert_eq!(failing, "billing", "the trace page's failing service");
+    let marked = browser.eval(
+        "return Array.from(document.querySelectorAll('[data-sl-span-error]'))\
+         .map(row => row.dataset.slService);",
+        &[],
+    )?;
+    ensure!(
+        marked
+            .as_array()
+            .is_some_and(|services| !services.is_empty()
+                && services.iter().all(|service| service == "billing")),
+        "the error is marked on billing's span only: {marked}"
+    );
+    browser.screenshot(&project_root().join("target/e2e/traces-page.png"))?;
     Ok(())
 }
 
