@@ -123,13 +123,7 @@ async fn the_waterfall_follows_the_request_to_the_service_that_failed() -> Resul
     // The page opens on the failing span: its details link to the event and its issue.
     let detail = format!("[data-sl-span-detail='{BILLING_TX}']");
     assert!(find(&root, &detail).is_some());
-    assert!(
-        find(
-            &root,
-            &format!("{}[data-sl-selected]", span_selector(BILLING_TX))
-        )
-        .is_some()
-    );
+    assert!(find(&root, &format!("{}.selected", span_selector(BILLING_TX))).is_some());
     assert_eq!(
         attr(&root, &format!("{detail} [data-sl-trace-event]"), "href"),
         Some(format!("/events/{BILLING_EVENT}"))
@@ -172,20 +166,8 @@ async fn the_waterfall_follows_the_request_to_the_service_that_failed() -> Resul
         "the log's span",
     )
     .await?;
-    assert!(
-        find(
-            &root,
-            &format!("{}[data-sl-selected]", span_selector(GATEWAY_CALL))
-        )
-        .is_some()
-    );
-    assert!(
-        find(
-            &root,
-            &format!("{}[data-sl-selected]", span_selector(BILLING_TX))
-        )
-        .is_none()
-    );
+    assert!(find(&root, &format!("{}.selected", span_selector(GATEWAY_CALL))).is_some());
+    assert!(find(&root, &format!("{}.selected", span_selector(BILLING_TX))).is_none());
     assert!(current(GATEWAY_CALL) && !current(BILLING_TX));
 
     // Clicking a span shows its data.

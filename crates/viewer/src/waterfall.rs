@@ -89,10 +89,7 @@ pub fn waterfall(trace: &Trace) -> Waterfall {
         .iter()
         .map(|&(span, depth)| {
             let s = &spans[span];
-            let kids: Vec<&TraceSpan> = children
-                .get(&span)
-                .map(|list| list.iter().map(|&c| &spans[c]).collect())
-                .unwrap_or_default();
+            let kids: Vec<&TraceSpan> = children[span].iter().map(|&c| &spans[c]).collect();
             let self_ms = self_time(s, &kids);
             let (offset, width) = bar(s, start_ms, duration_ms);
             WaterfallRow {
@@ -141,9 +138,7 @@ pub fn tree_order(spans: &[TraceSpan]) -> Vec<(usize, usize)> {
                 continue;
             }
             out.push((at, depth));
-            if let Some(kids) = children.get(&at) {
-                stack.extend(kids.iter().rev().map(|&kid| (kid, depth + 1)));
-            }
+            stack.extend(children[at].iter().rev().map(|&kid| (kid, depth + 1)));
         }
     };
     for root in roots {
@@ -186,24 +181,14 @@ pub fn bar(span: &TraceSpan, start_ms: f64, trace_ms: f64) -> (f64, f64) {
 }
 
 /// The time `span` spent itself: its duration minus the union of its children's times
-/// (clipped to the span).
+/// (clipped to the span). `children` come by start, as [`tree_order`] orders them.
 pub fn self_time(span: &TraceSpan, children: &[&TraceSpan]) -> f64 {
     let (start, end) = (span.start_ms, span.start_ms + span.duration_ms());
-    let mut covered: Vec<(f64, f64)> = children
-        .iter()
-        .map(|c| {
-            (
-                c.start_ms.max(start),
-                (c.start_ms + c.duration_ms()).min(end),
-            )
-        })
-        .filter(|(from, to)| to > from)
-        .collect();
-    covered.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut busy = 0.0;
     let mut reach = start;
-    for (from, to) in covered {
-        let from = from.max(reach);
+    for child in children {
+        let from = child.start_ms.max(reach);
+        let to = (child.start_ms + child.duration_ms()).min(end);
         if to > from {
             busy += to - from;
             reach = to;
@@ -332,16 +317,16 @@ fn parent_index(spans: &[TraceSpan], index: &HashMap<&str, usize>, at: usize) ->
     index.get(parent).copied().filter(|&p| p != at)
 }
 
-/// Each span's children, by start.
-fn children_of(spans: &[TraceSpan]) -> HashMap<usize, Vec<usize>> {
+/// Each span's children (by the span's index), by start.
+fn children_of(spans: &[TraceSpan]) -> Vec<Vec<usize>> {
     let index = index_of(spans);
-    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); spans.len()];
     for at in 0..spans.len() {
         if let Some(parent) = parent_index(spans, &index, at) {
-            children.entry(parent).or_default().push(at);
+            children[parent].push(at);
         }
     }
-    for kids in children.values_mut() {
+    for kids in &mut children {
         sort_by_start(spans, kids);
     }
     children

@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use wasm_bindgen::{JsCast, JsValue};
 
-use self::rows::WaterfallView;
-use self::side::{LogsView, SpanDetail};
+use self::rows::waterfall_view;
+use self::side::{logs_view, span_detail};
 use crate::api::replay_path;
 use crate::app::TokenGate;
 use crate::backend::event_page_path;
@@ -35,9 +35,15 @@ pub fn TracePage() -> impl IntoView {
     let params = use_params_map();
     view! {
         <TokenGate>
-            {move || params.with(|p| p.get("id")).map(|id| view! { <TraceView id=id /> })}
+            {move || params.with(|p| p.get("id")).map(trace_view)}
         </TokenGate>
     }
+}
+
+/// A path that never changes, for [`api_resource`] (one closure type for both of the page's
+/// resources keeps the bundle smaller).
+fn fixed(path: String) -> impl Fn() -> Option<String> + 'static {
+    move || Some(path.clone())
 }
 
 /// Reads the API's answer: the small fields through one [`Loose`] value, the span, log and
@@ -73,10 +79,9 @@ fn read_list<T: FromLoose>(list: &JsValue, cap: usize) -> Result<(Vec<T>, usize)
     Ok((items, left_out))
 }
 
-#[component]
-fn TraceView(id: String) -> impl IntoView {
+fn trace_view(id: String) -> AnyView {
     let path = trace_path(&id);
-    let answer = api_resource(move || Some(path.clone()));
+    let answer = api_resource(fixed(path));
     let shown_id = id.clone();
     let body = move || {
         match answer.get() {
@@ -89,7 +94,7 @@ fn TraceView(id: String) -> impl IntoView {
         .into_any(),
         Some(Err(error)) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
         Some(Ok(value)) => match read_trace(&value) {
-            Ok(trace) => view! { <TraceBody trace=trace /> }.into_any(),
+            Ok(trace) => trace_body(trace),
             Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
         },
     }
@@ -100,11 +105,11 @@ fn TraceView(id: String) -> impl IntoView {
             {body}
         </section>
     }
+    .into_any()
 }
 
 /// A loaded trace: its summary, waterfall, selected span and logs.
-#[component]
-fn TraceBody(trace: Trace) -> impl IntoView {
+fn trace_body(trace: Trace) -> AnyView {
     let layout = waterfall(&trace);
     let selected = RwSignal::new(first_selected(&trace, &layout));
     let summary = summary_view(&trace, &layout);
@@ -113,17 +118,17 @@ fn TraceBody(trace: Trace) -> impl IntoView {
     view! {
         {summary}
         <div class="trace-columns">
-            <WaterfallView trace=trace layout=layout selected=selected />
+            {waterfall_view(trace, layout, selected)}
             <aside class="trace-side">
-                <SpanDetail trace=trace layout=layout selected=selected />
-                <LogsView trace=trace layout=layout selected=selected />
+                {span_detail(trace, layout, selected)} {logs_view(trace, layout, selected)}
             </aside>
         </div>
     }
+    .into_any()
 }
 
 /// Which service failed and with what, the counts, the services' colours, the replays.
-fn summary_view(trace: &Trace, layout: &Waterfall) -> impl IntoView + use<> {
+fn summary_view(trace: &Trace, layout: &Waterfall) -> AnyView {
     let verdict = match failing_service(trace, layout) {
         Some(service) => view! {
             <p class="trace-verdict error">
@@ -144,13 +149,14 @@ fn summary_view(trace: &Trace, layout: &Waterfall) -> impl IntoView + use<> {
                     {name.clone()}
                 </li>
             }
+            .into_any()
         })
         .collect_view();
     let replays = trace
         .replay_ids
         .iter()
         .take(MAX_REPLAY_LINKS)
-        .map(|id| view! { <ReplayLink id=id.clone() request_start=request_start(trace, id) /> })
+        .map(|id| replay_link_view(id.clone(), request_start(trace, id)))
         .collect_view();
     let more_spans = (trace.spans_left_out > 0)
         .then(|| format!(" ({} more spans not shown)", trace.spans_left_out));
@@ -173,10 +179,11 @@ fn summary_view(trace: &Trace, layout: &Waterfall) -> impl IntoView + use<> {
                 .then(|| view! { <p class="trace-replays">"Recorded by " {replays}</p> })}
         </header>
     }
+    .into_any()
 }
 
 /// One error of the trace: its title linking to the event, its service, its issue.
-pub(crate) fn event_item(event: &TraceEvent) -> impl IntoView + use<> {
+pub(crate) fn event_item(event: &TraceEvent) -> AnyView {
     let issue = event.issue_id.clone().map(|issue| {
         view! {
             " · "
@@ -195,14 +202,14 @@ pub(crate) fn event_item(event: &TraceEvent) -> impl IntoView + use<> {
             {issue}
         </li>
     }
+    .into_any()
 }
 
 /// A link to a replay that recorded the trace, at the trace's first browser request once the
 /// replay's start is known.
-#[component]
-fn ReplayLink(id: String, request_start: Option<f64>) -> impl IntoView {
+fn replay_link_view(id: String, request_start: Option<f64>) -> AnyView {
     let path = replay_path(&id);
-    let summary = api_resource(move || Some(path.clone()));
+    let summary = api_resource(fixed(path));
     let replay = id.clone();
     let href = move || {
         let started = summary.with(|answer| {
@@ -220,4 +227,5 @@ fn ReplayLink(id: String, request_start: Option<f64>) -> impl IntoView {
         </a>
         " "
     }
+    .into_any()
 }

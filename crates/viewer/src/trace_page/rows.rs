@@ -10,17 +10,17 @@ use crate::waterfall::{Waterfall, WaterfallRow, axis_ticks, format_duration};
 const INDENT_PX: usize = 14;
 
 /// The waterfall of every span; clicking a span selects it.
-#[component]
-pub(super) fn WaterfallView(
+pub(super) fn waterfall_view(
     trace: StoredValue<Trace>,
     layout: StoredValue<Waterfall>,
     selected: RwSignal<Option<String>>,
-) -> impl IntoView {
+) -> AnyView {
     let ticks = layout.with_value(|l| axis_ticks(l.duration_ms));
     let axis = ticks
         .into_iter()
         .map(|(percent, label)| {
-            view! { <span class="tick" style=format!("left:{percent}%")>{label}</span> }
+            view! { <span class="tick" style=format!("left:{percent:.0}%")>{label}</span> }
+                .into_any()
         })
         .collect_view();
     let rows = layout.with_value(|l| {
@@ -42,6 +42,7 @@ pub(super) fn WaterfallView(
             {rows}
         </div>
     }
+    .into_any()
 }
 
 fn span_row(
@@ -62,14 +63,10 @@ fn span_row(
             class.push_str(name);
         }
     }
-    let is_selected = {
-        let id = id.clone();
-        move || selected.with(|s| s.as_deref() == Some(id.as_str()))
-    };
     let class = {
-        let is_selected = is_selected.clone();
+        let id = id.clone();
         move || {
-            if is_selected() {
+            if selected.with(|s| s.as_deref() == Some(id.as_str())) {
                 format!("{class} selected")
             } else {
                 class.clone()
@@ -99,7 +96,6 @@ fn span_row(
             data-sl-depth=row.depth.to_string()
             data-sl-span-error=row.error.then_some("")
             data-sl-slow=row.slow.then_some("")
-            data-sl-selected=move || is_selected().then_some("")
             on:click=select
         >
             <div class="span-name" style=format!("padding-left:{}px", row.indent() * INDENT_PX)>

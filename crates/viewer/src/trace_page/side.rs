@@ -10,13 +10,12 @@ use crate::trace::Trace;
 use crate::waterfall::{Waterfall, format_duration, format_offset};
 
 /// The selected span's details.
-#[component]
-pub(super) fn SpanDetail(
+pub(super) fn span_detail(
     trace: StoredValue<Trace>,
     layout: StoredValue<Waterfall>,
     selected: RwSignal<Option<String>>,
-) -> impl IntoView {
-    move || {
+) -> AnyView {
+    (move || {
         let id = selected.get()?;
         let view = trace.with_value(|trace| {
             let (at, span) = trace
@@ -73,7 +72,7 @@ pub(super) fn SpanDetail(
                     <dl class="metadata">
                         {facts
                             .into_iter()
-                            .map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> })
+                            .map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> }.into_any())
                             .collect_view()}
                     </dl>
                     {(!span.error_ids.is_empty())
@@ -89,16 +88,17 @@ pub(super) fn SpanDetail(
                                 <tbody>
                                     {data
                                         .into_iter()
-                                        .map(|(key, value)| view! { <tr><th>{key}</th><td>{value}</td></tr> })
+                                        .map(|(key, value)| view! { <tr><th>{key}</th><td>{value}</td></tr> }.into_any())
                                         .collect_view()}
                                 </tbody>
                             </table>
                         })}
                 </section>
-            })
+            }.into_any())
         })?;
         Some(view)
-    }
+    })
+    .into_any()
 }
 
 /// The console class of a log level (`warn` shows as a warning).
@@ -113,12 +113,11 @@ fn level_class(level: &str) -> &'static str {
 }
 
 /// The trace's logs, by time.
-#[component]
-pub(super) fn LogsView(
+pub(super) fn logs_view(
     trace: StoredValue<Trace>,
     layout: StoredValue<Waterfall>,
     selected: RwSignal<Option<String>>,
-) -> impl IntoView {
+) -> AnyView {
     let start = layout.with_value(|l| l.start_ms);
     let (items, left_out) = trace.with_value(|trace| {
         let items = trace
@@ -167,6 +166,7 @@ pub(super) fn LogsView(
                         <span class="message">{log.message.clone()}</span>
                     </li>
                 }
+                .into_any()
             })
             .collect_view();
         (items, trace.logs_left_out)
@@ -180,6 +180,7 @@ pub(super) fn LogsView(
             {(left_out > 0).then(|| view! { <p class="muted">{format!("{left_out} more logs not shown.")}</p> })}
         </section>
     }
+    .into_any()
 }
 
 /// Scrolls the waterfall row of `span_id` into view.

@@ -171,10 +171,11 @@ fn the_slow_rule() {
 fn self_time_counts_overlapping_children_once() {
     let parent = span("p", None, "a", 0.0, 100.0);
     let children = [
+        span("c4", Some("p"), "a", -20.0, 5.0),
         span("c1", Some("p"), "a", 10.0, 40.0),
         span("c2", Some("p"), "a", 30.0, 50.0),
+        span("c5", Some("p"), "a", 32.0, 35.0),
         span("c3", Some("p"), "a", 90.0, 150.0),
-        span("c4", Some("p"), "a", -20.0, 5.0),
     ];
     let refs: Vec<&TraceSpan> = children.iter().collect();
     assert_eq!(self_time(&parent, &refs), 100.0 - 40.0 - 10.0 - 5.0);
