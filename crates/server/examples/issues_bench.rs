@@ -3,7 +3,7 @@
 //! Rust-shaped error events (`issues_bench/synthetic.rs`):
 //!
 //! 1. processing: envelopes enqueued into the inbox and drained by
-//!    [`process_inbox_once`] (decode, normalize, fingerprint, then one transaction per entry
+//!    [`process_inbox_once`] (decode, normalize, fingerprint, then one transaction per batch of entries
 //!    that stores, groups, counts and evaluates alert rules), and what part of it is
 //!    [`fingerprint_event`] alone, decoding and normalizing, and the store's transaction;
 //! 2. alert rules: the same processing with 10 rules (new issue, regression, spike);

@@ -1,9 +1,9 @@
 //! The processor: drains the inbox that ingest fills. For each accepted envelope it decodes the
 //! items, normalizes events and fingerprints them, turns transactions, spans and logs into the
 //! rows of their traces ([`crate::trace`]), and hands them to the store, which stores
-//! them, groups them into issues, links them to replays and deletes the inbox entry in one
-//! transaction — so a crash at any point loses
-//! nothing and stores nothing twice.
+//! them, groups them into issues, links them to replays and deletes the inbox entries — a whole
+//! batch of entries in one transaction (one commit) — so a crash at any point loses nothing and
+//! stores nothing twice.
 //!
 //! [`app`](crate::app) starts it as a background task woken by every ingest;
 //! [`process_inbox_once`] runs it synchronously, for tests and tools.
@@ -52,11 +52,12 @@ pub struct ProcessReport {
     pub dropped_trace_items: usize,
 }
 
-/// Processes inbox entries until the inbox is empty.
+/// Processes inbox entries until the inbox is empty, completing each batch the inbox returns
+/// (at most [`PROCESSOR_BATCH`] entries) in one store transaction.
 ///
 /// # Errors
-/// The first [`StoreError`]; entries completed before it stay completed, the failing one stays
-/// in the inbox for the next run.
+/// The first [`StoreError`]; batches completed before it stay completed, every entry of the
+/// failing batch stays in the inbox for the next run.
 pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError> {
     let mut report = ProcessReport::default();
     loop {
@@ -64,34 +65,39 @@ pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError
         if batch.is_empty() {
             return Ok(report);
         }
-        for entry in batch {
-            let processed = match process_entry(&entry) {
+        let mut decoded = Vec::with_capacity(batch.len());
+        let mut batch_report = ProcessReport::default();
+        for entry in &batch {
+            let processed = match process_entry(entry) {
                 Ok((processed, failed_items)) => {
-                    report.failed += failed_items;
-                    report.dropped_trace_items += processed.dropped_trace_items;
+                    batch_report.failed += failed_items;
+                    batch_report.dropped_trace_items += processed.dropped_trace_items;
                     processed.envelope
                 }
                 Err(error) => {
                     // Ingest validated the envelope, so this is a bug or a damaged row; keeping
                     // it would block the inbox forever.
                     tracing::error!(entry = entry.id, %error, "dropping undecodable inbox entry");
-                    report.failed += 1;
+                    batch_report.failed += 1;
                     ProcessedEnvelope::default()
                 }
             };
-            let outcome = store.complete_inbox_entry(entry.id, &processed)?;
-            report.entries += 1;
-            report.stored += outcome.stored;
-            report.duplicates += outcome.duplicates;
-            report.linked += outcome.linked;
-            report.new_issues += outcome.new_issues;
-            report.regressions += outcome.regressions;
-            report.spans += outcome.spans;
-            report.logs += outcome.logs;
-            report.dropped_trace_items += outcome.over_trace_limit;
+            decoded.push((entry.id, processed));
+        }
+        let outcomes = store.complete_inbox_entries(&decoded)?;
+        for ((id, processed), outcome) in decoded.iter().zip(&outcomes) {
+            batch_report.entries += 1;
+            batch_report.stored += outcome.stored;
+            batch_report.duplicates += outcome.duplicates;
+            batch_report.linked += outcome.linked;
+            batch_report.new_issues += outcome.new_issues;
+            batch_report.regressions += outcome.regressions;
+            batch_report.spans += outcome.spans;
+            batch_report.logs += outcome.logs;
+            batch_report.dropped_trace_items += outcome.over_trace_limit;
             if outcome.over_trace_limit > 0 {
                 tracing::warn!(
-                    entry = entry.id,
+                    entry = id,
                     dropped = outcome.over_trace_limit,
                     "trace holds the most spans or logs it may; dropped the rest"
                 );
@@ -106,6 +112,23 @@ pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError
                 );
             }
         }
+        report.add(&batch_report);
+    }
+}
+
+impl ProcessReport {
+    /// Adds another run's counts to this one.
+    fn add(&mut self, other: &Self) {
+        self.entries += other.entries;
+        self.stored += other.stored;
+        self.duplicates += other.duplicates;
+        self.linked += other.linked;
+        self.new_issues += other.new_issues;
+        self.regressions += other.regressions;
+        self.failed += other.failed;
+        self.spans += other.spans;
+        self.logs += other.logs;
+        self.dropped_trace_items += other.dropped_trace_items;
     }
 }
 

@@ -189,6 +189,18 @@ pub trait Store:
         processed: &ProcessedEnvelope,
     ) -> Result<CompleteOutcome, StoreError>;
 
+    /// Completes many inbox entries as [`complete_inbox_entry`](Store::complete_inbox_entry)
+    /// does each, all in ONE transaction (one commit, one fsync, for the whole batch): the
+    /// outcomes come back in the order of `entries`.
+    ///
+    /// # Errors
+    /// Any [`StoreError`]; nothing of the batch is written then and every entry stays in the
+    /// inbox.
+    fn complete_inbox_entries(
+        &self,
+        entries: &[(i64, ProcessedEnvelope)],
+    ) -> Result<Vec<CompleteOutcome>, StoreError>;
+
     /// One event by id (32 hex).
     ///
     /// # Errors

@@ -1,6 +1,8 @@
 //! [`SqliteStore`]: the embedded default store, one SQLite file in the data directory.
 
 mod alerts;
+#[cfg(test)]
+mod batch_tests;
 mod event_rows;
 mod issues;
 mod migrate;
@@ -330,40 +332,23 @@ impl Store for SqliteStore {
     ) -> Result<CompleteOutcome, StoreError> {
         let mut connection = self.connection();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut outcome = CompleteOutcome::default();
-        for event in &processed.events {
-            match event_rows::insert_event(&tx, event)? {
-                Some(linked) => {
-                    outcome.stored += 1;
-                    outcome.linked += usize::from(linked);
-                    let activity =
-                        issues::group_event(&tx, event, &event.grouping, issues::Alerts::Evaluate)?;
-                    outcome.new_issues += usize::from(activity.created);
-                    outcome.regressions += usize::from(activity.regressed);
-                }
-                None => outcome.duplicates += 1,
-            }
-        }
-        for transaction in &processed.transactions {
-            if event_rows::insert_transaction(&tx, transaction)? {
-                outcome.stored += 1;
-            } else {
-                outcome.duplicates += 1;
-            }
-        }
-        // Logs have no id of their own: only the run that removes the entry stores them.
-        let pending = tx.execute("DELETE FROM inbox WHERE id = ?1", [id])? > 0;
-        let spans = traces::insert_spans(&tx, &processed.spans)?;
-        let logs = if pending {
-            traces::insert_logs(&tx, &processed.logs)?
-        } else {
-            traces::Written::default()
-        };
-        outcome.spans = spans.stored;
-        outcome.logs = logs.stored;
-        outcome.over_trace_limit = spans.over_limit + logs.over_limit;
+        let outcome = complete_entry(&tx, id, processed)?;
         tx.commit()?;
         Ok(outcome)
+    }
+
+    fn complete_inbox_entries(
+        &self,
+        entries: &[(i64, ProcessedEnvelope)],
+    ) -> Result<Vec<CompleteOutcome>, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let outcomes = entries
+            .iter()
+            .map(|(id, processed)| complete_entry(&tx, *id, processed))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(outcomes)
     }
 
     fn event(&self, id: &str) -> Result<Option<StoredEvent>, StoreError> {
@@ -373,6 +358,48 @@ impl Store for SqliteStore {
     fn replay_events(&self, replay_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
         event_rows::replay_events(&self.connection(), replay_id)
     }
+}
+
+/// Stores what inbox entry `id` turned into and deletes the entry, inside the caller's
+/// transaction (see [`Store::complete_inbox_entry`]).
+fn complete_entry(
+    tx: &Connection,
+    id: i64,
+    processed: &ProcessedEnvelope,
+) -> Result<CompleteOutcome, StoreError> {
+    let mut outcome = CompleteOutcome::default();
+    for event in &processed.events {
+        match event_rows::insert_event(tx, event)? {
+            Some(linked) => {
+                outcome.stored += 1;
+                outcome.linked += usize::from(linked);
+                let activity =
+                    issues::group_event(tx, event, &event.grouping, issues::Alerts::Evaluate)?;
+                outcome.new_issues += usize::from(activity.created);
+                outcome.regressions += usize::from(activity.regressed);
+            }
+            None => outcome.duplicates += 1,
+        }
+    }
+    for transaction in &processed.transactions {
+        if event_rows::insert_transaction(tx, transaction)? {
+            outcome.stored += 1;
+        } else {
+            outcome.duplicates += 1;
+        }
+    }
+    // Logs have no id of their own: only the run that removes the entry stores them.
+    let pending = tx.execute("DELETE FROM inbox WHERE id = ?1", [id])? > 0;
+    let spans = traces::insert_spans(tx, &processed.spans)?;
+    let logs = if pending {
+        traces::insert_logs(tx, &processed.logs)?
+    } else {
+        traces::Written::default()
+    };
+    outcome.spans = spans.stored;
+    outcome.logs = logs.stored;
+    outcome.over_trace_limit = spans.over_limit + logs.over_limit;
+    Ok(outcome)
 }
 
 /// Appends the linked backend events to a replay's `error_ids`, after its JS errors.

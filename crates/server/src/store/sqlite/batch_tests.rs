@@ -1,0 +1,141 @@
+//! Completing a batch of inbox entries in one transaction: all of it or nothing.
+#![allow(clippy::unwrap_used)]
+
+use super::SqliteStore;
+use crate::processor::process_inbox_once;
+use crate::store::alerts::{AlertCondition, NewAlertRule};
+use crate::store::issues::IssueSearch;
+use crate::store::{AlertStore, IssueStore, NewInboxEntry, Project, Store, StoreError};
+
+const NOW: u64 = 1_795_672_800_000;
+
+fn store() -> SqliteStore {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let project = Project {
+        id: 1,
+        public_key: "k".into(),
+    };
+    store.create_project(&project, "digest").unwrap();
+    store
+        .create_alert_rule(
+            &NewAlertRule {
+                project_id: 1,
+                name: "new issue".into(),
+                condition: AlertCondition::NewIssue,
+                environment: None,
+                threshold: None,
+                window_minutes: None,
+                webhook_url: "http://127.0.0.1:9/hook".into(),
+                throttle_minutes: 0,
+            },
+            NOW,
+        )
+        .unwrap();
+    store
+}
+
+fn event_id(n: u64) -> String {
+    format!("{n:032x}")
+}
+
+/// Enqueues an envelope holding one `PaymentError` event with id `n`.
+fn enqueue_event(store: &SqliteStore, n: u64) -> i64 {
+    let id = event_id(n);
+    let payload = format!(
+        "{{\"event_id\":\"{id}\"}}\n{{\"type\":\"event\"}}\n\
+         {{\"exception\":[{{\"type\":\"PaymentError\",\"value\":\"declined\"}}]}}\n"
+    );
+    enqueue(store, &id, payload.into_bytes())
+}
+
+fn enqueue(store: &SqliteStore, event_id: &str, payload: Vec<u8>) -> i64 {
+    store
+        .enqueue(&NewInboxEntry {
+            project_id: 1,
+            event_id: event_id.into(),
+            received_at_ms: NOW,
+            payload,
+        })
+        .unwrap()
+}
+
+fn issue_count(store: &SqliteStore) -> usize {
+    store
+        .search_issues(&IssueSearch {
+            project_id: 1,
+            clause: "1".into(),
+            params: Vec::new(),
+            order_by: "i.last_seen_ms DESC".into(),
+            limit: 100,
+            now_ms: NOW,
+        })
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn a_batch_is_completed_in_one_go_and_an_undecodable_entry_is_dropped_and_counted() {
+    let store = store();
+    for n in 1..=3 {
+        enqueue_event(&store, n);
+    }
+    enqueue(&store, &event_id(9), b"not an envelope".to_vec());
+    let report = process_inbox_once(&store).unwrap();
+    assert_eq!(report.entries, 4);
+    assert_eq!(report.stored, 3);
+    assert_eq!(report.failed, 1);
+    assert_eq!(report.new_issues, 1);
+    assert_eq!(store.inbox_len().unwrap(), 0);
+    for n in 1..=3 {
+        assert!(store.event(&event_id(n)).unwrap().is_some());
+    }
+    assert_eq!(issue_count(&store), 1);
+    assert_eq!(
+        store.alerts(1, 10).unwrap().len(),
+        1,
+        "one alert for one new issue"
+    );
+}
+
+#[test]
+fn a_failing_batch_writes_nothing_and_keeps_every_entry_in_the_inbox() {
+    let store = store();
+    let ids: Vec<i64> = (1..=3).map(|n| enqueue_event(&store, n)).collect();
+    // The last entry of the batch cannot be deleted: its completion fails after the first two
+    // entries were stored inside the same transaction.
+    store
+        .connection()
+        .execute_batch(&format!(
+            "CREATE TRIGGER refuse BEFORE DELETE ON inbox WHEN OLD.id = {} \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            ids[2]
+        ))
+        .unwrap();
+    assert!(matches!(
+        process_inbox_once(&store),
+        Err(StoreError::Sqlite(_))
+    ));
+    assert_eq!(store.inbox_len().unwrap(), 3);
+    for n in 1..=3 {
+        assert!(store.event(&event_id(n)).unwrap().is_none());
+    }
+    assert_eq!(issue_count(&store), 0);
+    assert!(store.alerts(1, 10).unwrap().is_empty());
+
+    store
+        .connection()
+        .execute_batch("DROP TRIGGER refuse;")
+        .unwrap();
+    let report = process_inbox_once(&store).unwrap();
+    assert_eq!(
+        (report.entries, report.stored, report.new_issues),
+        (3, 3, 1)
+    );
+    assert_eq!(store.inbox_len().unwrap(), 0);
+    assert_eq!(issue_count(&store), 1);
+    assert_eq!(
+        store.alerts(1, 10).unwrap().len(),
+        1,
+        "the new issue alerts once"
+    );
+}
