@@ -67,9 +67,10 @@ impl TraceSpan {
         !self.error_ids.is_empty()
     }
 
-    /// Its status is not `ok` (nor unknown).
+    /// Its status says it failed: anything but `ok`, `unset` and `unknown` (what SDKs send
+    /// when they could not tell, e.g. the Python SDK for a span whose outcome it never saw).
     pub fn status_failed(&self) -> bool {
-        !matches!(self.status.as_str(), "" | "ok" | "unset")
+        !matches!(self.status.as_str(), "" | "ok" | "unset" | "unknown")
     }
 
     /// What the waterfall says of it: the description, else the op, else the span id.
@@ -260,6 +261,20 @@ mod tests {
 
     fn read(body: &str) -> Result<Trace, serde_json::Error> {
         Ok(Trace::from_loose(&serde_json::from_str::<Loose>(body)?))
+    }
+
+    #[test]
+    fn only_statuses_that_say_so_are_failures() {
+        let span = |status: &str| TraceSpan {
+            status: status.to_owned(),
+            ..TraceSpan::default()
+        };
+        for status in ["", "ok", "unset", "unknown"] {
+            assert!(!span(status).status_failed(), "{status}");
+        }
+        for status in ["internal_error", "deadline_exceeded", "not_found"] {
+            assert!(span(status).status_failed(), "{status}");
+        }
     }
 
     #[test]
