@@ -612,9 +612,10 @@ fn suspects_and_list(store: &SqliteStore, now: u64) -> Result<()> {
     // The list page as the endpoint builds it: search, then every issue's suspect commits.
     let (p50, p95, runs) = sample(|| {
         let issues = store.search_issues(&issue_search("is:unresolved", "date", now)?)?;
+        let ids: Vec<u64> = issues.iter().map(|issue| issue.id).collect();
+        let suspects = store.suspect_commits_of(PROJECT, &ids)?;
         let mut json = Vec::new();
-        for issue in issues {
-            let suspects = store.suspect_commits(PROJECT, issue.id)?;
+        for (issue, suspects) in issues.into_iter().zip(suspects) {
             json.push(IssueJson::new(issue, suspects)?);
         }
         std::hint::black_box(serde_json::to_vec(&json)?);

@@ -179,9 +179,12 @@ pub async fn list_issues(
     let issues = state
         .blocking(move |store| {
             let issues = store.search_issues(&search)?;
+            let ids: Vec<u64> = issues.iter().map(|issue| issue.id).collect();
+            let suspects = store.suspect_commits_of(search.project_id, &ids)?;
             issues
                 .into_iter()
-                .map(|issue| with_suspects(store, issue))
+                .zip(suspects)
+                .map(|(issue, suspects)| IssueJson::new(issue, suspects))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;

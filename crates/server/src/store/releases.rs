@@ -269,4 +269,16 @@ pub trait ReleaseStore {
         project_id: u64,
         issue_id: u64,
     ) -> Result<Vec<SuspectCommit>, StoreError>;
+
+    /// The suspect commits of each of `issue_ids` (in that order), as
+    /// [`suspect_commits`](ReleaseStore::suspect_commits) answers them one by one, each
+    /// release's commits read once for all of them (the issue list).
+    ///
+    /// # Errors
+    /// Any [`StoreError`] from the backend.
+    fn suspect_commits_of(
+        &self,
+        project_id: u64,
+        issue_ids: &[u64],
+    ) -> Result<Vec<Vec<SuspectCommit>>, StoreError>;
 }

@@ -10,12 +10,12 @@ use crate::store::releases::{
     ReleaseDetails,
 };
 use crate::store::{ReleaseStore, StoreError};
-use crate::suspects::{
-    FramePaths, RELEASES_BEFORE_FIRST, ReleaseCommit, SuspectCommit, in_app_frames, rank_suspects,
-};
+use crate::suspects::{FramePaths, ReleaseCommit, SuspectCommit, in_app_frames, rank_suspects};
 
 /// Most issues a release page lists per kind (new, regressed).
 const MAX_RELEASE_ISSUES: usize = 100;
+
+mod suspect_index;
 
 const COMMIT_COLUMNS: &str =
     "id, repository, author_name, author_email, message, timestamp_ms, files";
@@ -239,38 +239,16 @@ impl ReleaseStore for SqliteStore {
         issue_id: u64,
     ) -> Result<Vec<SuspectCommit>, StoreError> {
         let connection = self.connection();
-        let issue: Option<(Option<String>, String)> = connection
-            .prepare_cached(
-                "SELECT first_release, last_event_id FROM issues WHERE id = ?1 AND project_id = ?2",
-            )?
-            .query_row(params![issue_id, project_id], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .optional()?;
-        let Some((Some(first_release), last_event_id)) = issue else {
+        let Some(subject) = suspect_index::subject(&connection, project_id, issue_id)? else {
             return Ok(Vec::new());
         };
-        let Some(event) = stored_event(&connection, &last_event_id)? else {
-            return Ok(Vec::new());
-        };
-        let frames = in_app_frames(&event);
+        let frames = in_app_frames(&subject.event);
         if frames.is_empty() {
             return Ok(Vec::new());
         }
         let mappings = project_code_mappings(&connection, project_id)?;
         let names = file_names(&frames, &mappings);
-        let versions: Vec<String> = connection
-            .prepare_cached(
-                "SELECT version FROM releases WHERE project_id = ?1 AND (created_at_ms, rowid) <= \
-                 (SELECT created_at_ms, rowid FROM releases \
-                 WHERE project_id = ?1 AND version = ?2) \
-                 ORDER BY created_at_ms DESC, rowid DESC LIMIT ?3",
-            )?
-            .query_map(
-                params![project_id, first_release, RELEASES_BEFORE_FIRST + 1],
-                |row| row.get(0),
-            )?
-            .collect::<Result<_, _>>()?;
+        let versions = subject.versions;
         let mut commits = Vec::new();
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {COMMIT_COLUMNS} FROM release_commits \
@@ -291,6 +269,14 @@ impl ReleaseStore for SqliteStore {
             }
         }
         Ok(rank_suspects(&frames, &mappings, &commits))
+    }
+
+    fn suspect_commits_of(
+        &self,
+        project_id: u64,
+        issue_ids: &[u64],
+    ) -> Result<Vec<Vec<SuspectCommit>>, StoreError> {
+        suspect_index::suspect_commits_of(&self.connection(), project_id, issue_ids)
     }
 }
 
