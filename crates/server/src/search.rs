@@ -150,6 +150,16 @@ impl SearchQuery {
     }
 }
 
+/// The `ORDER BY` text of `sort=trends`: events in the last hour, then last seen. An issue last
+/// seen over an hour ago has no event in the last hour, so only the others are counted; the
+/// store recognizes this text and reads the same order from the last-seen index (the issues
+/// seen within the hour by their count, then the rest as `sort=date` does).
+pub const TRENDS_ORDER: &str = "(CASE WHEN i.last_seen_ms >= \
+     (CAST(strftime('%s', 'now') AS INTEGER) - 3600) * 1000 \
+     THEN (SELECT COUNT(*) FROM issue_events AS s WHERE s.issue_id = i.id \
+     AND s.timestamp_ms >= (CAST(strftime('%s', 'now') AS INTEGER) - 3600) * 1000) \
+     ELSE 0 END) DESC, i.last_seen_ms DESC, i.id DESC";
+
 /// The `ORDER BY` text over `issues AS i` for a `sort` name of the issue list: `date` /
 /// `last_seen` (default), `new` / `first_seen`, `freq` / `events`, `user` / `users`,
 /// `trends` / `events_1h` (events in the last hour); ties go to the most recently seen.
@@ -162,14 +172,7 @@ pub fn sort_order(sort: &str) -> Result<&'static str, SearchError> {
         "new" | "first_seen" | "firstseen" => "i.first_seen_ms DESC, i.id DESC",
         "freq" | "events" | "count" => "i.event_count DESC, i.last_seen_ms DESC, i.id DESC",
         "user" | "users" => "i.user_count DESC, i.last_seen_ms DESC, i.id DESC",
-        // An issue last seen over an hour ago has no event in the last hour: counting only the
-        // others keeps this from a subquery per issue of the project.
-        "trends" | "events_1h" => {
-            "(CASE WHEN i.last_seen_ms >= (CAST(strftime('%s', 'now') AS INTEGER) - 3600) * 1000 \
-             THEN (SELECT COUNT(*) FROM issue_events AS s WHERE s.issue_id = i.id \
-             AND s.timestamp_ms >= (CAST(strftime('%s', 'now') AS INTEGER) - 3600) * 1000) \
-             ELSE 0 END) DESC, i.last_seen_ms DESC, i.id DESC"
-        }
+        "trends" | "events_1h" => TRENDS_ORDER,
         _ => {
             return Err(SearchError::UnknownSort {
                 sort: sort.to_owned(),

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::grouped_event::HOUR_MS;
 use crate::normalize::NormalizedEvent;
+use crate::search::TRENDS_ORDER;
 use crate::store::StoreError;
 use crate::store::issues::{
     ActivityEntry, EventPlace, EventSearch, HOURS_14D, HOURS_24, Issue, IssueEventSummary,
@@ -119,25 +120,74 @@ pub(super) fn search_issues(
     connection: &Connection,
     search: &IssueSearch,
 ) -> Result<Vec<Issue>, StoreError> {
-    // The project and limit are numbers written into the text, so the clause's placeholders
-    // keep the numbering its author gave them.
-    let sql = format!(
-        "SELECT {ISSUE_COLUMNS} FROM issues AS i WHERE i.project_id = {project} AND ({clause}) \
-         ORDER BY {order}, i.id DESC LIMIT {limit}",
-        project = search.project_id,
-        clause = search.clause,
-        order = search.order_by,
-        limit = search.limit.min(MAX_LIST_LIMIT),
-    );
-    let issues = {
-        let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(params_from_iter(search.params.iter()), issue_row)?;
-        rows.collect::<Result<Vec<_>, _>>()?
+    let issues = if search.order_by == TRENDS_ORDER {
+        trending_issues(connection, search)?
+    } else {
+        select_issues(connection, search, "1", &search.order_by, search.limit)?
     };
     issues
         .into_iter()
         .map(|issue| with_counts(connection, issue, search.now_ms))
         .collect()
+}
+
+/// The issues matching a search and `extra` (SQL over `issues AS i`), in `order`, at most
+/// `limit` (and [`MAX_LIST_LIMIT`]), without their counts.
+pub(super) fn select_issues(
+    connection: &Connection,
+    search: &IssueSearch,
+    extra: &str,
+    order: &str,
+    limit: usize,
+) -> Result<Vec<Issue>, StoreError> {
+    // The project and limit are numbers written into the text, so the clause's placeholders
+    // keep the numbering its author gave them.
+    let sql = format!(
+        "SELECT {ISSUE_COLUMNS} FROM issues AS i WHERE i.project_id = {project} AND ({clause}) \
+         AND ({extra}) ORDER BY {order}, i.id DESC LIMIT {limit}",
+        project = search.project_id,
+        clause = search.clause,
+        limit = limit.min(MAX_LIST_LIMIT),
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let rows = statement.query_map(params_from_iter(search.params.iter()), issue_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The [`TRENDS_ORDER`] page read from the last-seen index: the issues seen within the last
+/// hour ordered by their events in it, then the others by last seen (they have none).
+fn trending_issues(
+    connection: &Connection,
+    search: &IssueSearch,
+) -> Result<Vec<Issue>, StoreError> {
+    let limit = search.limit.min(MAX_LIST_LIMIT);
+    // Read the clock once so both halves split at the same instant.
+    let since: i64 = connection.query_row(
+        "SELECT (CAST(strftime('%s', 'now') AS INTEGER) - 3600) * 1000",
+        [],
+        |row| row.get(0),
+    )?;
+    let mut issues = select_issues(
+        connection,
+        search,
+        &format!("i.last_seen_ms >= {since}"),
+        &format!(
+            "(SELECT COUNT(*) FROM issue_events AS s WHERE s.issue_id = i.id \
+             AND s.timestamp_ms >= {since}) DESC, i.last_seen_ms DESC"
+        ),
+        limit,
+    )?;
+    if issues.len() < limit {
+        let rest = limit - issues.len();
+        issues.extend(select_issues(
+            connection,
+            search,
+            &format!("i.last_seen_ms < {since}"),
+            "i.last_seen_ms DESC",
+            rest,
+        )?);
+    }
+    Ok(issues)
 }
 
 /// One issue with its counts.

@@ -480,3 +480,60 @@ fn stored_events_are_grouped_in_batches_as_if_they_had_just_arrived() {
     assert_eq!(after[0].count, events);
     assert_eq!(after[0].user_count, 7);
 }
+
+#[test]
+fn trends_read_from_the_index_keep_the_order_of_counting_every_issue() {
+    let store = store();
+    let now = super::super::now_ms();
+    let minute = 60_000;
+    for k in 0..40_u64 {
+        let raw = |seq: u64| {
+            json!({"exception": [{"type": format!("Error{k}"), "value": "boom"}],
+                "level": if k % 5 == 0 { "warning" } else { "error" }, "seq": seq})
+        };
+        // Every issue has an old event; most have 0–3 more within the hour (counts tie).
+        send(&store, k * 10, raw(0), now - 3 * HOUR - k * minute);
+        for seq in 1..=(k % 4) {
+            send(
+                &store,
+                k * 10 + seq,
+                raw(seq),
+                now - ((k * 7 + seq) % 50) * minute,
+            );
+        }
+    }
+    for id in [3, 8, 13] {
+        set_status(&store, id, IssueStatus::Resolved, now);
+    }
+    for query in ["", "is:unresolved", "is:unresolved level:error"] {
+        let filter = crate::search::parse(query).unwrap().issue_sql(now);
+        for limit in [1, 7, 25, 31, 100] {
+            let search = IssueSearch {
+                project_id: 1,
+                clause: filter.clause.clone(),
+                params: filter.params.clone(),
+                order_by: crate::search::sort_order("trends").unwrap().to_owned(),
+                limit,
+                now_ms: now,
+            };
+            let indexed: Vec<u64> = store
+                .search_issues(&search)
+                .unwrap()
+                .iter()
+                .map(|issue| issue.id)
+                .collect();
+            let counted: Vec<u64> = super::queries::select_issues(
+                &store.connection(),
+                &search,
+                "1",
+                &search.order_by,
+                limit,
+            )
+            .unwrap()
+            .iter()
+            .map(|issue| issue.id)
+            .collect();
+            assert_eq!(indexed, counted, "query `{query}`, limit {limit}");
+        }
+    }
+}
