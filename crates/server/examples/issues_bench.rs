@@ -3,8 +3,9 @@
 //! Rust-shaped error events (`issues_bench/synthetic.rs`):
 //!
 //! 1. processing: envelopes enqueued into the inbox and drained by
-//!    [`process_inbox_once`] (decode, normalize, fingerprint, then one transaction per batch of entries
-//!    that stores, groups, counts and evaluates alert rules), and what part of it is
+//!    [`process_inbox_once`] (decode, normalize, fingerprint, then one transaction per batch of
+//!    up to 100 entries that stores, groups, counts and evaluates alert rules), and what part of
+//!    it is
 //!    [`fingerprint_event`] alone, decoding and normalizing, and the store's transaction;
 //! 2. alert rules: the same processing with 10 rules (new issue, regression, spike);
 //! 3. issue search at 1k, 10k and 50k issues through the calls the issue list makes
@@ -496,7 +497,7 @@ fn processing(now: u64) -> Result<()> {
         share(fingerprint)
     );
     println!(
-        "| the store's transaction: storing, grouping into issues (counts, tags, hours, users), linking, deleting the entry, commit | {:.0} | {:.1}% |",
+        "| the store's transaction: storing, grouping into issues (counts, tags, hours, users), linking, deleting the entries, one commit per batch | {:.0} | {:.1}% |",
         per_event - decode,
         share(per_event - decode)
     );
