@@ -1,48 +1,17 @@
-//! Event timestamps: float seconds or RFC 3339 strings (with or without an offset).
+//! Event timestamps: float seconds or RFC 3339 strings (with or without an offset), read by
+//! the same parser as span and log times ([`crate::trace::timestamp_us`]) and kept to the
+//! millisecond.
 
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::summary::MAX_TIMESTAMP_MS;
+use crate::trace::timestamp_us;
 
-/// The time `value` names, in ms since the Unix epoch; `None` when it is not a time between
-/// 1970 and year 9999.
+/// The time `value` names, in ms since the Unix epoch (sub-millisecond digits dropped); `None`
+/// when it is not a time between 1970 and year 9999.
 pub(super) fn timestamp_ms(value: &Value) -> Option<u64> {
-    let ms = match value {
-        Value::Number(number) => number.as_f64()? * 1000.0,
-        Value::String(text) => {
-            let text = text.trim();
-            if let Ok(seconds) = text.parse::<f64>() {
-                seconds * 1000.0
-            } else {
-                let time = parse_rfc3339(text)?;
-                (time.unix_timestamp_nanos() / 1_000_000) as f64
-            }
-        }
-        _ => return None,
-    };
-    if !ms.is_finite() || ms < 0.0 || ms > MAX_TIMESTAMP_MS as f64 {
-        return None;
-    }
-    // In range, so the conversion neither truncates nor wraps beyond dropping sub-ms digits.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Some(ms as u64)
-}
-
-/// RFC 3339, or the same without an offset (then UTC), as some SDKs send it.
-fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
-    if let Ok(time) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(time);
-    }
-    let naive = format_description!(
-        version = 2,
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
-    PrimitiveDateTime::parse(text, naive)
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
+    let ms = u64::try_from(timestamp_us(value)? / 1_000).ok()?;
+    (ms <= MAX_TIMESTAMP_MS).then_some(ms)
 }
 
 #[cfg(test)]
