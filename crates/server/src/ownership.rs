@@ -264,28 +264,13 @@ fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Parses Sentry-style ownership rules.
 fn parse_rules(text: &str) -> Result<Vec<Rule>, OwnershipError> {
-    const SOURCE: &str = "rules";
-    check_size(text, SOURCE)?;
-    let mut rules = Vec::new();
-    for (line, content) in content_lines(text) {
-        let invalid = |reason: String| OwnershipError::InvalidLine {
-            source_name: SOURCE,
-            line,
-            reason,
-        };
-        if rules.len() == MAX_OWNERSHIP_RULES {
-            return Err(OwnershipError::TooManyRules {
-                limit: MAX_OWNERSHIP_RULES,
-            });
-        }
+    parse_lines(text, "rules", |content| {
         let mut words = content.split_whitespace();
         let head = words.next().unwrap_or_default();
-        let (kind, pattern) = head.split_once(':').ok_or_else(|| {
-            invalid(format!(
-                "{head:?} is not TYPE:PATTERN (path:, url: or tags.NAME:)"
-            ))
-        })?;
-        let pattern = check_pattern(pattern).map_err(invalid)?;
+        let (kind, pattern) = head
+            .split_once(':')
+            .ok_or_else(|| format!("{head:?} is not TYPE:PATTERN (path:, url: or tags.NAME:)"))?;
+        let pattern = check_pattern(pattern)?;
         let matcher = match kind {
             "path" => Matcher::Path(Glob::new(pattern, GlobSyntax::Fnmatch, Reach::Exact)),
             "url" => Matcher::Url(Glob::new(pattern, GlobSyntax::FnmatchNoCase, Reach::Exact)),
@@ -295,57 +280,68 @@ fn parse_rules(text: &str) -> Result<Vec<Rule>, OwnershipError> {
                     glob: Glob::new(pattern, GlobSyntax::FnmatchNoCase, Reach::Exact),
                 },
                 _ => {
-                    return Err(invalid(format!(
+                    return Err(format!(
                         "unknown rule type {kind:?}: use path:, url: or tags.NAME:"
-                    )));
+                    ));
                 }
             },
         };
-        let owners = parse_owners(words).map_err(invalid)?;
+        let owners = parse_owners(words)?;
         if owners.is_empty() {
-            return Err(invalid(format!("{head:?} names no owner")));
+            return Err(format!("{head:?} names no owner"));
         }
-        rules.push(Rule {
+        Ok(Rule {
             matcher,
             owners,
             text: content.split_whitespace().collect::<Vec<_>>().join(" "),
-        });
-    }
-    Ok(rules)
+        })
+    })
 }
 
 /// Parses a GitHub `CODEOWNERS` file.
 fn parse_codeowners(text: &str) -> Result<Vec<Rule>, OwnershipError> {
-    const SOURCE: &str = "CODEOWNERS";
-    check_size(text, SOURCE)?;
-    let mut rules = Vec::new();
-    for (line, content) in content_lines(text) {
-        let invalid = |reason: String| OwnershipError::InvalidLine {
-            source_name: SOURCE,
-            line,
-            reason,
-        };
-        if rules.len() == MAX_OWNERSHIP_RULES {
-            return Err(OwnershipError::TooManyRules {
-                limit: MAX_OWNERSHIP_RULES,
-            });
-        }
+    parse_lines(text, "CODEOWNERS", |content| {
         // An inline `#` comment ends the owners.
         let content = content
             .split_once(" #")
             .map_or(content, |(before, _)| before)
             .trim();
         let mut words = content.split_whitespace();
-        let pattern = check_pattern(words.next().unwrap_or_default()).map_err(invalid)?;
-        let owners = parse_owners(words).map_err(invalid)?;
-        rules.push(Rule {
+        let pattern = check_pattern(words.next().unwrap_or_default())?;
+        let owners = parse_owners(words)?;
+        Ok(Rule {
             matcher: Matcher::CodeOwners(codeowners_glob(pattern)),
             owners,
             text: format!(
                 "codeowners:{}",
                 content.split_whitespace().collect::<Vec<_>>().join(" ")
             ),
-        });
+        })
+    })
+}
+
+/// Reads the rules of one ownership source (`source_name` names it in errors): checks its size,
+/// reads each meaningful line with `parse_line` (whose refusal becomes an
+/// [`OwnershipError::InvalidLine`] naming the line) and stops at [`MAX_OWNERSHIP_RULES`].
+fn parse_lines(
+    text: &str,
+    source_name: &'static str,
+    mut parse_line: impl FnMut(&str) -> Result<Rule, String>,
+) -> Result<Vec<Rule>, OwnershipError> {
+    check_size(text, source_name)?;
+    let mut rules = Vec::new();
+    for (line, content) in content_lines(text) {
+        if rules.len() == MAX_OWNERSHIP_RULES {
+            return Err(OwnershipError::TooManyRules {
+                limit: MAX_OWNERSHIP_RULES,
+            });
+        }
+        let rule = parse_line(content).map_err(|reason| OwnershipError::InvalidLine {
+            source_name,
+            line,
+            reason,
+        })?;
+        rules.push(rule);
     }
     Ok(rules)
 }
