@@ -149,25 +149,32 @@ fn candidates(
     if hints.is_empty() {
         return Ok(Vec::new());
     }
-    let mut statement = connection.prepare_cached(
-        "SELECT replay_id, segment_index, trace_id, span_id, time_ms, method, url, status, \
-         duration_ms FROM network_requests WHERE trace_id = ?1 OR replay_id = ?2 \
-         ORDER BY time_ms, segment_index, position",
-    )?;
-    let rows = statement.query_map(params![hints.trace_id, hints.replay_id], |row| {
-        Ok(TracedRequest {
-            replay_id: row.get(0)?,
-            segment_index: row.get(1)?,
-            trace_id: row.get(2)?,
-            span_id: row.get(3)?,
-            time_ms: row.get(4)?,
-            method: row.get(5)?,
-            url: row.get(6)?,
-            status: row.get(7)?,
-            duration_ms: row.get(8)?,
-        })
-    })?;
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM network_requests WHERE trace_id = ?1 OR replay_id = ?2 \
+         ORDER BY time_ms, segment_index, position"
+    ))?;
+    let rows = statement.query_map(params![hints.trace_id, hints.replay_id], request_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The `network_requests` columns [`request_row`] reads, in its order.
+pub(super) const REQUEST_COLUMNS: &str =
+    "replay_id, segment_index, trace_id, span_id, time_ms, method, url, status, duration_ms";
+
+/// A recorded network request, read from a row of [`REQUEST_COLUMNS`]: the link candidates and
+/// a trace's requests are the same rows.
+pub(super) fn request_row(row: &Row<'_>) -> rusqlite::Result<TracedRequest> {
+    Ok(TracedRequest {
+        replay_id: row.get(0)?,
+        segment_index: row.get(1)?,
+        trace_id: row.get(2)?,
+        span_id: row.get(3)?,
+        time_ms: row.get(4)?,
+        method: row.get(5)?,
+        url: row.get(6)?,
+        status: row.get(7)?,
+        duration_ms: row.get(8)?,
+    })
 }
 
 fn apply_link(connection: &Connection, id: &str, link: Option<&Link>) -> Result<(), StoreError> {

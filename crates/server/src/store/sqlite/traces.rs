@@ -8,8 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
 use super::SqliteStore;
-use super::event_rows::{EVENT_COLUMNS, event_row};
-use crate::link::TracedRequest;
+use super::event_rows::{EVENT_COLUMNS, REQUEST_COLUMNS, event_row, request_row};
 use crate::store::StoreError;
 use crate::store::traces::{StoredTrace, SweepReport, TraceStore};
 use crate::trace::{
@@ -121,11 +120,10 @@ impl TraceStore for SqliteStore {
     fn trace(&self, trace_id: &str) -> Result<StoredTrace, StoreError> {
         let connection = self.connection();
         let requests = {
-            let mut statement = connection.prepare_cached(
-                "SELECT replay_id, segment_index, trace_id, span_id, time_ms, method, url, \
-                 status, duration_ms FROM network_requests WHERE trace_id = ?1 \
-                 ORDER BY time_ms, segment_index, position LIMIT ?2",
-            )?;
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM network_requests WHERE trace_id = ?1 \
+                 ORDER BY time_ms, segment_index, position LIMIT ?2"
+            ))?;
             let rows = statement.query_map(params![trace_id, MAX_SPANS_PER_TRACE], request_row)?;
             rows.collect::<Result<Vec<_>, _>>()?
         };
@@ -196,20 +194,6 @@ impl TraceStore for SqliteStore {
         tx.commit()?;
         Ok(report)
     }
-}
-
-fn request_row(row: &Row<'_>) -> rusqlite::Result<TracedRequest> {
-    Ok(TracedRequest {
-        replay_id: row.get(0)?,
-        segment_index: row.get(1)?,
-        trace_id: row.get(2)?,
-        span_id: row.get(3)?,
-        time_ms: row.get(4)?,
-        method: row.get(5)?,
-        url: row.get(6)?,
-        status: row.get(7)?,
-        duration_ms: row.get(8)?,
-    })
 }
 
 fn span_row(row: &Row<'_>) -> rusqlite::Result<NewSpan> {
