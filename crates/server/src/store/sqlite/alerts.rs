@@ -244,14 +244,7 @@ fn rules(connection: &Connection, project_id: u64) -> Result<Vec<AlertRule>, Sto
 }
 
 fn rule_row(row: &Row<'_>) -> rusqlite::Result<AlertRule> {
-    let condition: String = row.get(3)?;
-    let condition = AlertCondition::parse(&condition).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            3,
-            rusqlite::types::Type::Text,
-            format!("unknown alert condition {condition:?}").into(),
-        )
-    })?;
+    let condition = named_column(row, 3, "alert condition", AlertCondition::parse)?;
     Ok(AlertRule {
         id: row.get(0)?,
         created_at_ms: row.get(9)?,
@@ -269,14 +262,7 @@ fn rule_row(row: &Row<'_>) -> rusqlite::Result<AlertRule> {
 }
 
 fn alert_row(row: &Row<'_>) -> rusqlite::Result<Alert> {
-    let status: String = row.get(7)?;
-    let status = DeliveryStatus::parse(&status).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            7,
-            rusqlite::types::Type::Text,
-            format!("unknown delivery status {status:?}").into(),
-        )
-    })?;
+    let status = named_column(row, 7, "delivery status", DeliveryStatus::parse)?;
     let payload: String = row.get(11)?;
     let payload = serde_json::from_str(&payload).map_err(|error| {
         rusqlite::Error::FromSqlConversionFailure(11, rusqlite::types::Type::Text, error.into())
@@ -294,6 +280,24 @@ fn alert_row(row: &Row<'_>) -> rusqlite::Result<Alert> {
         last_error: row.get(9)?,
         delivered_at_ms: row.get(10)?,
         payload,
+    })
+}
+
+/// The value a text column at `index` names, read by `parse`; a name it does not know (a row
+/// written by a newer version) is a conversion error that says which `what` it was.
+fn named_column<T>(
+    row: &Row<'_>,
+    index: usize,
+    what: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let name: String = row.get(index)?;
+    parse(&name).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {name:?}").into(),
+        )
     })
 }
 
