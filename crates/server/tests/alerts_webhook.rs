@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use support::{TestServer, envelope, error_message, json_response, python_event};
+use support::{TestServer, envelope, error_message, python_event};
 
 const TRACE: &str = "0123456789abcdef0123456789abcdef";
 
@@ -85,28 +85,10 @@ async fn send_events(server: &TestServer, events: impl IntoIterator<Item = Vec<u
     }
 }
 
-async fn request(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {}", server.token))
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let response = server.send(request).await;
-    if response.status() == StatusCode::NO_CONTENT {
-        return (StatusCode::NO_CONTENT, Value::Null);
-    }
-    json_response(response).await
-}
-
 async fn create_rule(server: &TestServer, rule: Value) -> Value {
-    let (status, body) = request(server, "POST", "/api/0/projects/1/alert-rules/", rule).await;
+    let (status, body) = server
+        .admin_json("POST", "/api/0/projects/1/alert-rules/", Some(rule))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body
 }
@@ -245,7 +227,9 @@ async fn only_issue(server: &TestServer) -> String {
 
 async fn set_status(server: &TestServer, issue: &str, status: &str) {
     let path = format!("/api/0/issues/{issue}/");
-    let (code, body) = request(server, "PUT", &path, json!({ "status": status })).await;
+    let (code, body) = server
+        .admin_json("PUT", &path, Some(json!({ "status": status })))
+        .await;
     assert_eq!(code, StatusCode::OK, "{body}");
 }
 
@@ -359,18 +343,19 @@ async fn rules_are_validated_listed_and_deleted() {
             "throttle_minutes",
         ),
     ] {
-        let (status, answer) =
-            request(&server, "POST", "/api/0/projects/1/alert-rules/", body).await;
+        let (status, answer) = server
+            .admin_json("POST", "/api/0/projects/1/alert-rules/", Some(body))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
         assert!(error_message(&answer).contains(expected), "{answer}");
     }
-    let (status, _) = request(
-        &server,
-        "POST",
-        "/api/0/projects/9/alert-rules/",
-        json!({"name": "n", "condition": "new_issue", "webhook_url": "http://h/"}),
-    )
-    .await;
+    let (status, _) = server
+        .admin_json(
+            "POST",
+            "/api/0/projects/9/alert-rules/",
+            Some(json!({"name": "n", "condition": "new_issue", "webhook_url": "http://h/"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let rule = create_rule(
         &server,
@@ -389,9 +374,9 @@ async fn rules_are_validated_listed_and_deleted() {
     );
     let (status, shown) = server.get_json(&path).await;
     assert_eq!((status, &shown), (StatusCode::OK, &rule));
-    let (status, _) = request(&server, "DELETE", &path, Value::Null).await;
+    let (status, _) = server.admin_json("DELETE", &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = request(&server, "DELETE", &path, Value::Null).await;
+    let (status, _) = server.admin_json("DELETE", &path, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, listed) = server.get_json("/api/0/projects/1/alert-rules").await;
     assert_eq!((status, listed), (StatusCode::OK, json!([])));

@@ -13,9 +13,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use sightline_protocol::v1::Compression;
-use support::{
-    T0, TestServer, envelope, json_response, meta, python_event, replay_id, segment, traced_request,
-};
+use support::{T0, TestServer, envelope, meta, python_event, replay_id, segment, traced_request};
 
 const TRACE: &str = "0123456789abcdef0123456789abcdef";
 const SPAN_FAIL: &str = "2222222222222222";
@@ -43,15 +41,6 @@ async fn get_ok(server: &TestServer, path: &str) -> Value {
     let (status, body) = server.get_json(path).await;
     assert_eq!(status, StatusCode::OK, "{path}: {body}");
     body
-}
-
-async fn put(server: &TestServer, path: &str, body: &Value) -> (StatusCode, Value) {
-    let request = Request::put(path)
-        .header("authorization", format!("Bearer {}", server.token))
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    json_response(server.send(request).await).await
 }
 
 async fn only_issue(server: &TestServer, query: &str) -> Value {
@@ -278,7 +267,9 @@ async fn resolving_ignoring_assigning_and_regressions() {
         .to_owned();
     let path = format!("/api/0/issues/{issue_id}/");
 
-    let (status, issue) = put(&server, &path, &json!({"status": "resolved"})).await;
+    let (status, issue) = server
+        .admin_json("PUT", &path, Some(json!({"status": "resolved"})))
+        .await;
     assert_eq!(status, StatusCode::OK, "{issue}");
     assert_eq!(issue["status"], "resolved");
     assert_eq!(
@@ -293,12 +284,13 @@ async fn resolving_ignoring_assigning_and_regressions() {
     assert_eq!(only_issue(&server, "is:regressed").await["id"], issue_id);
 
     // Sentry's form of "resolved in the next release".
-    let (status, issue) = put(
-        &server,
-        &path,
-        &json!({"status": "resolved", "statusDetails": {"inNextRelease": true}}),
-    )
-    .await;
+    let (status, issue) = server
+        .admin_json(
+            "PUT",
+            &path,
+            Some(json!({"status": "resolved", "statusDetails": {"inNextRelease": true}})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{issue}");
     assert_eq!(issue["status"], "resolved_in_next_release");
     assert_eq!(issue["resolved_in_release"], "shop-backend@2.0.0");
@@ -330,12 +322,13 @@ async fn resolving_ignoring_assigning_and_regressions() {
     );
     assert_eq!(issue["activity"][4]["release"], "shop-backend@2.0.1");
 
-    let (_, issue) = put(
-        &server,
-        &path,
-        &json!({"status": "ignored", "assignedTo": "#payments"}),
-    )
-    .await;
+    let (_, issue) = server
+        .admin_json(
+            "PUT",
+            &path,
+            Some(json!({"status": "ignored", "assignedTo": "#payments"})),
+        )
+        .await;
     assert_eq!(issue["status"], "ignored");
     assert_eq!(issue["assigned_to"], "#payments");
     send(&server, &division_error(5, "ann", "shop-backend@2.0.2")).await;
@@ -346,18 +339,23 @@ async fn resolving_ignoring_assigning_and_regressions() {
         only_issue(&server, "assigned:%23payments").await["id"],
         issue_id
     );
-    let (_, issue) = put(&server, &path, &json!({"assigned_to": null})).await;
+    let (_, issue) = server
+        .admin_json("PUT", &path, Some(json!({"assigned_to": null})))
+        .await;
     assert_eq!(issue["assigned_to"], Value::Null);
 
-    let (status, body) = put(&server, &path, &json!({"status": "fixed"})).await;
+    let (status, body) = server
+        .admin_json("PUT", &path, Some(json!({"status": "fixed"})))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["detail"].as_str().unwrap().contains("fixed"), "{body}");
-    let (status, _) = put(
-        &server,
-        "/api/0/issues/999/",
-        &json!({"status": "resolved"}),
-    )
-    .await;
+    let (status, _) = server
+        .admin_json(
+            "PUT",
+            "/api/0/issues/999/",
+            Some(json!({"status": "resolved"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 

@@ -5,37 +5,11 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use support::{TestServer, body_bytes, envelope, error_message, python_event};
+use support::{TestServer, envelope, error_message, python_event};
 
 const TRACE: &str = "0123456789abcdef0123456789abcdef";
-
-/// `method path` with the admin token and an optional JSON body; the status and JSON answer
-/// (null when empty).
-async fn call(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {}", server.token))
-        .header("content-type", "application/json");
-    let body = body.map_or_else(Body::empty, |body| Body::from(body.to_string()));
-    let response = server.send(request.body(body).unwrap()).await;
-    let status = response.status();
-    let bytes = body_bytes(response).await;
-    let value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
-    (status, value)
-}
 
 const OWNERSHIP: &str = "/api/0/projects/1/ownership/";
 const MAPPINGS: &str = "/api/0/projects/1/code-mappings/";
@@ -43,7 +17,7 @@ const MAPPINGS: &str = "/api/0/projects/1/code-mappings/";
 #[tokio::test]
 async fn ownership_is_stored_as_written_and_checked() {
     let server = TestServer::new();
-    let (status, empty) = call(&server, "GET", OWNERSHIP, None).await;
+    let (status, empty) = server.admin_json("GET", OWNERSHIP, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         empty,
@@ -51,78 +25,76 @@ async fn ownership_is_stored_as_written_and_checked() {
     );
 
     let codeowners = "# owners\n/shop/ @acme/payments\n";
-    let (status, body) = call(
-        &server,
-        "PUT",
-        OWNERSHIP,
-        Some(json!({ "codeowners": codeowners })),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json("PUT", OWNERSHIP, Some(json!({ "codeowners": codeowners })))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let rules = "path:shop/app.py #web\n";
-    let (status, body) = call(&server, "PUT", OWNERSHIP, Some(json!({ "rules": rules }))).await;
+    let (status, body) = server
+        .admin_json("PUT", OWNERSHIP, Some(json!({ "rules": rules })))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["codeowners"], codeowners, "a field left out is kept");
     assert_eq!(body["rules"], rules);
     assert!(body["updated_at"].is_string());
 
-    let (status, body) = call(
-        &server,
-        "PUT",
-        OWNERSHIP,
-        Some(json!({"rules": "path:a/* #a\nmodule:shop #b"})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "PUT",
+            OWNERSHIP,
+            Some(json!({"rules": "path:a/* #a\nmodule:shop #b"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         error_message(&body),
         "rules line 2: unknown rule type \"module\": use path:, url: or tags.NAME:"
     );
-    let (status, body) = call(
-        &server,
-        "PUT",
-        OWNERSHIP,
-        Some(json!({"codeowners": "*.py payments-team"})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "PUT",
+            OWNERSHIP,
+            Some(json!({"codeowners": "*.py payments-team"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         error_message(&body).starts_with("CODEOWNERS line 1: owner \"payments-team\""),
         "{body}"
     );
-    let (_, kept) = call(&server, "GET", OWNERSHIP, None).await;
+    let (_, kept) = server.admin_json("GET", OWNERSHIP, None).await;
     assert_eq!(kept["rules"], rules, "a rejected update changes nothing");
 }
 
 #[tokio::test]
 async fn code_mappings_are_added_updated_and_deleted() {
     let server = TestServer::new();
-    let (status, first) = call(
-        &server,
-        "POST",
-        MAPPINGS,
-        Some(json!({"stack_root": "/srv/", "source_root": "backend/"})),
-    )
-    .await;
+    let (status, first) = server
+        .admin_json(
+            "POST",
+            MAPPINGS,
+            Some(json!({"stack_root": "/srv/", "source_root": "backend/"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
-    let (status, updated) = call(
-        &server,
-        "POST",
-        MAPPINGS,
-        Some(json!({"stack_root": "/srv/", "source_root": "api/"})),
-    )
-    .await;
+    let (status, updated) = server
+        .admin_json(
+            "POST",
+            MAPPINGS,
+            Some(json!({"stack_root": "/srv/", "source_root": "api/"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
     assert_eq!(updated["id"], first["id"]);
-    let (status, second) = call(
-        &server,
-        "POST",
-        MAPPINGS,
-        Some(json!({"stack_root": "webpack:///./", "source_root": ""})),
-    )
-    .await;
+    let (status, second) = server
+        .admin_json(
+            "POST",
+            MAPPINGS,
+            Some(json!({"stack_root": "webpack:///./", "source_root": ""})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{second}");
-    let (_, list) = call(&server, "GET", MAPPINGS, None).await;
+    let (_, list) = server.admin_json("GET", MAPPINGS, None).await;
     assert_eq!(
         list,
         json!([
@@ -132,23 +104,23 @@ async fn code_mappings_are_added_updated_and_deleted() {
     );
     let one = format!("{MAPPINGS}{}/", first["id"].as_str().unwrap());
     assert_eq!(
-        call(&server, "DELETE", &one, None).await.0,
+        server.admin_json("DELETE", &one, None).await.0,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        call(&server, "DELETE", &one, None).await.0,
+        server.admin_json("DELETE", &one, None).await.0,
         StatusCode::NOT_FOUND
     );
-    let (_, list) = call(&server, "GET", MAPPINGS, None).await;
+    let (_, list) = server.admin_json("GET", MAPPINGS, None).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 
-    let (status, body) = call(
-        &server,
-        "POST",
-        MAPPINGS,
-        Some(json!({"stack_root": " ", "source_root": "x"})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "POST",
+            MAPPINGS,
+            Some(json!({"stack_root": " ", "source_root": "x"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&body).contains("stack_root"), "{body}");
 }
@@ -163,10 +135,14 @@ async fn issue_of(server: &TestServer, n: u32, kind: &str, tags: Value) -> Value
         .envelope(envelope(&json!({"event_id": id}), &event))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, event) = call(server, "GET", &format!("/api/0/events/{id}/"), None).await;
+    let (status, event) = server
+        .admin_json("GET", &format!("/api/0/events/{id}/"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{event}");
     let issue = event["issue_id"].as_str().unwrap();
-    let (status, issue) = call(server, "GET", &format!("/api/0/issues/{issue}/"), None).await;
+    let (status, issue) = server
+        .admin_json("GET", &format!("/api/0/issues/{issue}/"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{issue}");
     issue
 }
@@ -175,24 +151,24 @@ async fn issue_of(server: &TestServer, n: u32, kind: &str, tags: Value) -> Value
 async fn a_new_issue_is_assigned_to_the_owner_of_its_culprit_frame() {
     let server = TestServer::new();
     // The events' frames are /srv/shop/app.py (outer) and /srv/shop/pay.py (the culprit).
-    let (status, body) = call(
-        &server,
-        "POST",
-        MAPPINGS,
-        Some(json!({"stack_root": "/srv/", "source_root": "backend/"})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "POST",
+            MAPPINGS,
+            Some(json!({"stack_root": "/srv/", "source_root": "backend/"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = call(
-        &server,
-        "PUT",
-        OWNERSHIP,
-        Some(json!({
-            "codeowners": "*.py @acme/backend\n/backend/shop/pay.py @acme/payments\n",
-            "rules": "path:shop/app.py #web\ntags.service:bill* #billing ada@example.com\n",
-        })),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "PUT",
+            OWNERSHIP,
+            Some(json!({
+                "codeowners": "*.py @acme/backend\n/backend/shop/pay.py @acme/payments\n",
+                "rules": "path:shop/app.py #web\ntags.service:bill* #billing ada@example.com\n",
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let issue = issue_of(&server, 1, "ZeroDivisionError", json!({})).await;
@@ -212,13 +188,13 @@ async fn a_new_issue_is_assigned_to_the_owner_of_its_culprit_frame() {
     );
 
     // Without ownership, new issues have no owner.
-    let (status, _) = call(
-        &server,
-        "PUT",
-        OWNERSHIP,
-        Some(json!({"codeowners": "", "rules": ""})),
-    )
-    .await;
+    let (status, _) = server
+        .admin_json(
+            "PUT",
+            OWNERSHIP,
+            Some(json!({"codeowners": "", "rules": ""})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let issue = issue_of(&server, 3, "ValueError", json!({})).await;
     assert_eq!(issue["owner"], Value::Null, "{issue}");

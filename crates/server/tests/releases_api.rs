@@ -10,45 +10,20 @@ use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use sightline_protocol::v1::Compression;
 use support::{
-    T0, TestServer, body_bytes, envelope, error_message, js_error, meta, python_event, replay_id,
-    segment, simple_segment,
+    T0, TestServer, envelope, error_message, js_error, meta, python_event, replay_id, segment,
+    simple_segment,
 };
 
 const TRACE: &str = "0123456789abcdef0123456789abcdef";
 
-/// `method path` with the admin token and an optional JSON body; the status and JSON answer
-/// (null when empty).
-async fn call(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {}", server.token))
-        .header("content-type", "application/json");
-    let body = body.map_or_else(Body::empty, |body| Body::from(body.to_string()));
-    let response = server.send(request.body(body).unwrap()).await;
-    let status = response.status();
-    let bytes = body_bytes(response).await;
-    let value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
-    (status, value)
-}
-
 async fn create_release(server: &TestServer, version: &str, created: &str) {
-    let (status, body) = call(
-        server,
-        "POST",
-        "/api/0/projects/1/releases/",
-        Some(json!({"version": version, "date_created": created})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "POST",
+            "/api/0/projects/1/releases/",
+            Some(json!({"version": version, "date_created": created})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
@@ -66,13 +41,13 @@ async fn send_event(server: &TestServer, n: u32, kind: &str, release: &str) {
 }
 
 async fn release(server: &TestServer, version: &str) -> Value {
-    let (status, body) = call(
-        server,
-        "GET",
-        &format!("/api/0/projects/1/releases/{version}/"),
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "GET",
+            &format!("/api/0/projects/1/releases/{version}/"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
@@ -92,13 +67,13 @@ fn titles(issues: &Value) -> Vec<&str> {
 async fn a_release_counts_its_new_issues_regressions_events_and_crash_free_sessions() {
     let server = TestServer::new();
     create_release(&server, "shop@1.4.1", "2026-11-26T05:00:00Z").await;
-    let (status, body) = call(
-        &server,
-        "POST",
-        "/api/0/projects/1/releases/",
-        Some(json!({"version": "shop@1.4.1"})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "POST",
+            "/api/0/projects/1/releases/",
+            Some(json!({"version": "shop@1.4.1"})),
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -111,13 +86,13 @@ async fn a_release_counts_its_new_issues_regressions_events_and_crash_free_sessi
         .as_str()
         .unwrap()
         .to_owned();
-    let (status, body) = call(
-        &server,
-        "PUT",
-        &format!("/api/0/issues/{old_issue}/"),
-        Some(json!({"status": "resolved"})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "PUT",
+            &format!("/api/0/issues/{old_issue}/"),
+            Some(json!({"status": "resolved"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     for (n, kind) in [
         (2, "ZeroDivisionError"),
@@ -172,7 +147,9 @@ async fn a_release_counts_its_new_issues_regressions_events_and_crash_free_sessi
     assert_eq!(old["session_count"], 0);
     assert_eq!(old["crash_free_sessions"], Value::Null);
 
-    let (status, list) = call(&server, "GET", "/api/0/projects/1/releases/", None).await;
+    let (status, list) = server
+        .admin_json("GET", "/api/0/projects/1/releases/", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     let versions: Vec<&str> = list
         .as_array()
@@ -197,7 +174,7 @@ async fn commits_are_replaced_and_deploys_recorded() {
          "timestamp": 1_795_668_000_000u64, "files": [{"path": "src/cart.rs", "type": "A"}]},
     ]});
     let path = "/api/0/projects/1/releases/shop@2.0.0/commits/";
-    let (status, body) = call(&server, "POST", path, Some(commits)).await;
+    let (status, body) = server.admin_json("POST", path, Some(commits)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["commit_count"], 2);
 
@@ -216,26 +193,26 @@ async fn commits_are_replaced_and_deploys_recorded() {
     assert_eq!(details["last_commit"]["id"], "b2", "the newest by time");
 
     // Set-commits replaces the whole list.
-    let (status, body) = call(
-        &server,
-        "POST",
-        path,
-        Some(json!({"commits": [{"id": "c3", "message": "only", "timestamp": 5}]})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "POST",
+            path,
+            Some(json!({"commits": [{"id": "c3", "message": "only", "timestamp": 5}]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let details = release(&server, "shop@2.0.0").await;
     assert_eq!(details["commit_count"], 1);
     assert_eq!(details["commits"][0]["id"], "c3");
 
-    let (status, deploy) = call(
-        &server,
-        "POST",
-        "/api/0/projects/1/releases/shop@2.0.0/deploys/",
-        Some(json!({"environment": "production", "name": "canary",
+    let (status, deploy) = server
+        .admin_json(
+            "POST",
+            "/api/0/projects/1/releases/shop@2.0.0/deploys/",
+            Some(json!({"environment": "production", "name": "canary",
                     "date_finished": "2026-11-26T06:05:00Z"})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{deploy}");
     assert_eq!(deploy["environment"], "production");
     let details = release(&server, "shop@2.0.0").await;
@@ -290,7 +267,7 @@ async fn bad_release_requests_say_what_is_wrong() {
         ),
     ];
     for (path, body, expected, message) in cases {
-        let (status, answer) = call(&server, "POST", path, Some(body)).await;
+        let (status, answer) = server.admin_json("POST", path, Some(body)).await;
         assert_eq!(status, expected, "{path}: {answer}");
         assert!(
             error_message(&answer).contains(message),
@@ -300,13 +277,13 @@ async fn bad_release_requests_say_what_is_wrong() {
     let files: Vec<Value> = (0..1001)
         .map(|n| json!({"path": format!("f{n}"), "type": "A"}))
         .collect();
-    let (status, answer) = call(
-        &server,
-        "POST",
-        "/api/0/projects/1/releases/shop@1/commits/",
-        Some(json!({"commits": [{"id": "a", "files": files}]})),
-    )
-    .await;
+    let (status, answer) = server
+        .admin_json(
+            "POST",
+            "/api/0/projects/1/releases/shop@1/commits/",
+            Some(json!({"commits": [{"id": "a", "files": files}]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         error_message(&answer).contains("MAX_FILES_PER_COMMIT"),
@@ -323,7 +300,9 @@ async fn bad_release_requests_say_what_is_wrong() {
 }
 
 async fn suspects(server: &TestServer, issue: &str) -> Value {
-    let (status, body) = call(server, "GET", &format!("/api/0/issues/{issue}/"), None).await;
+    let (status, body) = server
+        .admin_json("GET", &format!("/api/0/issues/{issue}/"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["suspect_commits"].clone()
 }
@@ -375,13 +354,13 @@ async fn an_issue_suspects_the_commits_that_touched_its_frames() {
     ];
     for (version, created, commits) in releases {
         create_release(&server, version, created).await;
-        let (status, body) = call(
-            &server,
-            "POST",
-            &format!("/api/0/projects/1/releases/{version}/commits/"),
-            Some(json!({ "commits": commits })),
-        )
-        .await;
+        let (status, body) = server
+            .admin_json(
+                "POST",
+                &format!("/api/0/projects/1/releases/{version}/commits/"),
+                Some(json!({ "commits": commits })),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     send_event(&server, 1, "ZeroDivisionError", "shop@1.4.2").await;
@@ -392,13 +371,13 @@ async fn an_issue_suspects_the_commits_that_touched_its_frames() {
     // The frames say /srv/shop/pay.py; the repository has src/payments/pay.py: no match yet.
     assert_eq!(suspects(&server, &issue).await, json!([]));
 
-    let (status, body) = call(
-        &server,
-        "POST",
-        "/api/0/projects/1/code-mappings/",
-        Some(json!({"stack_root": "/srv/shop/", "source_root": "src/payments/"})),
-    )
-    .await;
+    let (status, body) = server
+        .admin_json(
+            "POST",
+            "/api/0/projects/1/code-mappings/",
+            Some(json!({"stack_root": "/srv/shop/", "source_root": "src/payments/"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let found = suspects(&server, &issue).await;
     let ids: Vec<&str> = found

@@ -7,10 +7,9 @@ mod support;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use support::{TestServer, envelope, error_message, json_response, python_event};
+use support::{TestServer, envelope, error_message, python_event};
 
 const TRACE: &str = "0123456789abcdef0123456789abcdef";
 const MINUTE: u64 = 60;
@@ -110,12 +109,9 @@ async fn issue_id(server: &TestServer, kind: &str) -> String {
 }
 
 async fn put_issue(server: &TestServer, id: &str, change: Value) {
-    let request = Request::put(format!("/api/0/issues/{id}/"))
-        .header("authorization", format!("Bearer {}", server.token))
-        .header("content-type", "application/json")
-        .body(Body::from(change.to_string()))
-        .unwrap();
-    let (status, body) = json_response(server.send(request).await).await;
+    let (status, body) = server
+        .admin_json("PUT", &format!("/api/0/issues/{id}/"), Some(change))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 

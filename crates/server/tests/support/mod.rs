@@ -137,6 +137,31 @@ impl TestServer {
         )
     }
 
+    /// `method path` with the admin token and an optional JSON body; the status and JSON answer
+    /// (null when the answer is empty, as a 204 is).
+    pub async fn admin_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", "application/json");
+        let body = body.map_or_else(Body::empty, |body| Body::from(body.to_string()));
+        let response = self.send(request.body(body).unwrap()).await;
+        let status = response.status();
+        let bytes = body_bytes(response).await;
+        if bytes.is_empty() {
+            return (status, Value::Null);
+        }
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("not JSON ({status}): {}", String::from_utf8_lossy(&bytes)));
+        (status, value)
+    }
+
     /// `GET path` with the admin token.
     pub async fn get(&self, path: &str) -> Response<Body> {
         let request = Request::get(path)
