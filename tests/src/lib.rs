@@ -9,6 +9,7 @@
 //! ```
 
 pub mod browser;
+pub mod checkout;
 pub mod dom;
 pub mod pages;
 pub mod python;

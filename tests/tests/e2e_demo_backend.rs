@@ -16,6 +16,7 @@ use serde_json::Value;
 use sightline_protocol::encode_segment;
 use sightline_protocol::v1::{Compression, Event, EventData, NetworkRequest, SegmentHeader};
 use sightline_tests::browser::Browser;
+use sightline_tests::checkout;
 use sightline_tests::server::{SHOP_ENVIRONMENT, SHOP_RELEASE, Server, Shop};
 use sightline_tests::wait_for;
 
@@ -224,20 +225,9 @@ fn clicking_checkout_in_the_shop_links_the_backend_500_to_the_session() -> Resul
     let server = Server::start()?;
     let shop = Shop::start(&server)?;
     let browser = Browser::start()?;
-    browser.goto(&format!("{}/", shop.base))?;
-    browser.wait_until(
-        "document.querySelectorAll('.add').length >= 3 && window.Sightline && Sightline.getReplayId()",
-        Duration::from_secs(30),
-    )?;
-    browser.click(".add[data-product='1']")?;
-    browser.click(".add[data-product='3']")?;
+    checkout::fill_cart(&browser, &shop.base)?;
     let clicked = Instant::now();
-    browser.click("#checkout")?;
-    browser.wait_until(
-        "document.querySelector('#notice.error')",
-        Duration::from_secs(10),
-    )?;
-    let replay_id = browser.flush_recording()?;
+    let replay_id = checkout::check_out(&browser)?;
     let linked = server.linked_events(&replay_id, 1)?.swap_remove(0);
     println!(
         "checkout click → backend 500 linked to the replay: {} ms",

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, ensure};
 use serde_json::{Value, json};
 use sightline_tests::browser::Browser;
+use sightline_tests::checkout;
 use sightline_tests::server::{Server, Shop, project_root};
 
 /// The background of a failed or 5xx request row (`www/viewer/index.html`), as RGB.
@@ -22,19 +23,8 @@ fn record_failing_checkout(
     shop: &Shop,
     browser: &Browser,
 ) -> Result<(String, Value)> {
-    browser.goto(&format!("{}/", shop.base))?;
-    browser.wait_until(
-        "document.querySelectorAll('.add').length >= 3 && window.Sightline && Sightline.getReplayId()",
-        Duration::from_secs(30),
-    )?;
-    browser.click(".add[data-product='1']")?;
-    browser.click(".add[data-product='3']")?;
-    browser.click("#checkout")?;
-    browser.wait_until(
-        "document.querySelector('#notice.error')",
-        Duration::from_secs(10),
-    )?;
-    let replay_id = browser.flush_recording()?;
+    checkout::fill_cart(browser, &shop.base)?;
+    let replay_id = checkout::check_out(browser)?;
     let linked = server.linked_events(&replay_id, 1)?.swap_remove(0);
     Ok((replay_id, linked))
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, ensure};
 use serde_json::{Value, json};
 use sightline_tests::browser::Browser;
+use sightline_tests::checkout;
 use sightline_tests::server::{
     SHOP_ENVIRONMENT, Server, Shop, project_root, shop_binary, sightline_binary,
 };
@@ -49,19 +50,8 @@ fn search(server: &Server, query: &str) -> Result<Vec<Value>> {
 /// Opens the shop, puts two products in the cart and checks out; returns the replay id once the
 /// page's recording is uploaded.
 fn check_out_in_the_browser(browser: &Browser, shop: &Shop) -> Result<String> {
-    browser.goto(&format!("{}/", shop.base))?;
-    browser.wait_until(
-        "document.querySelectorAll('.add').length >= 3 && window.Sightline && Sightline.getReplayId()",
-        Duration::from_secs(30),
-    )?;
-    browser.click(".add[data-product='1']")?;
-    browser.click(".add[data-product='3']")?;
-    browser.click("#checkout")?;
-    browser.wait_until(
-        "document.querySelector('#notice.error')",
-        Duration::from_secs(10),
-    )?;
-    browser.flush_recording()
+    checkout::fill_cart(browser, &shop.base)?;
+    checkout::check_out(browser)
 }
 
 #[test]
