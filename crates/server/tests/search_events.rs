@@ -7,7 +7,7 @@ mod support;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use support::{TestServer, envelope, error_message, python_event};
+use support::{TestServer, envelope, error_message, python_event, urlencode};
 
 const TRACE: &str = "0123456789abcdef0123456789abcdef";
 
@@ -55,17 +55,6 @@ async fn search(server: &TestServer, query: &str) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|event| event["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
         .collect()
 }
 

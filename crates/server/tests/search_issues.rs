@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use support::{TestServer, envelope, error_message, python_event};
+use support::{TestServer, envelope, error_message, python_event, urlencode};
 
 const TRACE: &str = "0123456789abcdef0123456789abcdef";
 const MINUTE: u64 = 60;
@@ -72,17 +72,6 @@ async fn server_with_issues() -> TestServer {
         assert_eq!(status, StatusCode::OK, "{answer}");
     }
     server
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 async fn list(server: &TestServer, params: &str) -> (StatusCode, Value) {

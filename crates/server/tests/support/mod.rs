@@ -205,6 +205,18 @@ pub async fn json_response(response: Response<Body>) -> (StatusCode, Value) {
     (status, value)
 }
 
+/// `text` percent-encoded for a query string (everything but unreserved characters).
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
 /// The `error` message of a JSON error body.
 pub fn error_message(body: &Value) -> &str {
     body["error"]
