@@ -167,16 +167,27 @@ fn trending_issues(
         [],
         |row| row.get(0),
     )?;
-    let mut issues = select_issues(
-        connection,
-        search,
-        &format!("i.last_seen_ms >= {since}"),
-        &format!(
-            "(SELECT COUNT(*) FROM issue_events AS s WHERE s.issue_id = i.id \
-             AND s.timestamp_ms >= {since}) DESC, i.last_seen_ms DESC"
-        ),
-        limit,
-    )?;
+    // Only ids go through the sort of the hour's issues; the page's rows are read after it.
+    let sql = format!(
+        "SELECT i.id FROM issues AS i WHERE i.project_id = {project} AND ({clause}) \
+         AND i.last_seen_ms >= {since} ORDER BY (SELECT COUNT(*) FROM issue_events AS s \
+         WHERE s.issue_id = i.id AND s.timestamp_ms >= {since}) DESC, i.last_seen_ms DESC, \
+         i.id DESC LIMIT {limit}",
+        project = search.project_id,
+        clause = search.clause,
+    );
+    let ids: Vec<u64> = {
+        let mut statement = connection.prepare(&sql)?;
+        let rows = statement.query_map(params_from_iter(search.params.iter()), |row| row.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut issues = Vec::with_capacity(limit);
+    let mut row = connection.prepare_cached(&format!(
+        "SELECT {ISSUE_COLUMNS} FROM issues AS i WHERE i.id = ?1"
+    ))?;
+    for id in ids {
+        issues.push(row.query_row([id], issue_row)?);
+    }
     if issues.len() < limit {
         let rest = limit - issues.len();
         issues.extend(select_issues(
