@@ -286,6 +286,25 @@ pub fn find(root: &web_sys::Element, selector: &str) -> Option<web_sys::Element>
     root.query_selector(selector).ok().flatten()
 }
 
+/// The text of the first element under `root` matching `selector`; empty when there is none.
+pub fn text(root: &web_sys::Element, selector: &str) -> String {
+    find(root, selector)
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
+/// Clicks the first element under `root` matching `selector`.
+///
+/// # Errors
+/// When nothing matches or it is not an HTML element.
+pub fn click(root: &web_sys::Element, selector: &str) -> Result<(), JsValue> {
+    let element: web_sys::HtmlElement = find(root, selector)
+        .ok_or(format!("no {selector}"))?
+        .dyn_into()?;
+    element.click();
+    Ok(())
+}
+
 /// Mounts the replay page's player for `replay`, opened at `start_at` ms with a token, into a
 /// new container; returns the mount handle (unmounts when dropped) and the container.
 pub fn mount_player(
@@ -320,6 +339,12 @@ pub async fn paused_player(root: &web_sys::Element) -> Result<web_sys::Element, 
     )
     .await?;
     find(root, "[data-sl-player]").ok_or_else(|| "no player".into())
+}
+
+/// [`open_routes`] with the container as a plain element, as the page tests query it.
+pub fn open_page(path: &str) -> Result<(web_sys::Element, impl Sized + use<>), JsValue> {
+    let (element, mounted) = open_routes(path)?;
+    Ok((element.into(), mounted))
 }
 
 /// The viewer mounted by [`open_routes`]; cleans its reactive owner up when dropped, so that

@@ -10,29 +10,9 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use crate::fake_issues::{
     ISSUE, LATEST_EVENT, Logged, OLDER_EVENT, SUSPECT, install_issues, requests,
 };
-use crate::fake_server::{find, open_routes, wait_within};
+use crate::fake_server::{click, find, open_page, text, wait_within};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Mounts the viewer's routes at `path`, with the token.
-fn open(path: &str) -> Result<(web_sys::Element, impl Sized + use<>), JsValue> {
-    let (element, mounted) = open_routes(path)?;
-    Ok((element.into(), mounted))
-}
-
-fn text(root: &web_sys::Element, selector: &str) -> String {
-    find(root, selector)
-        .and_then(|e| e.text_content())
-        .unwrap_or_default()
-}
-
-fn click(root: &web_sys::Element, selector: &str) -> Result<(), JsValue> {
-    let element: web_sys::HtmlElement = find(root, selector)
-        .ok_or(format!("no {selector}"))?
-        .dyn_into()?;
-    element.click();
-    Ok(())
-}
 
 fn type_into(root: &web_sys::Element, selector: &str, value: &str) -> Result<(), JsValue> {
     let input: web_sys::HtmlInputElement = find(root, selector)
@@ -56,7 +36,7 @@ fn location() -> Result<web_sys::Location, JsValue> {
 #[wasm_bindgen_test]
 async fn the_query_bar_searches_sorts_and_shows_an_invalid_query() -> Result<(), JsValue> {
     let _server = install_issues()?;
-    let (root, _handle) = open("/issues")?;
+    let (root, _handle) = open_page("/issues")?;
     let row = format!("[data-sl-issue-row='{ISSUE}']");
     wait_within(5_000, || find(&root, &row).is_some(), "the issue rows").await?;
 
@@ -162,7 +142,7 @@ async fn the_query_bar_searches_sorts_and_shows_an_invalid_query() -> Result<(),
 #[wasm_bindgen_test]
 async fn the_issue_page_shows_where_it_broke_and_its_buttons_change_it() -> Result<(), JsValue> {
     let _server = install_issues()?;
-    let (root, _handle) = open("/issues/12")?;
+    let (root, _handle) = open_page("/issues/12")?;
     let page = format!("[data-sl-issue='{ISSUE}']");
     wait_within(
         5_000,
@@ -288,7 +268,7 @@ async fn the_issue_page_shows_where_it_broke_and_its_buttons_change_it() -> Resu
 #[wasm_bindgen_test]
 async fn a_release_lists_its_new_issues_regressions_and_deploys() -> Result<(), JsValue> {
     let _server = install_issues()?;
-    let (root, _handle) = open("/releases")?;
+    let (root, _handle) = open_page("/releases")?;
     let row = "[data-sl-release-row='shop@1.4.3']";
     wait_within(5_000, || find(&root, row).is_some(), "the releases").await?;
     assert!(text(&root, row).contains("75.0% (3 of 4)"));
@@ -323,7 +303,7 @@ async fn a_release_lists_its_new_issues_regressions_and_deploys() -> Result<(), 
 #[wasm_bindgen_test]
 async fn fired_alerts_show_their_rule_issue_and_delivery() -> Result<(), JsValue> {
     let _server = install_issues()?;
-    let (root, _handle) = open("/alerts")?;
+    let (root, _handle) = open_page("/alerts")?;
     wait_within(
         5_000,
         || find(&root, "[data-sl-alert='5']").is_some(),

@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 use crate::fake_issues::install_issues;
-use crate::fake_server::{FAILED_SPAN, REPLAY, TRACE, find, open_routes, wait_within};
+use crate::fake_server::{FAILED_SPAN, REPLAY, TRACE, click, find, open_page, text, wait_within};
 use crate::fake_traces::{
     BILLING_EVENT, BILLING_ISSUE, BILLING_QUERY, BILLING_TX, GATEWAY_CACHE, GATEWAY_CALL,
     GATEWAY_DB, GATEWAY_TX, REQUEST_AT, install_traces,
@@ -16,28 +16,8 @@ use crate::fake_traces::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts the viewer's routes at `path`, with the token.
-fn open(path: &str) -> Result<(web_sys::Element, impl Sized + use<>), JsValue> {
-    let (element, mounted) = open_routes(path)?;
-    Ok((element.into(), mounted))
-}
-
-fn text(root: &web_sys::Element, selector: &str) -> String {
-    find(root, selector)
-        .and_then(|e| e.text_content())
-        .unwrap_or_default()
-}
-
 fn attr(root: &web_sys::Element, selector: &str, name: &str) -> Option<String> {
     find(root, selector).and_then(|e| e.get_attribute(name))
-}
-
-fn click(root: &web_sys::Element, selector: &str) -> Result<(), JsValue> {
-    let element: web_sys::HtmlElement = find(root, selector)
-        .ok_or(format!("no {selector}"))?
-        .dyn_into()?;
-    element.click();
-    Ok(())
 }
 
 /// Every element matching `selector`, in document order.
@@ -59,7 +39,7 @@ fn span_selector(id: &str) -> String {
 #[wasm_bindgen_test]
 async fn the_waterfall_follows_the_request_to_the_service_that_failed() -> Result<(), JsValue> {
     let _server = install_traces()?;
-    let (root, _handle) = open(&format!("/traces/{TRACE}"))?;
+    let (root, _handle) = open_page(&format!("/traces/{TRACE}"))?;
     wait_within(
         5_000,
         || find(&root, "[data-sl-span]").is_some(),
@@ -194,7 +174,7 @@ async fn the_waterfall_follows_the_request_to_the_service_that_failed() -> Resul
 #[wasm_bindgen_test]
 async fn an_unknown_trace_says_nothing_has_it() -> Result<(), JsValue> {
     let _server = install_traces()?;
-    let (root, _handle) = open("/traces/00000000000000000000000000000000")?;
+    let (root, _handle) = open_page("/traces/00000000000000000000000000000000")?;
     wait_within(
         5_000,
         || find(&root, "[data-sl-trace-missing]").is_some(),
@@ -208,7 +188,7 @@ async fn an_unknown_trace_says_nothing_has_it() -> Result<(), JsValue> {
 #[wasm_bindgen_test]
 async fn a_request_of_the_network_panel_opens_its_trace() -> Result<(), JsValue> {
     let _server = install_traces()?;
-    let (root, _handle) = open(&format!("/replays/{REPLAY}"))?;
+    let (root, _handle) = open_page(&format!("/replays/{REPLAY}"))?;
     let link = format!("tr[data-sl-request='{FAILED_SPAN}'] a[data-sl-trace-link]");
     wait_within(
         5_000,
@@ -236,21 +216,21 @@ async fn the_issue_and_event_pages_link_to_their_trace() -> Result<(), JsValue> 
     let wanted = Some(format!("/traces/{TRACE}"));
     {
         let _server = install_issues()?;
-        let (root, _handle) = open("/issues/12")?;
+        let (root, _handle) = open_page("/issues/12")?;
         let link = format!(".issue-trace [data-sl-trace-link='{TRACE}']");
         wait_within(5_000, || find(&root, &link).is_some(), "the issue's trace").await?;
         assert_eq!(attr(&root, &link, "href"), wanted);
     }
     {
         let _server = install_traces()?;
-        let (root, _handle) = open(&format!("/events/{BILLING_EVENT}"))?;
+        let (root, _handle) = open_page(&format!("/events/{BILLING_EVENT}"))?;
         let link = format!("[data-sl-trace-link='{TRACE}']");
         wait_within(5_000, || find(&root, &link).is_some(), "the event's trace").await?;
         assert_eq!(attr(&root, &link, "href"), wanted);
     }
     {
         let _server = install_traces()?;
-        let (_root, _handle) = open("/")?;
+        let (_root, _handle) = open_page("/")?;
         wait_within(
             5_000,
             || {

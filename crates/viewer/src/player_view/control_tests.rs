@@ -9,7 +9,8 @@ use wasm_bindgen_test::wasm_bindgen_test;
 use super::{PlayerOptions, ReplayPlayer};
 use crate::app::Auth;
 use crate::fake_server::{
-    REPLAY, REPLAY_WITH_GAPS, container, find, install, mount_player, paused_player, wait_within,
+    REPLAY, REPLAY_WITH_GAPS, click, container, find, install, mount_player, paused_player,
+    wait_within,
 };
 
 fn key(target: &web_sys::Element, key: &str) -> Result<(), JsValue> {
@@ -18,14 +19,6 @@ fn key(target: &web_sys::Element, key: &str) -> Result<(), JsValue> {
     init.set_bubbles(true);
     let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)?;
     target.dispatch_event(&event)?;
-    Ok(())
-}
-
-fn click(root: &web_sys::Element, selector: &str) -> Result<(), JsValue> {
-    let element: web_sys::HtmlElement = find(root, selector)
-        .ok_or(format!("no {selector}"))?
-        .dyn_into()?;
-    element.click();
     Ok(())
 }
 
