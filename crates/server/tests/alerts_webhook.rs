@@ -233,8 +233,9 @@ async fn set_status(server: &TestServer, issue: &str, status: &str) {
     assert_eq!(code, StatusCode::OK, "{body}");
 }
 
-#[tokio::test]
-async fn a_resolved_issue_that_gets_an_event_is_one_regression_webhook() {
+/// A server with a regression rule posting to a new receiver, and one issue (event 1, a
+/// `ZeroDivisionError` in production) for it to watch.
+async fn watched_for_regressions() -> (TestServer, Receiver) {
     let server = TestServer::new();
     let receiver = Receiver::start(&[]);
     create_rule(
@@ -243,6 +244,12 @@ async fn a_resolved_issue_that_gets_an_event_is_one_regression_webhook() {
     )
     .await;
     send_events(&server, [event(1, "ZeroDivisionError", "production")]).await;
+    (server, receiver)
+}
+
+#[tokio::test]
+async fn a_resolved_issue_that_gets_an_event_is_one_regression_webhook() {
+    let (server, receiver) = watched_for_regressions().await;
     assert!(alerts(&server).await.is_empty());
     set_status(&server, &only_issue(&server).await, "resolved").await;
     send_events(
@@ -265,14 +272,7 @@ async fn a_resolved_issue_that_gets_an_event_is_one_regression_webhook() {
 
 #[tokio::test]
 async fn resolved_in_next_release_alerts_only_for_a_later_release() {
-    let server = TestServer::new();
-    let receiver = Receiver::start(&[]);
-    create_rule(
-        &server,
-        json!({"name": "regressions", "condition": "regression", "webhook_url": receiver.url}),
-    )
-    .await;
-    send_events(&server, [event(1, "ZeroDivisionError", "production")]).await;
+    let (server, receiver) = watched_for_regressions().await;
     set_status(
         &server,
         &only_issue(&server).await,
