@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde_json::{Value, json};
 
+use super::event_rows::json_column;
 use super::{SqliteStore, now_ms};
 use crate::store::alerts::{
     Alert, AlertCondition, AlertRule, DeliveryOutcome, DeliveryStatus, MAX_ALERT_RULES,
@@ -263,10 +264,7 @@ fn rule_row(row: &Row<'_>) -> rusqlite::Result<AlertRule> {
 
 fn alert_row(row: &Row<'_>) -> rusqlite::Result<Alert> {
     let status = named_column(row, 7, "delivery status", DeliveryStatus::parse)?;
-    let payload: String = row.get(11)?;
-    let payload = serde_json::from_str(&payload).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(11, rusqlite::types::Type::Text, error.into())
-    })?;
+    let payload = json_column(row, 11)?;
     Ok(Alert {
         id: row.get(0)?,
         rule_id: row.get(1)?,

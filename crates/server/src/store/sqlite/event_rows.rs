@@ -266,10 +266,7 @@ pub(super) fn inbox_row(row: &Row<'_>) -> rusqlite::Result<InboxEntry> {
 }
 
 pub(super) fn event_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
-    let body: String = row.get(1)?;
-    let event: NormalizedEvent = serde_json::from_str(&body).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, error.into())
-    })?;
+    let event: NormalizedEvent = json_column(row, 1)?;
     let trace_id: Option<String> = row.get(2)?;
     let replay_id: Option<String> = row.get(3)?;
     let source = row
@@ -302,5 +299,17 @@ pub(super) fn event_row(row: &Row<'_>) -> rusqlite::Result<StoredEvent> {
         project_id: row.get(0)?,
         event,
         link,
+    })
+}
+
+/// The JSON in the text column at `index`, decoded as `T`; JSON that does not decode is a
+/// conversion error of that column (rows hold what the server wrote, so this means damage).
+pub(super) fn json_column<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    index: usize,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, error.into())
     })
 }

@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::SqliteStore;
+use super::event_rows::json_column;
 use crate::normalize::NormalizedEvent;
 use crate::ownership::{OwnerMatch, Ownership, OwnershipSubject};
 use crate::store::releases::{
@@ -483,10 +484,7 @@ fn release_issues(
 }
 
 fn commit_row(row: &Row<'_>) -> rusqlite::Result<Commit> {
-    let files: String = row.get(6)?;
-    let files: Vec<ChangedFile> = serde_json::from_str(&files).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, error.into())
-    })?;
+    let files: Vec<ChangedFile> = json_column(row, 6)?;
     Ok(Commit {
         id: row.get(0)?,
         repository: row.get(1)?,

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
 use super::SqliteStore;
-use super::event_rows::{EVENT_COLUMNS, REQUEST_COLUMNS, event_row, request_row};
+use super::event_rows::{EVENT_COLUMNS, REQUEST_COLUMNS, event_row, json_column, request_row};
 use crate::store::StoreError;
 use crate::store::traces::{StoredTrace, SweepReport, TraceStore};
 use crate::trace::{
@@ -212,7 +212,7 @@ fn span_row(row: &Row<'_>) -> rusqlite::Result<NewSpan> {
         end_us: row.get(10)?,
         transaction: row.get(11)?,
         event_id: row.get(12)?,
-        data: json_object(row, 13)?,
+        data: json_column(row, 13)?,
         received_at_ms: row.get(14)?,
     })
 }
@@ -226,15 +226,8 @@ fn log_row(row: &Row<'_>) -> rusqlite::Result<NewLog> {
         level: row.get(4)?,
         message: row.get(5)?,
         service: row.get(6)?,
-        attributes: json_object(row, 7)?,
+        attributes: json_column(row, 7)?,
         received_at_ms: row.get(8)?,
-    })
-}
-
-fn json_object(row: &Row<'_>, index: usize) -> rusqlite::Result<Map<String, Value>> {
-    let text: String = row.get(index)?;
-    serde_json::from_str(&text).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, error.into())
     })
 }
 
