@@ -334,13 +334,36 @@ fn more_in_window_than(
     activity: &IssueActivity,
     threshold: u64,
 ) -> Result<bool, StoreError> {
+    let at_most = i64::try_from(threshold.saturating_add(1)).unwrap_or(i64::MAX);
+    Ok(count_in_window(connection, rule, activity, at_most)? > threshold)
+}
+
+/// Events of the issue (in the rule's environment, if any) within the rule's window ending at
+/// the event's timestamp.
+fn events_in_window(
+    connection: &Connection,
+    rule: &AlertRule,
+    activity: &IssueActivity,
+) -> Result<u64, StoreError> {
+    // A negative LIMIT is no limit in SQLite.
+    count_in_window(connection, rule, activity, -1)
+}
+
+/// The issue's events (in the rule's environment, if any) within the rule's window ending at
+/// the event's timestamp, counting no further than `at_most` (negative: all).
+fn count_in_window(
+    connection: &Connection,
+    rule: &AlertRule,
+    activity: &IssueActivity,
+    at_most: i64,
+) -> Result<u64, StoreError> {
     let window_ms = rule
         .rule
         .window_minutes
         .unwrap_or(1)
         .saturating_mul(MINUTE_MS);
     let since = activity.timestamp_ms.saturating_sub(window_ms);
-    let count: u64 = connection
+    Ok(connection
         .prepare_cached(
             "SELECT COUNT(*) FROM (SELECT 1 FROM issue_events WHERE issue_id = ?1 \
              AND timestamp_ms > ?2 AND timestamp_ms <= ?3 AND (?4 IS NULL OR environment = ?4) \
@@ -352,37 +375,7 @@ fn more_in_window_than(
                 since,
                 activity.timestamp_ms,
                 rule.rule.environment,
-                i64::try_from(threshold.saturating_add(1)).unwrap_or(i64::MAX)
-            ],
-            |row| row.get(0),
-        )?;
-    Ok(count > threshold)
-}
-
-/// Events of the issue (in the rule's environment, if any) within the rule's window ending at
-/// the event's timestamp.
-fn events_in_window(
-    connection: &Connection,
-    rule: &AlertRule,
-    activity: &IssueActivity,
-) -> Result<u64, StoreError> {
-    let window_ms = rule
-        .rule
-        .window_minutes
-        .unwrap_or(1)
-        .saturating_mul(MINUTE_MS);
-    let since = activity.timestamp_ms.saturating_sub(window_ms);
-    Ok(connection
-        .prepare_cached(
-            "SELECT COUNT(*) FROM issue_events WHERE issue_id = ?1 AND timestamp_ms > ?2 \
-             AND timestamp_ms <= ?3 AND (?4 IS NULL OR environment = ?4)",
-        )?
-        .query_row(
-            params![
-                activity.issue_id,
-                since,
-                activity.timestamp_ms,
-                rule.rule.environment
+                at_most
             ],
             |row| row.get(0),
         )?)
