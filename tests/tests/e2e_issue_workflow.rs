@@ -154,12 +154,15 @@ fn a_bad_deploy_becomes_one_issue_with_its_suspect_commit_owner_and_replay() -> 
         &format!(
             "(() => {{ const s = document.querySelector('[data-sl-suspect-commit]'); \
                const o = document.querySelector('[data-sl-owner]'); \
-               return s && o && s.textContent.includes({commit}) \
+               const f = document.querySelector('[data-sl-seen=first] a[data-sl-release]'); \
+               return s && o && f && s.textContent.includes({commit}) \
                  && o.textContent.includes({owner}) \
+                 && f.textContent.includes({first}) \
                  && document.querySelector({replay_link}) \
-                 && [s.textContent, o.textContent]; }})()",
+                 && [s.textContent, o.textContent, f.textContent]; }})()",
             commit = json!(BREAKING_COMMIT),
             owner = json!(PAYMENT_OWNER),
+            first = json!(broken),
             replay_link = json!(format!("a[href*='/replays/{replay_id}']")),
         ),
         Duration::from_secs(30),
