@@ -421,12 +421,12 @@ fn replay_row(row: &Row<'_>) -> rusqlite::Result<ReplaySummary> {
         project_id: row.get(1)?,
         started_at_ms: row.get(2)?,
         finished_at_ms: row.get(3)?,
-        urls: json_column(row, 4)?,
+        urls: event_rows::json_column(row, 4)?,
         release: row.get(5)?,
         environment: row.get(6)?,
         segment_count: row.get(7)?,
-        error_ids: json_column(row, 8)?,
-        trace_ids: json_column(row, 9)?,
+        error_ids: event_rows::json_column(row, 8)?,
+        trace_ids: event_rows::json_column(row, 9)?,
     })
 }
 
@@ -439,16 +439,9 @@ fn segment_summary_row(row: &Row<'_>) -> rusqlite::Result<SegmentSummary> {
         event_count: row.get(4)?,
         release: row.get(5)?,
         environment: row.get(6)?,
-        urls: json_column(row, 7)?,
-        error_ids: json_column(row, 8)?,
-        trace_ids: json_column(row, 9)?,
-    })
-}
-
-fn json_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Vec<String>> {
-    let text: String = row.get(index)?;
-    serde_json::from_str(&text).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, error.into())
+        urls: event_rows::json_column(row, 7)?,
+        error_ids: event_rows::json_column(row, 8)?,
+        trace_ids: event_rows::json_column(row, 9)?,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
+use super::super::event_rows;
 use super::grouped_event::HOUR_MS;
 use crate::normalize::NormalizedEvent;
 use crate::search::TRENDS_ORDER;
@@ -298,10 +299,7 @@ const SUMMARY_COLUMNS: &str = "e.event_id, e.issue_id, e.timestamp_ms, e.release
      e.environment, ev.replay_id, ev.trace_id, ev.body";
 
 fn summary_row(row: &Row<'_>) -> rusqlite::Result<IssueEventSummary> {
-    let body: String = row.get(7)?;
-    let event: NormalizedEvent = serde_json::from_str(&body).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, error.into())
-    })?;
+    let event: NormalizedEvent = event_rows::json_column(row, 7)?;
     Ok(IssueEventSummary {
         id: row.get(0)?,
         issue_id: row.get(1)?,
