@@ -100,6 +100,102 @@ impl FromRequestParts<AppState> for AdminToken {
     }
 }
 
+/// How much a credential may do; each scope includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// Read the API.
+    Read,
+    /// Also change issues, releases, alert rules and other project data.
+    Write,
+    /// Also manage users, tokens, organizations, projects, DSN keys and project settings.
+    Admin,
+}
+
+/// The projects a caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectAccess {
+    /// Every project (a superuser).
+    All,
+    /// Only these projects (those of the caller's organizations).
+    Only(Vec<u64>),
+}
+
+/// Who sent an authenticated API request and what they may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The user the credential belongs to.
+    pub user_id: Option<i64>,
+    /// The credential's scope.
+    pub scope: Scope,
+    /// The projects the caller may see.
+    pub projects: ProjectAccess,
+}
+
+impl Caller {
+    /// Whether the caller may see project `project_id`'s data.
+    pub fn can_see(&self, project_id: u64) -> bool {
+        match &self.projects {
+            ProjectAccess::All => true,
+            ProjectAccess::Only(ids) => ids.contains(&project_id),
+        }
+    }
+}
+
+/// Authenticates an API request and checks that its credential has at least `scope`.
+async fn caller_with(
+    parts: &mut Parts,
+    state: &AppState,
+    scope: Scope,
+) -> Result<Caller, AppError> {
+    AdminToken::from_request_parts(parts, state).await?;
+    let caller = Caller {
+        user_id: None,
+        scope: Scope::Admin,
+        projects: ProjectAccess::All,
+    };
+    if caller.scope < scope {
+        return Err(AppError::Forbidden(format!(
+            "this needs the {scope:?} scope"
+        )));
+    }
+    Ok(caller)
+}
+
+macro_rules! scoped_extractor {
+    ($(#[$doc:meta])* $name:ident, $scope:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Caller);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = AppError;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, Self::Rejection> {
+                caller_with(parts, state, $scope).await.map(Self)
+            }
+        }
+    };
+}
+
+scoped_extractor!(
+    /// A caller allowed to read; add it as a handler argument to protect a read endpoint.
+    ReadAccess,
+    Scope::Read
+);
+scoped_extractor!(
+    /// A caller allowed to change project data.
+    WriteAccess,
+    Scope::Write
+);
+scoped_extractor!(
+    /// A caller allowed to administer users, tokens, projects and settings.
+    AdminAccess,
+    Scope::Admin
+);
+
 fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();

@@ -1,17 +1,22 @@
 //! The HTTP endpoints, one file each, and the [`router`] that mounts them.
 
+pub mod accounts;
 pub mod alerts;
 pub mod assets;
 pub mod demo;
+pub mod embed;
 pub mod envelope_ingest;
 pub mod events;
 pub mod issues;
+pub mod privacy;
 pub mod project_settings;
+pub mod quarantine;
 pub mod releases;
 pub mod replay_events;
 pub mod replay_ingest;
 pub mod replays;
 pub mod segments;
+pub mod session;
 pub mod store_ingest;
 pub mod traces;
 
@@ -79,6 +84,11 @@ pub fn router(state: AppState) -> Router {
         .merge(releases::router())
         .merge(project_settings::router())
         .merge(alerts::router())
+        .merge(session::router())
+        .merge(accounts::router())
+        .merge(embed::router())
+        .merge(privacy::router())
+        .merge(quarantine::router())
         .layer(read_api_cors());
 
     let mut router = ingest.merge(api).merge(assets::router());

@@ -6,19 +6,25 @@
 //! Methods are blocking; async callers run them on the blocking thread pool
 //! (see [`AppState::run_store`](crate::AppState::run_store)).
 
+pub mod access;
 pub mod alerts;
 pub mod events;
 pub mod issues;
+pub mod privacy;
+pub mod quarantine;
 pub mod releases;
 mod sqlite;
 pub mod traces;
 
+pub use access::AccessStore;
 pub use alerts::AlertStore;
 pub use events::{
     CompleteOutcome, InboxEntry, NewEvent, NewInboxEntry, NewTransaction, ProcessedEnvelope,
     StoredEvent, StoredLink,
 };
 pub use issues::IssueStore;
+pub use privacy::PrivacyStore;
+pub use quarantine::QuarantineStore;
 pub use releases::ReleaseStore;
 pub use sqlite::{DATABASE_FILE, SqliteStore};
 use thiserror::Error;
@@ -102,7 +108,16 @@ pub enum StoreError {
 ///
 /// Every write is atomic and durable when the method returns `Ok`.
 pub trait Store:
-    IssueStore + ReleaseStore + AlertStore + TraceStore + Send + Sync + 'static
+    IssueStore
+    + ReleaseStore
+    + AlertStore
+    + TraceStore
+    + AccessStore
+    + PrivacyStore
+    + QuarantineStore
+    + Send
+    + Sync
+    + 'static
 {
     /// The project with `id`, if any.
     ///

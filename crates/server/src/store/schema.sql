@@ -1,9 +1,11 @@
--- Sightline's SQLite schema, version 4. Every statement is idempotent: it runs on each open.
+-- Sightline's SQLite schema, version 5. Every statement is idempotent: it runs on each open.
 -- Version 2 added the inbox, events, transactions and network_requests (backfilled from the
 -- stored segments when a version 1 database is opened). Version 3 added issues, releases,
 -- ownership and alerts (stored events are grouped when a version 2 database is opened).
 -- Version 4 added spans and logs (traces), and network_requests.duration_ms (added by
--- migrate.rs to older databases, 0 for requests stored before).
+-- migrate.rs to older databases, 0 for requests stored before). Version 5 added accounts
+-- (organizations, users, memberships, API tokens, sessions), rotatable DSN keys, per-project
+-- privacy and retention options, the server's signing secrets, and the quarantine.
 
 CREATE TABLE IF NOT EXISTS projects (
     id            INTEGER PRIMARY KEY,
@@ -347,4 +349,94 @@ CREATE INDEX IF NOT EXISTS logs_by_span ON logs (span_id);
 CREATE INDEX IF NOT EXISTS logs_by_received ON logs (received_at_ms);
 CREATE INDEX IF NOT EXISTS transactions_by_received ON transactions (received_at_ms);
 
-PRAGMA user_version = 4;
+-- Organizations own projects (projects.organization_id, added by migrate.rs; 1 for projects
+-- stored before). The default organization (id 1) is created with the default project.
+CREATE TABLE IF NOT EXISTS organizations (
+    id            INTEGER PRIMARY KEY,
+    slug          TEXT    NOT NULL UNIQUE,
+    name          TEXT    NOT NULL,
+    created_at_ms INTEGER NOT NULL
+);
+
+-- Passwords are kept only as argon2id PHC strings; an account without one signs in with a token.
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY,
+    email         TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    name          TEXT    NOT NULL DEFAULT '',
+    password_hash TEXT,
+    is_superuser  INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS memberships (
+    user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    organization_id INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    role            TEXT    NOT NULL,
+    PRIMARY KEY (user_id, organization_id)
+);
+
+-- API tokens by SHA-256 digest; scopes is a space-separated subset of `read write admin`.
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id              INTEGER PRIMARY KEY,
+    token_sha256    TEXT    NOT NULL UNIQUE,
+    user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    label           TEXT    NOT NULL DEFAULT '',
+    scopes          TEXT    NOT NULL,
+    created_at_ms   INTEGER NOT NULL,
+    last_used_at_ms INTEGER,
+    revoked_at_ms   INTEGER
+);
+
+-- Browser sessions by SHA-256 digest of the cookie value.
+CREATE TABLE IF NOT EXISTS sessions (
+    id_sha256     TEXT    PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    csrf_token    TEXT    NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at_ms);
+
+-- DSN keys: a project may have several while one is rotated out; a revoked key is refused.
+-- projects.public_key stays the project's first key (filled in here for older databases).
+CREATE TABLE IF NOT EXISTS project_keys (
+    public_key    TEXT    PRIMARY KEY,
+    project_id    INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    label         TEXT    NOT NULL DEFAULT '',
+    created_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER
+);
+
+INSERT OR IGNORE INTO project_keys (public_key, project_id, label, created_at_ms)
+    SELECT public_key, id, 'Default', created_at_ms FROM projects;
+
+-- Per-project privacy (scrubbing options as JSON; NULL = the defaults) and retention (NULL =
+-- the server's --retention-days).
+CREATE TABLE IF NOT EXISTS project_options (
+    project_id     INTEGER PRIMARY KEY REFERENCES projects (id) ON DELETE CASCADE,
+    scrubbing      TEXT,
+    retention_days INTEGER
+);
+
+-- Random secrets the server generates once (the embed-token signing key).
+CREATE TABLE IF NOT EXISTS server_secrets (
+    name          TEXT    PRIMARY KEY,
+    value         BLOB    NOT NULL,
+    created_at_ms INTEGER NOT NULL
+);
+
+-- Payloads that were accepted or uploaded but could not be processed or stored: kept, with
+-- the reason, for an operator to inspect instead of being lost silently.
+CREATE TABLE IF NOT EXISTS quarantine (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id     INTEGER NOT NULL,
+    kind           TEXT    NOT NULL,
+    reason         TEXT    NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    payload        BLOB    NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS quarantine_by_received ON quarantine (received_at_ms);
+
+PRAGMA user_version = 5;

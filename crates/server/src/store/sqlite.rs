@@ -1,11 +1,14 @@
 //! [`SqliteStore`]: the embedded default store, one SQLite file in the data directory.
 
+mod access;
 mod alerts;
 #[cfg(test)]
 mod batch_tests;
 mod event_rows;
 mod issues;
 mod migrate;
+mod privacy;
+mod quarantine;
 mod releases;
 mod traces;
 

@@ -1,0 +1,4 @@
+//! Accounts, organizations, API tokens, sessions, DSN keys and the server's signing secrets.
+
+/// Accounts, organizations, API tokens, sessions, DSN keys and the server's signing secrets.
+pub trait AccessStore {}
