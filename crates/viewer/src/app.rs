@@ -1,4 +1,5 @@
-//! The application shell: routes, the admin token and the token form.
+//! The application shell: routes, who is signed in ([`Auth`]), the top nav and the gate that
+//! shows the sign-in page instead of a page while signed out.
 
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
@@ -8,97 +9,115 @@ use crate::alert_list::AlertList;
 use crate::event_page::EventPage;
 use crate::issue_list::IssueList;
 use crate::issue_page::IssuePage;
+use crate::login::{SessionNav, SignInPage, start_session};
 use crate::player_view::PlayerPage;
 use crate::release_pages::{ReleaseList, ReleasePage};
 use crate::replay_list::ReplayList;
-use crate::token::{STORAGE_KEY, take_from_query};
+use crate::session::{Credential, Session};
 use crate::trace_page::TracePage;
 
-/// The admin token shared by every page; `None` shows the token form.
+/// Where signing in stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthState {
+    /// Asking the server for the session (or signing in with a link's `?token=`).
+    Checking,
+    /// Not signed in: the sign-in page shows, with an optional notice above the form.
+    SignedOut {
+        /// Why, when it is worth saying (a session that ended, a link's token refused).
+        notice: Option<String>,
+    },
+    /// Signed in with the session cookie.
+    SignedIn(Session),
+    /// A token given by an embedding page, sent as a bearer.
+    Bearer(String),
+}
+
+/// Who is signed in, shared by every page; no credential shows the sign-in page (or, in an
+/// embedded player, its message).
 #[derive(Debug, Clone, Copy)]
 pub struct Auth {
-    token: RwSignal<Option<String>>,
-    /// Keep the token in local storage (the viewer's own pages, not an embedded player).
-    persist: bool,
+    state: RwSignal<AuthState>,
 }
 
 impl Auth {
-    /// A token given by an embedding page: used as is, never stored.
+    /// A token given by an embedding page: sent as a bearer, never stored, no cookies.
     pub fn fixed(token: Option<String>) -> Self {
+        Self::with_state(match token.filter(|t| !t.trim().is_empty()) {
+            Some(token) => AuthState::Bearer(token),
+            None => AuthState::SignedOut { notice: None },
+        })
+    }
+
+    /// Auth starting in `state`.
+    pub fn with_state(state: AuthState) -> Self {
         Self {
-            token: RwSignal::new(token.filter(|t| !t.trim().is_empty())),
-            persist: false,
+            state: RwSignal::new(state),
         }
     }
 
-    /// The current token, tracked.
-    pub fn token(&self) -> Option<String> {
-        self.token.get()
+    /// Where signing in stands, tracked.
+    pub fn state(&self) -> AuthState {
+        self.state.get()
     }
 
-    /// The current token, untracked; `None` once the page that owned it is gone (a task can
+    /// The credential of API calls, tracked; `None` while signed out or checking.
+    pub fn token(&self) -> Option<Credential> {
+        self.state.with(credential)
+    }
+
+    /// The credential, untracked; `None` once the page that owned it is gone (a task can
     /// outlive its player).
-    pub fn token_untracked(&self) -> Option<String> {
-        self.token.try_get_untracked().flatten()
+    pub fn token_untracked(&self) -> Option<Credential> {
+        self.state.try_with_untracked(credential).flatten()
     }
 
-    /// Keeps a token typed into the form.
-    pub fn set(&self, token: String) {
-        if let Some(storage) = local_storage().filter(|_| self.persist) {
-            let _ = storage.set_item(STORAGE_KEY, &token);
-        }
-        self.token.set(Some(token));
+    /// The signed-in user's email, tracked.
+    pub fn email(&self) -> Option<String> {
+        self.state.with(|state| match state {
+            AuthState::SignedIn(session) => Some(session.user.email.clone()),
+            _ => None,
+        })
     }
 
-    /// Forgets a token the server refused, which brings up the token form.
+    /// Moves to `state`.
+    pub fn set(&self, state: AuthState) {
+        self.state.try_set(state);
+    }
+
+    /// Forgets a credential the server refused (a 401), which brings up the sign-in page; the
+    /// page stays at its address and shows again once signed in.
     pub fn reject(&self) {
-        if let Some(storage) = local_storage().filter(|_| self.persist) {
-            let _ = storage.remove_item(STORAGE_KEY);
-        }
         // A loader may hear the refusal after its player is gone.
-        self.token.try_set(None);
+        let notice = self
+            .state
+            .try_with_untracked(|state| match state {
+                AuthState::SignedIn(_) => Some(Some(
+                    "Your session has ended. Sign in again to continue.".to_owned(),
+                )),
+                AuthState::Bearer(_) => Some(None),
+                AuthState::Checking | AuthState::SignedOut { .. } => None,
+            })
+            .flatten();
+        if let Some(notice) = notice {
+            self.state.try_set(AuthState::SignedOut { notice });
+        }
     }
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
-/// Moves `?token=` from the address bar into local storage, then returns the stored token.
-pub fn adopt_token_from_url() -> Option<String> {
-    let window = web_sys::window()?;
-    let location = window.location();
-    let search = location.search().unwrap_or_default();
-    let (token, rest) = take_from_query(&search);
-    if let Some(token) = token {
-        if let Some(storage) = local_storage() {
-            let _ = storage.set_item(STORAGE_KEY, &token);
-        }
-        let url = format!(
-            "{}{}{}",
-            location.pathname().unwrap_or_default(),
-            rest,
-            location.hash().unwrap_or_default()
-        );
-        if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-        }
+fn credential(state: &AuthState) -> Option<Credential> {
+    match state {
+        AuthState::SignedIn(session) => Some(session.credential()),
+        AuthState::Bearer(token) => Some(Credential::Bearer(token.clone())),
+        AuthState::Checking | AuthState::SignedOut { .. } => None,
     }
-    local_storage()?
-        .get_item(STORAGE_KEY)
-        .ok()
-        .flatten()
-        .filter(|t| !t.trim().is_empty())
 }
 
 /// The whole viewer.
 #[component]
 pub fn App() -> impl IntoView {
-    let auth = Auth {
-        token: RwSignal::new(adopt_token_from_url()),
-        persist: true,
-    };
+    let auth = Auth::with_state(AuthState::Checking);
     provide_context(auth);
+    start_session(auth);
     view! {
         <Router>
             <header class="top">
@@ -109,6 +128,7 @@ pub fn App() -> impl IntoView {
                     <a href="/releases">"Releases"</a>
                     <a href="/alerts">"Alerts"</a>
                 </nav>
+                <SessionNav />
             </header>
             <main>
                 <AppRoutes />
@@ -147,40 +167,21 @@ fn NotFound() -> impl IntoView {
     }
 }
 
-/// Shows `children` when a token is known, the token form otherwise.
+/// Shows `children` when signed in, the sign-in page otherwise (a line while the session is
+/// being checked).
 #[component]
 pub fn TokenGate(children: ChildrenFn) -> impl IntoView {
     let auth = expect_context::<Auth>();
-    view! {
-        <Show when=move || auth.token().is_some() fallback=TokenForm>
-            {children()}
-        </Show>
-    }
-}
-
-/// Asks for the admin token printed by `sightline serve`.
-#[component]
-fn TokenForm() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let input = NodeRef::<leptos::html::Input>::new();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Some(value) = input.get().map(|i| i.value()) {
-            let value = value.trim().to_owned();
-            if !value.is_empty() {
-                auth.set(value);
-            }
+    let waiting = move || {
+        if matches!(auth.state(), AuthState::Checking) {
+            view! { <p class="muted" data-sl-checking="">"Signing in…"</p> }.into_any()
+        } else {
+            view! { <SignInPage /> }.into_any()
         }
     };
     view! {
-        <form class="token-form" data-sl-token-form="" on:submit=submit>
-            <h1>"Admin token"</h1>
-            <p>
-                "Paste the admin token that " <code>"sightline serve"</code>
-                " printed on its first start."
-            </p>
-            <input type="password" name="token" autocomplete="off" node_ref=input required />
-            <button type="submit">"Continue"</button>
-        </form>
+        <Show when=move || auth.token().is_some() fallback=waiting>
+            {children()}
+        </Show>
     }
 }

@@ -92,8 +92,9 @@ pub fn install_issues() -> Result<FakeServer, JsValue> {
             const url = new URL(request.url, location.href);
             const body = request.method === "GET" ? "" : await request.clone().text();
             window.__slRequests.push({ method: request.method, url: url.pathname + url.search, body });
-            if (request.headers.get("Authorization") !== "Bearer t0k") {
-                return reply({ error: "unauthorized" }, 401);
+            const refusal = window.__slRefuse(request);
+            if (refusal) {
+                return refusal;
             }
             const path = url.pathname;
             if (path === "/api/0/issues/") {

@@ -1,6 +1,8 @@
 //! A fake Sightline server for the viewer's browser tests: `window.fetch` answers from a table of
-//! paths (any origin), wanting the token `t0k`, until the guard is dropped. The guard also puts
-//! the page's address back, for tests that drive the router.
+//! paths (any origin) until the guard is dropped. It wants either the bearer token `t0k` (an
+//! embedded player's) or its session "cookie" (see [`crate::fake_session`]): signed in from the
+//! start as [`crate::fake_session::EMAIL`], with [`crate::fake_session::CSRF`] required on state
+//! changes. The guard also puts the page's address back, for tests that drive the router.
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -115,8 +117,9 @@ pub fn install_with(backend: bool) -> Result<FakeServer, JsValue> {
             [`/api/0/events/${lonely}/`]: json(lonelyDetail),
         };
         window.fetch = async (request) => {
-            if (request.headers.get("Authorization") !== "Bearer t0k") {
-                return new Response('{"error":"unauthorized"}', { status: 401 });
+            const refusal = window.__slRefuse(request);
+            if (refusal) {
+                return refusal;
             }
             const route = routes[new URL(request.url, location.href).pathname];
             if (!route) {
@@ -140,6 +143,7 @@ pub fn install_with(backend: bool) -> Result<FakeServer, JsValue> {
         args.push(&value);
     }
     install.apply(&JsValue::NULL, &args)?;
+    crate::fake_session::install_session()?;
     Ok(FakeServer {
         real_fetch,
         address,
@@ -293,6 +297,18 @@ pub fn text(root: &web_sys::Element, selector: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Types `value` into the first input under `root` matching `selector`.
+///
+/// # Errors
+/// When nothing matches or it is not an input.
+pub fn type_into(root: &web_sys::Element, selector: &str, value: &str) -> Result<(), JsValue> {
+    let input: web_sys::HtmlInputElement = find(root, selector)
+        .ok_or(format!("no {selector}"))?
+        .dyn_into()?;
+    input.set_value(value);
+    Ok(())
+}
+
 /// Clicks the first element under `root` matching `selector`.
 ///
 /// # Errors
@@ -363,12 +379,12 @@ impl<H> Drop for MountedRoutes<H> {
     }
 }
 
-/// Mounts the viewer's routes at `path` (with the token) into a new container, as if the
-/// address had been opened.
+/// Mounts the viewer's routes at `path` (signed in with the fake server's session) into a new
+/// container, as if the address had been opened.
 pub fn open_routes(
     path: &str,
 ) -> Result<(web_sys::HtmlElement, MountedRoutes<impl Sized + use<>>), JsValue> {
-    use crate::app::{AppRoutes, Auth};
+    use crate::app::{AppRoutes, Auth, AuthState};
     use leptos::prelude::*;
 
     let window = web_sys::window().ok_or("no window")?;
@@ -380,7 +396,9 @@ pub fn open_routes(
     let inner = owner.clone();
     let handle = leptos::mount::mount_to(element.clone(), move || {
         inner.set(Owner::current());
-        provide_context(Auth::fixed(Some("t0k".into())));
+        provide_context(Auth::with_state(AuthState::SignedIn(
+            crate::fake_session::session(),
+        )));
         view! {
             <leptos_router::components::Router>
                 <AppRoutes />
@@ -392,4 +410,29 @@ pub fn open_routes(
         _handle: handle,
     };
     Ok((element, mounted))
+}
+
+/// Mounts the whole viewer (nav, session check, routes) at `path` into a new container, as if
+/// the address had been opened in a new tab.
+pub fn open_app(
+    path: &str,
+) -> Result<(web_sys::Element, MountedRoutes<impl Sized + use<>>), JsValue> {
+    use leptos::prelude::*;
+
+    let window = web_sys::window().ok_or("no window")?;
+    window
+        .history()?
+        .replace_state_with_url(&JsValue::NULL, "", Some(path))?;
+    let element = container()?;
+    let owner = std::rc::Rc::new(std::cell::Cell::new(None));
+    let inner = owner.clone();
+    let handle = leptos::mount::mount_to(element.clone(), move || {
+        inner.set(Owner::current());
+        crate::app::App()
+    });
+    let mounted = MountedRoutes {
+        owner: owner.take(),
+        _handle: handle,
+    };
+    Ok((element.into(), mounted))
 }

@@ -89,8 +89,9 @@ pub fn install_traces() -> Result<FakeServer, JsValue> {
             timestamp: new Date(at(7790)).toISOString(), tags: [{ key: "service", value: "billing" }],
         };
         window.fetch = async (request) => {
-            if (request.headers.get("Authorization") !== "Bearer t0k") {
-                return new Response('{"error":"unauthorized"}', { status: 401 });
+            const refusal = window.__slRefuse(request);
+            if (refusal) {
+                return refusal;
             }
             const path = new URL(request.url, location.href).pathname;
             if (path === `/api/0/traces/${trace}/`) {

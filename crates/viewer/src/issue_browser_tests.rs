@@ -10,17 +10,9 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use crate::fake_issues::{
     ISSUE, LATEST_EVENT, Logged, OLDER_EVENT, SUSPECT, install_issues, requests,
 };
-use crate::fake_server::{click, find, open_page, text, wait_within};
+use crate::fake_server::{click, find, open_page, text, type_into, wait_within};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn type_into(root: &web_sys::Element, selector: &str, value: &str) -> Result<(), JsValue> {
-    let input: web_sys::HtmlInputElement = find(root, selector)
-        .ok_or(format!("no {selector}"))?
-        .dyn_into()?;
-    input.set_value(value);
-    Ok(())
-}
 
 fn issue_requests() -> Vec<Logged> {
     requests()

@@ -29,6 +29,11 @@
 //! (`GET /api/0/traces/{id}/`: spans, errors, logs) and [`waterfall`] lays its spans out as a
 //! tree on one time axis, marks the failing and slow ones and names the service that failed.
 //!
+//! Signing in: the viewer's own pages use the server's session cookie ([`login`] checks it on
+//! start, signs in with a link's `?token=`, and shows the sign-in page while signed out); every
+//! state change sends the session's CSRF token. An embedded player sends its own token as a
+//! bearer and never the cookies ([`session::Credential`]).
+//!
 //! The same module serves two kinds of pages: the viewer's own (`www/viewer/index.html`, whose
 //! `<body data-sl-viewer-app>` makes [`start`] mount the app with its routes), and any page
 //! embedding players through [`embed::mount`] or the `<sightline-player>` custom element of
@@ -73,6 +78,7 @@ pub mod player;
 pub mod pointer;
 pub mod release;
 pub mod sanitize;
+pub mod session;
 pub mod shortcuts;
 pub mod sparkline;
 pub mod stack;
@@ -91,12 +97,17 @@ mod fake_issues;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod fake_server;
 #[cfg(all(test, target_arch = "wasm32"))]
+mod fake_session;
+#[cfg(all(test, target_arch = "wasm32"))]
 mod fake_traces;
 pub mod http;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod issue_browser_tests;
 pub mod issue_list;
 pub mod issue_page;
+pub mod login;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod login_browser_tests;
 pub mod player_view;
 pub mod release_pages;
 pub mod render;

@@ -1,11 +1,8 @@
-//! The admin token: taken once from `?token=` in the address bar, then kept in the browser's
-//! local storage under [`STORAGE_KEY`].
+//! Query strings and tokens: `?token=` taken out of the address bar (the viewer signs in with it
+//! and keeps nothing; see [`crate::login`]), query values, and the bearer header.
 //!
-//! The string handling is plain Rust; the browser side (storage and history) lives in the
-//! wasm-only parts of the crate.
-
-/// The local storage key holding the token.
-pub const STORAGE_KEY: &str = "sightline.token";
+//! The string handling is plain Rust; the browser side (history) lives in the wasm-only parts of
+//! the crate.
 
 /// Splits `token` out of a query string (with or without its leading `?`): returns the decoded
 /// token, if any, and the query string without it (with its `?`, or empty).

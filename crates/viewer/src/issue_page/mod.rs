@@ -21,6 +21,7 @@ use crate::event_detail::EventDetail;
 use crate::format::format_count;
 use crate::http::{FetchError, api_resource, from_loose, from_value, get_value};
 use crate::issue::{Issue, IssueDetail, IssueExtras, issue_path};
+use crate::session::Credential;
 use crate::sparkline::{bars_path, summary};
 
 /// What the page shows while and after loading the issue.
@@ -43,7 +44,7 @@ pub fn IssuePage() -> impl IntoView {
 }
 
 /// Fetches the issue (its own fields and the page's extras from one response).
-async fn fetch_detail(id: &str, token: &str) -> Result<IssueDetail, FetchError> {
+async fn fetch_detail(id: &str, token: &Credential) -> Result<IssueDetail, FetchError> {
     let value = get_value(&issue_path(id), token).await?;
     let latest = js_sys::Reflect::get(&value, &"latest_event".into()).unwrap_or_default();
     let mut extras = from_loose::<IssueExtras>(&value)?;

@@ -9,6 +9,7 @@ use super::controls::Controls;
 use crate::backend::{BackendEvent, bounded_events, replay_events_path};
 use crate::deep_link::event_path;
 use crate::http::get_json;
+use crate::session::Credential;
 
 /// Most backend errors whose stack traces are fetched one by one.
 const MAX_DETAIL_FETCHES: usize = 20;
@@ -19,8 +20,8 @@ pub(super) struct BackendRequest {
     pub base: String,
     /// The replay.
     pub replay_id: String,
-    /// The admin token.
-    pub token: String,
+    /// The credential of the calls.
+    pub token: Credential,
     /// Also fetch the stack traces (the viewer's own page shows them).
     pub with_details: bool,
 }
