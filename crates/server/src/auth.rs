@@ -1,16 +1,28 @@
-//! Credentials: DSN public keys on ingest, admin bearer tokens on the read API.
+//! Credentials: DSN public keys on ingest; API tokens, embed tokens and session cookies on the
+//! API.
 //!
 //! Ingest accepts the key the way Sentry SDKs send it: `?sentry_key=KEY`, an
 //! `X-Sentry-Auth: Sentry sentry_key=KEY, …` header or the same value in `Authorization`. The
-//! read API accepts only `Authorization: Bearer TOKEN`; tokens are compared by SHA-256 digest, the
-//! only form in which they are stored.
+//! API takes `Authorization: Bearer TOKEN` (an API token, compared by SHA-256 digest, the only
+//! form in which it is stored; or an [`embed_token`]), or the `sightline_session` cookie, whose
+//! state-changing requests must carry the session's `X-CSRF-Token`. Handlers take
+//! [`ReadAccess`], [`WriteAccess`] or [`AdminAccess`] and check [`Caller::can_see`] on every
+//! project-owned thing (404 when not visible).
+
+pub mod embed_token;
+pub mod login_limit;
+pub mod password;
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use rand::Rng;
 use sha2::{Digest, Sha256};
 
+use self::login_limit::LoginLimiter;
 use crate::AppState;
 use crate::error::AppError;
 
@@ -66,8 +78,8 @@ pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Proof that the request carried a valid admin token; add it as a handler argument to protect a
-/// read API endpoint.
+/// Proof that the request carried an admin-scope credential (kept for handlers written before
+/// [`AdminAccess`]; prefer the scoped extractors, which also say who called).
 #[derive(Debug, Clone, Copy)]
 pub struct AdminToken;
 
@@ -78,25 +90,7 @@ impl FromRequestParts<AppState> for AdminToken {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(bearer_token)
-            .ok_or_else(|| {
-                AppError::Unauthorized(
-                    "missing admin token: send Authorization: Bearer <token>".into(),
-                )
-            })?;
-        let digest = token_digest(token);
-        if state
-            .run_store(move |store| store.has_admin_token(&digest))
-            .await?
-        {
-            Ok(Self)
-        } else {
-            Err(AppError::Unauthorized("invalid admin token".into()))
-        }
+        caller_with(parts, state, Scope::Admin).await.map(|_| Self)
     }
 }
 
@@ -111,6 +105,34 @@ pub enum Scope {
     Admin,
 }
 
+impl Scope {
+    /// The scope's name in API tokens: `read`, `write` or `admin`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The scope named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "read" => Some(Self::Read),
+            "write" => Some(Self::Write),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    /// The highest scope in a space- or comma-separated list (unknown names ignored).
+    pub fn highest(list: &str) -> Option<Self> {
+        list.split([' ', ','])
+            .filter_map(|name| Self::parse(name.trim()))
+            .max()
+    }
+}
+
 /// The projects a caller may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProjectAccess {
@@ -123,7 +145,7 @@ pub enum ProjectAccess {
 /// Who sent an authenticated API request and what they may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The user the credential belongs to.
+    /// The user the credential belongs to (`None` for an embed token).
     pub user_id: Option<i64>,
     /// The credential's scope.
     pub scope: Scope,
@@ -139,6 +161,28 @@ impl Caller {
             ProjectAccess::Only(ids) => ids.contains(&project_id),
         }
     }
+
+    /// Whether the caller sees every project (a superuser).
+    pub fn is_superuser(&self) -> bool {
+        self.projects == ProjectAccess::All
+    }
+
+    /// `Ok` if the caller may see project `project_id`, else a 404 naming `what`, so that
+    /// callers cannot learn what exists in organizations they are not a member of.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`].
+    pub fn check_visible(
+        &self,
+        project_id: u64,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), AppError> {
+        if self.can_see(project_id) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(what()))
+        }
+    }
 }
 
 /// Authenticates an API request and checks that its credential has at least `scope`.
@@ -147,19 +191,262 @@ async fn caller_with(
     state: &AppState,
     scope: Scope,
 ) -> Result<Caller, AppError> {
-    AdminToken::from_request_parts(parts, state).await?;
-    let caller = Caller {
-        user_id: None,
-        scope: Scope::Admin,
-        projects: ProjectAccess::All,
+    let caller = if let Some(value) = parts.headers.get(AUTHORIZATION) {
+        let token = value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+            AppError::Unauthorized(
+                "send an API token (such as the admin token) as Authorization: Bearer <token>"
+                    .into(),
+            )
+        })?;
+        if token.starts_with(embed_token::PREFIX) {
+            embed_caller(parts, state, token).await?
+        } else {
+            token_caller(state, token).await?
+        }
+    } else if let Some(session) = session_cookie(&parts.headers) {
+        session_caller(parts, state, session).await?
+    } else {
+        return Err(AppError::Unauthorized(
+            "sign in, or send an API token (such as the admin token) as Authorization: Bearer <token>"
+                .into(),
+        ));
     };
     if caller.scope < scope {
         return Err(AppError::Forbidden(format!(
-            "this needs the {scope:?} scope"
+            "this needs the {} scope",
+            scope.name()
         )));
     }
     Ok(caller)
 }
+
+/// The caller of an API token (or a legacy admin token from before accounts existed).
+async fn token_caller(state: &AppState, token: &str) -> Result<Caller, AppError> {
+    let digest = token_digest(token);
+    state
+        .blocking(move |store| {
+            let Some(row) = store.api_token(&digest)? else {
+                return if store.has_admin_token(&digest)? {
+                    Ok(Caller {
+                        user_id: None,
+                        scope: Scope::Admin,
+                        projects: ProjectAccess::All,
+                    })
+                } else {
+                    Err(AppError::Unauthorized(
+                        "invalid API token: neither the admin token nor another API token".into(),
+                    ))
+                };
+            };
+            if row.revoked_at_ms.is_some() {
+                return Err(AppError::Unauthorized("this API token was revoked".into()));
+            }
+            let scope = Scope::highest(&row.scopes)
+                .ok_or_else(|| AppError::Unauthorized("this API token has no scope".into()))?;
+            user_caller(store, row.user_id, Some(scope))
+        })
+        .await
+}
+
+/// The caller for `user_id`: its scope is `token_scope` (for a session: admin if the user is
+/// a superuser or an admin or owner of one of their organizations, else write), never above
+/// what the user's roles allow.
+pub(crate) fn user_caller(
+    store: &dyn crate::store::Store,
+    user_id: i64,
+    token_scope: Option<Scope>,
+) -> Result<Caller, AppError> {
+    let user = store
+        .user(user_id)?
+        .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))?;
+    if user.is_superuser {
+        return Ok(Caller {
+            user_id: Some(user.id),
+            scope: token_scope.unwrap_or(Scope::Admin),
+            projects: ProjectAccess::All,
+        });
+    }
+    let roles = store.memberships(user.id)?;
+    let role_scope = if roles
+        .iter()
+        .any(|(_, role)| role == "admin" || role == "owner")
+    {
+        Scope::Admin
+    } else {
+        Scope::Write
+    };
+    Ok(Caller {
+        user_id: Some(user.id),
+        scope: token_scope.map_or(role_scope, |scope| scope.min(role_scope)),
+        projects: ProjectAccess::Only(store.member_project_ids(user.id)?),
+    })
+}
+
+/// The caller of a session cookie; state changes must echo the session's CSRF token.
+async fn session_caller(parts: &Parts, state: &AppState, cookie: &str) -> Result<Caller, AppError> {
+    let digest = token_digest(cookie);
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let csrf = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    state
+        .blocking(move |store| {
+            let session = store
+                .session(&digest, now_ms())?
+                .ok_or_else(|| AppError::Unauthorized("signed out: sign in again".into()))?;
+            if !safe && !csrf.is_some_and(|csrf| constant_time_eq(&csrf, &session.csrf_token)) {
+                return Err(AppError::Forbidden("missing or wrong CSRF token".into()));
+            }
+            user_caller(store, session.user_id, None)
+        })
+        .await
+}
+
+/// The caller of an embed token: read access to exactly one replay's endpoints.
+async fn embed_caller(parts: &Parts, state: &AppState, token: &str) -> Result<Caller, AppError> {
+    let key = state.access().embed_key(state).await?;
+    let grant = embed_token::verify(token, &key, u64::try_from(now_ms() / 1000).unwrap_or(0))
+        .map_err(|error| AppError::Unauthorized(error.to_string()))?;
+    let forbidden = || AppError::Forbidden("an embed token opens only its replay".into());
+    if !matches!(parts.method, Method::GET | Method::HEAD) {
+        return Err(forbidden());
+    }
+    let path = parts.uri.path().trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').collect();
+    let allowed = match segments.as_slice() {
+        ["", "api", "0", "replays", id]
+        | ["", "api", "0", "replays", id, "segments" | "events"] => *id == grant.replay_id,
+        ["", "api", "0", "replays", id, "segments", index] => {
+            *id == grant.replay_id && index.parse::<u32>().is_ok()
+        }
+        ["", "api", "0", "events", event_id] => {
+            let event_id = (*event_id).to_owned();
+            let replay = grant.replay_id.clone();
+            state
+                .run_store(move |store| store.event(&event_id))
+                .await?
+                .and_then(|event| event.link)
+                .is_some_and(|link| link.replay_id == replay)
+        }
+        _ => false,
+    };
+    if !allowed {
+        return Err(forbidden());
+    }
+    Ok(Caller {
+        user_id: None,
+        scope: Scope::Read,
+        projects: ProjectAccess::Only(vec![grant.project_id]),
+    })
+}
+
+/// The header carrying a session's CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "sightline_session";
+
+/// The value of the `sightline_session` cookie, if the request has one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            let value = value.trim();
+            (name.trim() == SESSION_COOKIE && value.len() == 64).then_some(value)
+        })
+}
+
+/// Compares two strings in time that depends only on their lengths.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0_u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
+}
+
+/// Now, in ms since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+/// How sessions and security headers behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessConfig {
+    /// Always mark the session cookie `Secure` (else only when `X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
+    /// The CSP `frame-ancestors` sources: who may embed the viewer and the player.
+    pub frame_ancestors: String,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            frame_ancestors: DEFAULT_FRAME_ANCESTORS.to_owned(),
+        }
+    }
+}
+
+/// The default CSP `frame-ancestors`: only the server's own pages.
+pub const DEFAULT_FRAME_ANCESTORS: &str = "'self'";
+
+/// What the access checks share across requests.
+#[derive(Debug, Default)]
+pub struct AccessState {
+    config: AccessConfig,
+    login_limiter: LoginLimiter,
+    embed_key: tokio::sync::OnceCell<Vec<u8>>,
+}
+
+impl AccessState {
+    /// State with `config`.
+    pub fn new(config: AccessConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AccessConfig {
+        &self.config
+    }
+
+    /// Failed sign-ins.
+    pub fn login_limiter(&self) -> &LoginLimiter {
+        &self.login_limiter
+    }
+
+    /// The embed signing key, created (32 random bytes) and stored on first use.
+    ///
+    /// # Errors
+    /// The store's error.
+    pub async fn embed_key(&self, state: &AppState) -> Result<Vec<u8>, AppError> {
+        self.embed_key
+            .get_or_try_init(|| async {
+                let fresh: [u8; 32] = rand::rng().random();
+                state
+                    .run_store(move |store| store.server_secret(EMBED_KEY_NAME, &fresh))
+                    .await
+            })
+            .await
+            .cloned()
+    }
+}
+
+/// The `server_secrets` name of the embed signing key.
+pub const EMBED_KEY_NAME: &str = "embed_signing_key";
 
 macro_rules! scoped_extractor {
     ($(#[$doc:meta])* $name:ident, $scope:expr) => {

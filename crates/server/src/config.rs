@@ -29,6 +29,10 @@ pub struct Config {
     pub rate_limit: Option<u32>,
     /// Days transactions, spans and logs are kept (see [`crate::retention`]).
     pub retention_days: u32,
+    /// Always mark the session cookie `Secure` (else only behind `X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
+    /// The CSP `frame-ancestors` sources of viewer and player pages (default `'self'`).
+    pub frame_ancestors: String,
 }
 
 impl Default for Config {
@@ -41,6 +45,8 @@ impl Default for Config {
             demo_shop: DEFAULT_DEMO_SHOP.to_owned(),
             rate_limit: None,
             retention_days: crate::retention::DEFAULT_RETENTION_DAYS,
+            secure_cookies: false,
+            frame_ancestors: crate::auth::DEFAULT_FRAME_ANCESTORS.to_owned(),
         }
     }
 }

@@ -14,25 +14,28 @@ use crate::error::AppError;
 use crate::event_id::EventId;
 use crate::store::NewInboxEntry;
 
-/// Checks that project `project_id` (the URL's path segment) exists and `key` is its DSN key;
-/// returns the project id.
+/// Checks that project `project_id` (the URL's path segment) exists and `key` is one of its
+/// DSN keys that has not been revoked; returns the project id.
 ///
 /// # Errors
-/// [`AppError::Forbidden`] for an unknown project or a key of another project.
+/// [`AppError::Forbidden`] for an unknown project, a revoked key or a key of another project.
 pub async fn authenticate(state: &AppState, project_id: &str, key: &str) -> Result<u64, AppError> {
     let project_id: u64 = project_id
         .parse()
         .map_err(|_| AppError::Forbidden("unknown project".into()))?;
-    let project = state
-        .run_store(move |store| store.project(project_id))
-        .await?
-        .ok_or_else(|| AppError::Forbidden(format!("unknown project {project_id}")))?;
-    if project.public_key != key {
-        return Err(AppError::Forbidden(format!(
+    let lookup = key.to_owned();
+    let found = state
+        .run_store(move |store| store.project_key(&lookup))
+        .await?;
+    match found {
+        Some(row) if row.project_id == project_id && row.revoked_at_ms.is_none() => Ok(project_id),
+        Some(row) if row.project_id == project_id => Err(AppError::Forbidden(format!(
+            "DSN key was revoked for project {project_id}"
+        ))),
+        _ => Err(AppError::Forbidden(format!(
             "DSN key is not valid for project {project_id}"
-        )));
+        ))),
     }
-    Ok(project_id)
 }
 
 /// Takes one request from the project's rate limit.

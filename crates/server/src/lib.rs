@@ -87,6 +87,7 @@ pub struct AppState {
     alert_signal: Arc<Notify>,
     processor_started: Arc<AtomicBool>,
     background_processing: bool,
+    access: Arc<auth::AccessState>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -118,7 +119,21 @@ impl AppState {
             alert_signal: Arc::default(),
             processor_started: Arc::default(),
             background_processing: true,
+            access: Arc::default(),
         }
+    }
+
+    /// Sets how sessions and security headers behave (`--secure-cookies`,
+    /// `--frame-ancestors`); the defaults suit a server on localhost.
+    #[must_use]
+    pub fn with_access_config(mut self, config: auth::AccessConfig) -> Self {
+        self.access = Arc::new(auth::AccessState::new(config));
+        self
+    }
+
+    /// Session settings, the login rate limiter and the embed signing key.
+    pub fn access(&self) -> &auth::AccessState {
+        &self.access
     }
 
     /// Turns the background inbox processor that [`app`] starts on (the default) or off; with

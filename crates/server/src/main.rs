@@ -80,6 +80,13 @@ struct ServeArgs {
     #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_RETENTION_DAYS,
           value_parser = clap::value_parser!(u32).range(1..))]
     retention_days: u32,
+    /// Always mark the session cookie Secure (it is already when a proxy sends
+    /// X-Forwarded-Proto: https).
+    #[arg(long)]
+    secure_cookies: bool,
+    /// CSP frame-ancestors of the viewer and player pages: who may embed them in a frame.
+    #[arg(long, value_name = "SOURCES", default_value = sightline_server::auth::DEFAULT_FRAME_ANCESTORS)]
+    frame_ancestors: String,
 }
 
 fn main() -> ExitCode {
@@ -129,6 +136,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo_shop: args.demo_shop,
         rate_limit: args.rate_limit,
         retention_days: args.retention_days,
+        secure_cookies: args.secure_cookies,
+        frame_ancestors: args.frame_ancestors,
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,9 +1,14 @@
-//! The default project (id 1) created on first start, with its DSN key and the admin token.
+//! The default project (id 1) created on first start, with its DSN key and the admin token,
+//! in the default organization (id 1) whose owner is the superuser [`ADMIN_EMAIL`]; the admin
+//! token is that user's admin-scope API token.
 
 use rand::Rng;
 
 use crate::auth::token_digest;
 use crate::store::{Project, Store, StoreError};
+
+/// The superuser created on first start (no password: it signs in with the admin token).
+pub const ADMIN_EMAIL: &str = "admin@localhost";
 
 /// Id of the project created on first start.
 pub const DEFAULT_PROJECT_ID: u64 = 1;
@@ -25,6 +30,7 @@ pub struct DefaultProject {
 /// Any [`StoreError`].
 pub fn ensure_default_project(store: &dyn Store) -> Result<DefaultProject, StoreError> {
     if let Some(project) = store.project(DEFAULT_PROJECT_ID)? {
+        store.ensure_access_defaults(ADMIN_EMAIL)?;
         return Ok(DefaultProject {
             project,
             new_admin_token: None,
@@ -36,6 +42,7 @@ pub fn ensure_default_project(store: &dyn Store) -> Result<DefaultProject, Store
     };
     let token = random_hex::<32>();
     store.create_project(&project, &token_digest(&token))?;
+    store.ensure_access_defaults(ADMIN_EMAIL)?;
     Ok(DefaultProject {
         project,
         new_admin_token: Some(token),
@@ -48,7 +55,7 @@ pub fn dsn(project: &Project, host: &str) -> String {
 }
 
 /// `N` random bytes from the thread-local CSPRNG, as `2 * N` lowercase hex digits.
-fn random_hex<const N: usize>() -> String {
+pub fn random_hex<const N: usize>() -> String {
     hex::encode(rand::rng().random::<[u8; N]>())
 }
 
@@ -58,7 +65,7 @@ mod tests {
     use sightline_protocol::v1::is_hex_id;
 
     use super::*;
-    use crate::store::SqliteStore;
+    use crate::store::{AccessStore, SqliteStore};
 
     #[test]
     fn first_call_creates_the_project_and_a_token_later_calls_do_not() {
@@ -70,6 +77,14 @@ mod tests {
         assert!(is_hex_id(&token, 64));
         assert!(store.has_admin_token(&token_digest(&token)).unwrap());
         assert!(!store.has_admin_token(&token).unwrap(), "never stored raw");
+        let row = store.api_token(&token_digest(&token)).unwrap().unwrap();
+        assert_eq!(row.scopes, "read write admin");
+        let admin = store.user(row.user_id).unwrap().unwrap();
+        assert_eq!(admin.email, ADMIN_EMAIL);
+        assert!(admin.is_superuser);
+        let keys = store.project_keys(1).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].public_key, first.project.public_key);
 
         let second = ensure_default_project(&store).unwrap();
         assert_eq!(second.project, first.project);

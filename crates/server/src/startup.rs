@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::auth::AccessConfig;
 use crate::config::Config;
 use crate::project::{dsn, ensure_default_project};
 use crate::rate_limit::RateLimit;
@@ -95,7 +97,11 @@ pub async fn serve(
         .with_demo(config.demo)
         .with_demo_shop(&config.demo_shop)
         .with_public_host(&bound)
-        .with_rate_limit(rate_limit);
+        .with_rate_limit(rate_limit)
+        .with_access_config(AccessConfig {
+            secure_cookies: config.secure_cookies,
+            frame_ancestors: config.frame_ancestors.clone(),
+        });
     crate::retention::spawn(state.clone(), config.retention_days);
     let (stop, mut stopped) = watch::channel(false);
     tokio::spawn(async move {
@@ -104,12 +110,15 @@ pub async fn serve(
         let _ = stop.send(true);
     });
     let mut graceful = stopped.clone();
-    let server = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
-            let _ = graceful.wait_for(|stop| *stop).await;
-            tracing::info!("shutting down");
-        })
-        .into_future();
+    let server = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = graceful.wait_for(|stop| *stop).await;
+        tracing::info!("shutting down");
+    })
+    .into_future();
     tokio::select! {
         result = server => result?,
         () = async {

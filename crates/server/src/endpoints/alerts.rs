@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::AdminToken;
+use crate::auth::{ReadAccess, WriteAccess};
 use crate::error::AppError;
 use crate::ingest::now_ms;
 use crate::store::alerts::{Alert, AlertCondition, AlertRule, NewAlertRule};
@@ -172,11 +172,12 @@ pub struct AlertListParams {
 
 /// Lists a project's rules, oldest first.
 pub async fn list_rules(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(project): Path<String>,
 ) -> Result<Json<Vec<AlertRuleJson>>, AppError> {
     let project = existing_project(&state, &project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let rules = state
         .run_store(move |store| store.alert_rules(project))
         .await?;
@@ -190,11 +191,12 @@ pub async fn list_rules(
 
 /// Shows one rule; 404 when the project has no such rule.
 pub async fn show_rule(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path((project, id)): Path<(String, String)>,
 ) -> Result<Json<AlertRuleJson>, AppError> {
     let project = existing_project(&state, &project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let id = rule_id(&id)?;
     let rules = state
         .run_store(move |store| store.alert_rules(project))
@@ -208,12 +210,13 @@ pub async fn show_rule(
 
 /// Creates a rule → 201 with the rule; 400 names the invalid field.
 pub async fn create_rule(
-    _admin: AdminToken,
+    WriteAccess(caller): WriteAccess,
     State(state): State<AppState>,
     Path(project): Path<String>,
     body: Result<Json<AlertRuleRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<AlertRuleJson>), AppError> {
     let project = existing_project(&state, &project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let Json(body) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let rule = validate(project, body)?;
     let created = state
@@ -224,11 +227,12 @@ pub async fn create_rule(
 
 /// Deletes a rule → 204; its fired alerts stay listed.
 pub async fn delete_rule(
-    _admin: AdminToken,
+    WriteAccess(caller): WriteAccess,
     State(state): State<AppState>,
     Path((project, id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
     let project = existing_project(&state, &project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let id = rule_id(&id)?;
     let deleted = state
         .run_store(move |store| store.delete_alert_rule(project, id))
@@ -242,12 +246,13 @@ pub async fn delete_rule(
 
 /// Lists a project's fired alerts with their delivery status, newest first.
 pub async fn list_alerts(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(project): Path<String>,
     params: Result<Query<AlertListParams>, QueryRejection>,
 ) -> Result<Json<Vec<AlertJson>>, AppError> {
     let project = existing_project(&state, &project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let Query(params) = params.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let limit = params
         .limit

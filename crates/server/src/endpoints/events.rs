@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::auth::AdminToken;
+use crate::auth::ReadAccess;
 use crate::error::AppError;
 use crate::event_id::EventId;
 use crate::link::TracedRequest;
@@ -268,14 +268,18 @@ impl EventJson {
 
 /// Shows one event; 404 when unknown. The id may be 32 hex digits or a dashed UUID.
 pub async fn get_event(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<EventJson>, AppError> {
     let not_found = || AppError::NotFound("event not found".into());
     let id = EventId::parse(&id).ok_or_else(not_found)?;
-    let event = event_json(&state, id.to_string()).await?;
-    Ok(Json(event.ok_or_else(not_found)?))
+    let event = event_json(&state, id.to_string())
+        .await?
+        .ok_or_else(not_found)?;
+    let project = event.project.parse::<u64>().unwrap_or(u64::MAX);
+    caller.check_visible(project, || "event not found".into())?;
+    Ok(Json(event))
 }
 
 /// The API form of stored event `id` (32 hex), with its replay placement and its place in its

@@ -27,7 +27,7 @@ use serde_json::json;
 use self::json::{EventSummaryJson, IssueDetailsJson, IssueJson};
 use self::update::{UpdateError, parse_update};
 use crate::AppState;
-use crate::auth::AdminToken;
+use crate::auth::{Caller, ReadAccess, WriteAccess};
 use crate::endpoints::events::{EventJson, event_json};
 use crate::error::AppError;
 use crate::search::{self, SearchError};
@@ -152,6 +152,18 @@ fn issue_id(raw: &str) -> Result<u64, IssueApiError> {
     raw.trim().parse().map_err(|_| not_found())
 }
 
+/// Whether issue `id` exists and `caller` may see it, on the store's thread.
+pub(crate) fn visible_issue(
+    store: &dyn Store,
+    caller: &Caller,
+    id: u64,
+    now_ms: u64,
+) -> Result<bool, StoreError> {
+    Ok(store
+        .issue(id, now_ms)?
+        .is_some_and(|issue| caller.can_see(issue.project_id)))
+}
+
 /// An issue with its suspect commits, on the store's thread.
 fn with_suspects(store: &dyn Store, issue: Issue) -> Result<IssueJson, AppError> {
     let suspects = store.suspect_commits(issue.project_id, issue.id)?;
@@ -160,10 +172,13 @@ fn with_suspects(store: &dyn Store, issue: Issue) -> Result<IssueJson, AppError>
 
 /// Lists the issues matching `query`, in `sort` order.
 pub async fn list_issues(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Vec<IssueJson>>, IssueApiError> {
+    if !caller.can_see(params.project()?) {
+        return Ok(Json(Vec::new()));
+    }
     let query = search::parse(params.query.as_deref().unwrap_or(DEFAULT_ISSUE_QUERY))?;
     let order_by = search::sort_order(params.sort.as_deref().unwrap_or(""))?;
     let now_ms = now_ms();
@@ -193,7 +208,7 @@ pub async fn list_issues(
 
 /// Shows one issue with its tags, replays, history, histogram and latest event.
 pub async fn get_issue(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<IssueDetailsJson>, IssueApiError> {
@@ -204,6 +219,9 @@ pub async fn get_issue(
             let Some(details) = store.issue_details(id, now_ms)? else {
                 return Ok(None);
             };
+            if !caller.can_see(details.issue.project_id) {
+                return Ok(None);
+            }
             let suspects = store.suspect_commits(details.issue.project_id, id)?;
             let trace = store.latest_trace_id(id)?;
             Ok::<_, StoreError>(Some((details, suspects, trace)))
@@ -218,7 +236,7 @@ pub async fn get_issue(
 
 /// Changes an issue's status or assignee; answers the updated issue.
 pub async fn update_issue(
-    _admin: AdminToken,
+    WriteAccess(caller): WriteAccess,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Bytes,
@@ -228,6 +246,9 @@ pub async fn update_issue(
     let now_ms = now_ms();
     let issue = state
         .blocking(move |store| {
+            if !visible_issue(store, &caller, id, now_ms)? {
+                return Ok(None);
+            }
             store
                 .update_issue(id, &update, now_ms)?
                 .map(|issue| with_suspects(store, issue))
@@ -240,7 +261,7 @@ pub async fn update_issue(
 
 /// Lists an issue's events, newest first; a full page links to the next one.
 pub async fn list_issue_events(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(params): Query<ListParams>,
@@ -254,7 +275,10 @@ pub async fn list_issue_events(
     let now_ms = now_ms();
     let events = state
         .run_store(move |store| {
-            if store.issue(id, now_ms)?.is_none() {
+            if !store
+                .issue(id, now_ms)?
+                .is_some_and(|issue| caller.can_see(issue.project_id))
+            {
                 return Ok(None);
             }
             store.issue_events(id, limit, cursor).map(Some)
@@ -302,24 +326,24 @@ fn parse_cursor(text: &str) -> Result<(u64, String), IssueApiError> {
 
 /// Shows an issue's newest event.
 pub async fn latest_event(
-    admin: AdminToken,
+    access: ReadAccess,
     state: State<AppState>,
     id: Path<String>,
 ) -> Result<Json<EventJson>, IssueApiError> {
-    edge_event(admin, state, id, true).await
+    edge_event(access, state, id, true).await
 }
 
 /// Shows an issue's oldest event.
 pub async fn oldest_event(
-    admin: AdminToken,
+    access: ReadAccess,
     state: State<AppState>,
     id: Path<String>,
 ) -> Result<Json<EventJson>, IssueApiError> {
-    edge_event(admin, state, id, false).await
+    edge_event(access, state, id, false).await
 }
 
 async fn edge_event(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(id): Path<String>,
     latest: bool,
@@ -329,6 +353,7 @@ async fn edge_event(
     let issue = state
         .run_store(move |store| store.issue(id, now_ms))
         .await?
+        .filter(|issue| caller.can_see(issue.project_id))
         .ok_or_else(not_found)?;
     let event_id = if latest {
         issue.last_event_id
@@ -343,10 +368,13 @@ async fn edge_event(
 
 /// Lists the grouped events matching `query` (event-level fields), newest first.
 pub async fn search_events(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Vec<EventSummaryJson>>, IssueApiError> {
+    if !caller.can_see(params.project()?) {
+        return Ok(Json(Vec::new()));
+    }
     let query = search::parse(params.query.as_deref().unwrap_or(""))?;
     let filter = query.event_sql(now_ms());
     let search = EventSearch {

@@ -18,7 +18,7 @@ use axum::routing::{MethodRouter, delete, get};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::AdminToken;
+use crate::auth::{AdminAccess, ReadAccess};
 use crate::endpoints::releases::{MAX_NAME_CHARS, require_project};
 use crate::error::AppError;
 use crate::ingest::now_ms;
@@ -117,11 +117,12 @@ fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result
 
 /// Shows a project's ownership rules and `CODEOWNERS`.
 pub async fn get_ownership(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(project): Path<u64>,
 ) -> Result<Json<OwnershipJson>, AppError> {
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let text = state
         .run_store(move |store| store.ownership(project))
         .await?;
@@ -130,13 +131,14 @@ pub async fn get_ownership(
 
 /// Replaces a project's ownership rules and/or `CODEOWNERS` after checking they parse.
 pub async fn put_ownership(
-    _admin: AdminToken,
+    AdminAccess(caller): AdminAccess,
     State(state): State<AppState>,
     Path(project): Path<u64>,
     body: Bytes,
 ) -> Result<Json<OwnershipJson>, AppError> {
     let body: OwnershipBody = json_body(&body, "ownership")?;
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let text = state
         .blocking(move |store| {
             let current = store.ownership(project)?;
@@ -156,11 +158,12 @@ pub async fn put_ownership(
 
 /// Lists a project's code mappings.
 pub async fn list_code_mappings(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(project): Path<u64>,
 ) -> Result<Json<Vec<CodeMappingJson>>, AppError> {
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let mappings = state
         .run_store(move |store| store.code_mappings(project))
         .await?;
@@ -169,7 +172,7 @@ pub async fn list_code_mappings(
 
 /// Adds a code mapping (201), or changes the source root of the one with its stack root (200).
 pub async fn create_code_mapping(
-    _admin: AdminToken,
+    AdminAccess(caller): AdminAccess,
     State(state): State<AppState>,
     Path(project): Path<u64>,
     body: Bytes,
@@ -188,6 +191,7 @@ pub async fn create_code_mapping(
         )));
     }
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let (mapping, created) = state
         .run_store(move |store| store.put_code_mapping(project, &stack_root, &source_root))
         .await?;
@@ -201,11 +205,12 @@ pub async fn create_code_mapping(
 
 /// Deletes a code mapping.
 pub async fn delete_code_mapping(
-    _admin: AdminToken,
+    AdminAccess(caller): AdminAccess,
     State(state): State<AppState>,
     Path((project, id)): Path<(u64, u64)>,
 ) -> Result<StatusCode, AppError> {
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     if state
         .run_store(move |store| store.delete_code_mapping(project, id))
         .await?

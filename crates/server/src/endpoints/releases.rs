@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::auth::AdminToken;
+use crate::auth::{ReadAccess, WriteAccess};
 use crate::error::AppError;
 use crate::ingest::now_ms;
 use crate::store::releases::{Commit, Deploy, IssueLite, Release, ReleaseDetails};
@@ -285,7 +285,7 @@ fn release_not_found(version: &str) -> AppError {
 
 /// Creates a release (201), or answers the existing one (200).
 pub async fn create_release(
-    _admin: AdminToken,
+    WriteAccess(caller): WriteAccess,
     State(state): State<AppState>,
     Path(project): Path<u64>,
     body: Bytes,
@@ -294,6 +294,7 @@ pub async fn create_release(
     input::check_version(&body.version)?;
     let created_at_ms = input::created_at(&body, now_ms())?;
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let (release, created) = state
         .run_store(move |store| store.create_release(project, &body.version, created_at_ms))
         .await?;
@@ -307,11 +308,12 @@ pub async fn create_release(
 
 /// Lists a project's releases, newest first.
 pub async fn list_releases(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(project): Path<u64>,
 ) -> Result<Json<Vec<ReleaseJson>>, AppError> {
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let releases = state
         .run_store(move |store| store.releases(project))
         .await?;
@@ -325,11 +327,12 @@ pub async fn list_releases(
 
 /// Shows one release with its issues and commits.
 pub async fn show_release(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path((project, version)): Path<(u64, String)>,
 ) -> Result<Json<ReleaseDetailsJson>, AppError> {
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let lookup = version.clone();
     let details = state
         .run_store(move |store| store.release_details(project, &lookup))
@@ -340,7 +343,7 @@ pub async fn show_release(
 
 /// Replaces a release's commits.
 pub async fn set_commits(
-    _admin: AdminToken,
+    WriteAccess(caller): WriteAccess,
     State(state): State<AppState>,
     Path((project, version)): Path<(u64, String)>,
     body: Bytes,
@@ -348,6 +351,7 @@ pub async fn set_commits(
     let body: input::CommitsBody = input::json_body(&body, "commits")?;
     let commits = input::commits(body, now_ms())?;
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let lookup = version.clone();
     let count = state
         .run_store(move |store| store.set_release_commits(project, &lookup, &commits))
@@ -358,7 +362,7 @@ pub async fn set_commits(
 
 /// Records a deploy of a release.
 pub async fn create_deploy(
-    _admin: AdminToken,
+    WriteAccess(caller): WriteAccess,
     State(state): State<AppState>,
     Path((project, version)): Path<(u64, String)>,
     body: Bytes,
@@ -366,6 +370,7 @@ pub async fn create_deploy(
     let body: input::DeployBody = input::json_body(&body, "deploy")?;
     let deploy = input::deploy(body, now_ms())?;
     require_project(&state, project).await?;
+    caller.check_visible(project, || format!("project {project} not found"))?;
     let lookup = version.clone();
     let deploy = state
         .run_store(move |store| store.add_deploy(project, &lookup, &deploy))

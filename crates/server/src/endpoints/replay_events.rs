@@ -6,9 +6,9 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 
 use super::events::{RequestJson, placement};
-use super::replays::find_replay;
+use super::replays::find_visible_replay;
 use crate::AppState;
-use crate::auth::AdminToken;
+use crate::auth::ReadAccess;
 use crate::error::AppError;
 use crate::store::StoredEvent;
 use crate::summary::ReplaySummary;
@@ -97,11 +97,11 @@ impl ReplayEventJson {
 
 /// Lists the events linked to a replay in timeline order; 404 when the replay is unknown.
 pub async fn list_replay_events(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ReplayEventJson>>, AppError> {
-    let replay = find_replay(&state, id).await?;
+    let replay = find_visible_replay(&state, &caller, id).await?;
     let replay_id = replay.id.clone();
     let events = state
         .run_store(move |store| store.replay_events(&replay_id))

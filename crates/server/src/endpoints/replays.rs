@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::auth::AdminToken;
+use crate::auth::{Caller, ReadAccess};
 use crate::error::AppError;
 use crate::summary::ReplaySummary;
 use crate::timestamp::rfc3339_ms;
@@ -62,27 +62,42 @@ impl ReplayJson {
     }
 }
 
-/// Lists all replays, newest first.
+/// Lists the replays of the projects the caller sees, newest first.
 pub async fn list_replays(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<ReplayJson>>, AppError> {
     let replays = state.run_store(|store| store.replays()).await?;
     let replays = replays
         .into_iter()
+        .filter(|replay| caller.can_see(replay.project_id))
         .map(ReplayJson::from_summary)
         .collect::<Result<_, _>>()?;
     Ok(Json(replays))
 }
 
-/// Shows one replay; 404 when unknown.
+/// Shows one replay; 404 when unknown or not visible to the caller.
 pub async fn get_replay(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<ReplayJson>, AppError> {
-    let replay = find_replay(&state, id).await?;
+    let replay = find_visible_replay(&state, &caller, id).await?;
     Ok(Json(ReplayJson::from_summary(replay)?))
+}
+
+/// The stored summary of replay `id` if `caller` may see it, else [`AppError::NotFound`].
+///
+/// # Errors
+/// [`AppError::NotFound`], or the store's error.
+pub async fn find_visible_replay(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+) -> Result<ReplaySummary, AppError> {
+    let replay = find_replay(state, id).await?;
+    caller.check_visible(replay.project_id, || "replay not found".into())?;
+    Ok(replay)
 }
 
 /// The stored summary of replay `id`, or [`AppError::NotFound`].

@@ -7,9 +7,9 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::replays::find_replay;
+use super::replays::find_visible_replay;
 use crate::AppState;
-use crate::auth::AdminToken;
+use crate::auth::ReadAccess;
 use crate::error::AppError;
 use crate::store::SegmentInfo;
 
@@ -42,11 +42,11 @@ impl From<SegmentInfo> for SegmentJson {
 
 /// Lists a replay's segments by index; 404 when the replay is unknown.
 pub async fn list_segments(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<SegmentJson>>, AppError> {
-    let replay = find_replay(&state, id).await?;
+    let replay = find_visible_replay(&state, &caller, id).await?;
     let segments = state
         .run_store(move |store| store.segments(&replay.id))
         .await?;
@@ -55,10 +55,12 @@ pub async fn list_segments(
 
 /// Answers one segment's bytes as `application/octet-stream`.
 pub async fn segment_bytes(
-    _admin: AdminToken,
+    ReadAccess(caller): ReadAccess,
     State(state): State<AppState>,
     Path((id, index)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
+    let replay = find_visible_replay(&state, &caller, id).await?;
+    let id = replay.id;
     let index: u32 = index.parse().map_err(|_| {
         AppError::BadRequest(format!(
             "segment index must be a non-negative integer, got {:?}",

@@ -12,6 +12,7 @@ use crate::store::StoreError;
 /// the schema itself has already been applied.
 pub(super) fn from_version(connection: &Connection, version: u32) -> Result<(), StoreError> {
     add_request_durations(connection)?;
+    add_project_organizations(connection)?;
     if version == 1 {
         backfill_network_requests(connection)?;
     }
@@ -36,6 +37,28 @@ fn add_request_durations(connection: &Connection) -> Result<(), StoreError> {
             [],
         )?;
     }
+    Ok(())
+}
+
+/// Version 5 puts projects in organizations; projects stored before belong to the default
+/// organization (id 1).
+fn add_project_organizations(connection: &Connection) -> Result<(), StoreError> {
+    let present: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('projects') \
+         WHERE name = 'organization_id')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !present {
+        connection.execute(
+            "ALTER TABLE projects ADD COLUMN organization_id INTEGER NOT NULL DEFAULT 1",
+            [],
+        )?;
+    }
+    connection.execute(
+        "CREATE INDEX IF NOT EXISTS projects_by_organization ON projects (organization_id)",
+        [],
+    )?;
     Ok(())
 }
 
