@@ -33,6 +33,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The CSP `frame-ancestors` sources of viewer and player pages (default `'self'`).
     pub frame_ancestors: String,
+    /// Most ingest requests handled at once (see [`crate::admission`]).
+    pub max_in_flight: usize,
+    /// Most inbox entries waiting for the processor before ingest answers 503.
+    pub max_inbox_entries: u64,
+    /// Most inbox payload bytes waiting for the processor before ingest answers 503.
+    pub max_inbox_bytes: u64,
 }
 
 impl Default for Config {
@@ -47,6 +53,9 @@ impl Default for Config {
             retention_days: crate::retention::DEFAULT_RETENTION_DAYS,
             secure_cookies: false,
             frame_ancestors: crate::auth::DEFAULT_FRAME_ANCESTORS.to_owned(),
+            max_in_flight: crate::limits::MAX_INGEST_IN_FLIGHT,
+            max_inbox_entries: crate::limits::MAX_INBOX_ENTRIES,
+            max_inbox_bytes: crate::limits::MAX_INBOX_BYTES,
         }
     }
 }

@@ -75,6 +75,15 @@ pub enum AppError {
     /// Anything else that is the server's fault (500).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The server cannot take the request now — every ingest slot busy, the inbox backlog
+    /// full, the disk full (503 with `Retry-After`); the message says which.
+    #[error("{reason}; retry after {retry_after_secs} s")]
+    Unavailable {
+        /// What is saturated, for the client and the log.
+        reason: String,
+        /// Seconds to wait before retrying.
+        retry_after_secs: u64,
+    },
 }
 
 impl AppError {
@@ -95,6 +104,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -115,6 +125,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::Store(_) => "store_error",
             Self::Internal(_) => "internal_error",
+            Self::Unavailable { .. } => "unavailable",
         }
     }
 }
@@ -123,6 +134,13 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict(message) => Self::Conflict(message),
+            other if crate::store::quarantine::is_disk_full(&other) => {
+                crate::store::quarantine::log_disk_full(&other);
+                Self::Unavailable {
+                    reason: "the server's disk is full".into(),
+                    retry_after_secs: crate::limits::DISK_FULL_RETRY_AFTER_SECS,
+                }
+            }
             other => Self::Store(other),
         }
     }
@@ -137,14 +155,24 @@ impl From<tokio::task::JoinError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if let Self::Unavailable { .. } = &self {
+            // Logged where the saturation was detected, once per episode, not per request.
+            self.to_string()
+        } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "internal server error".to_owned()
         } else {
             self.to_string()
         };
         let mut response = (status, Json(json!({ "error": message }))).into_response();
-        if let Self::RateLimited {
+        if let Self::Unavailable {
+            retry_after_secs, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        } else if let Self::RateLimited {
             retry_after_secs, ..
         } = self
         {
@@ -197,6 +225,28 @@ mod tests {
         let error = AppError::from(EnvelopeError::TooManyItems);
         assert_eq!(error.status(), StatusCode::PAYLOAD_TOO_LARGE);
         assert!(error.to_string().contains("MAX_ENVELOPE_ITEMS"));
+    }
+
+    #[test]
+    fn saturation_is_503_with_retry_after() {
+        let response = AppError::Unavailable {
+            reason: "every ingest slot is busy".into(),
+            retry_after_secs: 3,
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "3");
+    }
+
+    #[test]
+    fn a_full_disk_is_503_not_500() {
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full".into()),
+        );
+        let error = AppError::from(StoreError::Sqlite(full));
+        assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(error.to_string().contains("disk is full"), "{error}");
     }
 
     #[test]

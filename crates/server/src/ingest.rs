@@ -10,8 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::AppState;
+use crate::admission::IngestSlot;
 use crate::error::AppError;
 use crate::event_id::EventId;
+use crate::rate_limit::RateLimiter;
 use crate::store::NewInboxEntry;
 
 /// Checks that project `project_id` (the URL's path segment) exists and `key` is one of its
@@ -43,16 +45,39 @@ pub async fn authenticate(state: &AppState, project_id: &str, key: &str) -> Resu
 /// # Errors
 /// [`AppError::RateLimited`] (429) with the whole seconds to wait (at least 1).
 pub fn check_rate_limit(state: &AppState, project_id: u64) -> Result<(), AppError> {
-    state
-        .rate_limiter()
-        .check(project_id, Instant::now())
-        .map_err(|wait| {
-            let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            AppError::RateLimited {
-                project_id,
-                retry_after_secs: retry_after_secs.max(1),
-            }
-        })
+    take_token(state.rate_limiter(), project_id)
+}
+
+/// Takes one request from the project's rate limit of replay segments (a bucket of its own,
+/// so a busy site's recordings never starve its error events or the reverse).
+///
+/// # Errors
+/// [`AppError::RateLimited`] (429) with the whole seconds to wait (at least 1).
+pub fn check_replay_rate_limit(state: &AppState, project_id: u64) -> Result<(), AppError> {
+    take_token(state.replay_rate_limiter(), project_id)
+}
+
+/// Takes a token for `project_id` from `limiter`.
+fn take_token(limiter: &RateLimiter, project_id: u64) -> Result<(), AppError> {
+    limiter.check(project_id, Instant::now()).map_err(|wait| {
+        let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        AppError::RateLimited {
+            project_id,
+            retry_after_secs: retry_after_secs.max(1),
+        }
+    })
+}
+
+/// Admits an ingest request that will write to the inbox: takes an ingest slot (held until the
+/// returned guard is dropped) and checks the inbox backlog.
+///
+/// # Errors
+/// [`AppError::Unavailable`] (503 with `Retry-After`) when every slot is busy or the backlog
+/// is full.
+pub fn admit_to_inbox(state: &AppState) -> Result<IngestSlot, AppError> {
+    let slot = state.admission().enter()?;
+    state.admission().check_backlog()?;
+    Ok(slot)
 }
 
 /// Writes an accepted envelope to the inbox (durable when this returns) and wakes the
@@ -66,6 +91,7 @@ pub async fn enqueue(
     event_id: &EventId,
     envelope: Vec<u8>,
 ) -> Result<(), AppError> {
+    let size = envelope.len() as u64;
     let entry = NewInboxEntry {
         project_id,
         event_id: event_id.to_string(),
@@ -73,6 +99,7 @@ pub async fn enqueue(
         payload: envelope,
     };
     state.run_store(move |store| store.enqueue(&entry)).await?;
+    state.admission().enqueued(size);
     state.inbox_signal().notify_one();
     Ok(())
 }

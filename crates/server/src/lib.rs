@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+pub mod admission;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -66,6 +67,7 @@ use tokio::sync::Notify;
 
 pub use crate::config::Config;
 pub use crate::error::AppError;
+use crate::admission::{Admission, AdmissionLimits};
 use crate::outcomes::DroppedItems;
 use crate::processor::ProcessReport;
 use crate::rate_limit::{RateLimit, RateLimiter};
@@ -83,6 +85,8 @@ pub struct AppState {
     rejections: Arc<Rejections>,
     dropped_items: Arc<DroppedItems>,
     rate_limiter: Arc<RateLimiter>,
+    replay_rate_limiter: Arc<RateLimiter>,
+    admission: Arc<Admission>,
     inbox_signal: Arc<Notify>,
     alert_signal: Arc<Notify>,
     processor_started: Arc<AtomicBool>,
@@ -115,6 +119,8 @@ impl AppState {
             rejections: Arc::default(),
             dropped_items: Arc::default(),
             rate_limiter: Arc::default(),
+            replay_rate_limiter: Arc::default(),
+            admission: Arc::default(),
             inbox_signal: Arc::default(),
             alert_signal: Arc::default(),
             processor_started: Arc::default(),
@@ -144,11 +150,20 @@ impl AppState {
         self
     }
 
-    /// Sets the per-project rate limit of Sentry-compatible ingest (default
-    /// [`RateLimit::DEFAULT`]).
+    /// Sets the per-project rate limit of Sentry-compatible ingest, and the same limit for
+    /// replay segments, counted separately (default [`RateLimit::DEFAULT`]).
     #[must_use]
     pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limiter = Arc::new(RateLimiter::new(limit));
+        self.replay_rate_limiter = Arc::new(RateLimiter::new(limit));
+        self
+    }
+
+    /// Sets the bounds on ingest requests in flight and on the inbox backlog (default
+    /// [`AdmissionLimits::DEFAULT`]).
+    #[must_use]
+    pub fn with_admission_limits(mut self, limits: AdmissionLimits) -> Self {
+        self.admission = Arc::new(Admission::new(limits));
         self
     }
 
@@ -207,6 +222,16 @@ impl AppState {
     /// The per-project rate limiter of Sentry-compatible ingest.
     pub fn rate_limiter(&self) -> &RateLimiter {
         &self.rate_limiter
+    }
+
+    /// The per-project rate limiter of replay segment ingest.
+    pub fn replay_rate_limiter(&self) -> &RateLimiter {
+        &self.replay_rate_limiter
+    }
+
+    /// The bounds on ingest requests in flight and on the inbox backlog.
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     /// Woken whenever ingest writes to the inbox.

@@ -47,3 +47,39 @@ pub const MAX_VALUE_DEPTH: usize = 8;
 
 /// Most inbox entries the processor takes in one batch.
 pub const PROCESSOR_BATCH: usize = 100;
+
+/// Largest sum of the payload bytes of one processor batch: a batch stops growing once it holds
+/// this many bytes (it always takes at least one entry), so the processor's memory stays bounded
+/// whatever the entries' sizes.
+pub const PROCESSOR_BATCH_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Most ingest requests (replay segments, envelopes, store events) handled at once; one more is
+/// answered 503 with `Retry-After` before its body is read. With the body limits above this
+/// bounds the memory ingest can hold. Override with `sightline serve --max-in-flight`.
+pub const MAX_INGEST_IN_FLIGHT: usize = 64;
+
+/// Most inbox entries waiting for the processor; beyond it event ingest answers 503 with
+/// `Retry-After` until the processor catches up. Override with `--max-inbox-entries`.
+pub const MAX_INBOX_ENTRIES: u64 = 100_000;
+
+/// Most payload bytes waiting in the inbox; beyond it event ingest answers 503 with
+/// `Retry-After`. Override with `--max-inbox-bytes`.
+pub const MAX_INBOX_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// `Retry-After` (seconds) when every ingest slot is busy.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
+/// `Retry-After` (seconds) when the inbox backlog is full.
+pub const BACKLOG_RETRY_AFTER_SECS: u64 = 5;
+
+/// `Retry-After` (seconds) when the disk is full.
+pub const DISK_FULL_RETRY_AFTER_SECS: u64 = 60;
+
+/// Most quarantined items kept; the oldest are dropped (and counted) to make room.
+pub const MAX_QUARANTINE_ENTRIES: u64 = 10_000;
+
+/// Most quarantined payload bytes kept; the oldest items are dropped (and counted) to make room.
+pub const MAX_QUARANTINE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Longest quarantine reason kept (bytes, cut at a character boundary).
+pub const MAX_QUARANTINE_REASON_BYTES: usize = 2048;

@@ -17,6 +17,7 @@ use sightline_server::cli::{
     self, CliError, CodeMappingsCommand, OwnershipCommand, ReleasesCommand, ServerOptions,
 };
 use sightline_server::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR, DEFAULT_DEMO_SHOP};
+use sightline_server::limits;
 use sightline_server::retention::DEFAULT_RETENTION_DAYS;
 use tracing_subscriber::EnvFilter;
 
@@ -87,6 +88,17 @@ struct ServeArgs {
     /// CSP frame-ancestors of the viewer and player pages: who may embed them in a frame.
     #[arg(long, value_name = "SOURCES", default_value = sightline_server::auth::DEFAULT_FRAME_ANCESTORS)]
     frame_ancestors: String,
+    /// Most ingest requests handled at once; more are answered 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = limits::MAX_INGEST_IN_FLIGHT)]
+    max_in_flight: usize,
+    /// Most inbox entries waiting for the processor; beyond it ingest answers 503.
+    #[arg(long, value_name = "N", default_value_t = limits::MAX_INBOX_ENTRIES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_inbox_entries: u64,
+    /// Most inbox payload bytes waiting for the processor; beyond it ingest answers 503.
+    #[arg(long, value_name = "BYTES", default_value_t = limits::MAX_INBOX_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_inbox_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -138,6 +150,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         retention_days: args.retention_days,
         secure_cookies: args.secure_cookies,
         frame_ancestors: args.frame_ancestors,
+        max_in_flight: args.max_in_flight,
+        max_inbox_entries: args.max_inbox_entries,
+        max_inbox_bytes: args.max_inbox_bytes,
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -11,6 +11,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::admission::AdmissionLimits;
 use crate::auth::AccessConfig;
 use crate::config::Config;
 use crate::project::{dsn, ensure_default_project};
@@ -98,6 +99,11 @@ pub async fn serve(
         .with_demo_shop(&config.demo_shop)
         .with_public_host(&bound)
         .with_rate_limit(rate_limit)
+        .with_admission_limits(AdmissionLimits {
+            max_in_flight: config.max_in_flight,
+            max_inbox_entries: config.max_inbox_entries,
+            max_inbox_bytes: config.max_inbox_bytes,
+        })
         .with_access_config(AccessConfig {
             secure_cookies: config.secure_cookies,
             frame_ancestors: config.frame_ancestors.clone(),

@@ -1,6 +1,7 @@
 //! `POST /api/{project_id}/envelope/`: Sentry envelopes from official SDKs.
 //!
-//! Order of checks: the DSN key from `?sentry_key=`, `X-Sentry-Auth` or `Authorization:
+//! Order of checks: a free ingest slot and room in the inbox (503 with `Retry-After`, see
+//! [`crate::admission`]), the DSN key from `?sentry_key=`, `X-Sentry-Auth` or `Authorization:
 //! Sentry …` (403 unknown key or project; then the project's rate limit, 429), the body read
 //! and decompressed within [`MAX_BODY_BYTES`] and [`MAX_DECOMPRESSED_BODY_BYTES`] (413, 415 for
 //! an unknown encoding), the envelope parsed (400 malformed or truncated, 413 over a limit such
@@ -53,6 +54,8 @@ async fn accept_envelope(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Option<EventId>, AppError> {
+    // Held until the envelope is in the inbox (or refused).
+    let _slot = ingest::admit_to_inbox(state)?;
     let mut project_id = None;
     if let Some(key) = dsn_key(query, headers) {
         let id = ingest::authenticate(state, path_project, &key).await?;

@@ -1,9 +1,12 @@
 //! `POST /api/{project_id}/replay/`: replay segment ingest.
 //!
-//! Order of checks: DSN key (401 missing, 403 unknown or wrong project), size while reading
-//! (413), full decode (400 with the decoder's reason), header project (400), then one durable
-//! transaction storing the bytes and updating the replay summary (409 when different bytes are
-//! already stored under the same index). A 200 means the segment is on disk.
+//! Order of checks: a free ingest slot (503 with `Retry-After`, see [`crate::admission`]), DSN
+//! key (401 missing, 403 unknown or wrong project), the project's replay rate limit (429 with
+//! `Retry-After` and `X-Sentry-Rate-Limits`), size while reading (413), full decode (400 with
+//! the decoder's reason; the bytes go to the quarantine with that reason), header project
+//! (400), then one durable transaction storing the bytes and updating the replay summary (409
+//! when different bytes are already stored under the same index; 503 when the disk is full).
+//! A 200 means the segment is on disk.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -21,7 +24,8 @@ use crate::auth::dsn_key;
 use crate::error::AppError;
 use crate::ingest;
 use crate::link::traced_requests;
-use crate::store::{InsertOutcome, NewSegment};
+use crate::store::quarantine::{NewQuarantined, QuarantineLimits, kind};
+use crate::store::{InsertOutcome, NewSegment, Store};
 use crate::summary::SegmentSummary;
 
 /// Handles one segment upload; answers `{"id": replay_id, "index": n}`.
@@ -48,21 +52,35 @@ async fn accept_segment(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(String, u32), AppError> {
+    // Held until the segment is stored (or refused).
+    let _slot = state.admission().enter()?;
     let key = dsn_key(query, headers).ok_or(AppError::MissingKey)?;
     let project_id = ingest::authenticate(state, project_id, &key).await?;
+    ingest::check_replay_rate_limit(state, project_id)?;
 
     let bytes = read_body(headers, body, MAX_SEGMENT_BYTES).await?;
     let (replay_id, index, outcome) = state
         .blocking(move |store| {
-            let segment = decode_segment(&bytes)?;
+            let segment = match decode_segment(&bytes) {
+                Ok(segment) => segment,
+                Err(error) => {
+                    quarantine_segment(store, project_id, &error.to_string(), &bytes);
+                    return Err(error.into());
+                }
+            };
             if segment.header.project != project_id {
                 return Err(AppError::BadRequest(format!(
                     "segment header names project {} but was uploaded to project {project_id}",
                     segment.header.project
                 )));
             }
-            let summary = SegmentSummary::from_decoded(&segment)
-                .map_err(|error| AppError::BadRequest(error.to_string()))?;
+            let summary = match SegmentSummary::from_decoded(&segment) {
+                Ok(summary) => summary,
+                Err(error) => {
+                    quarantine_segment(store, project_id, &error.to_string(), &bytes);
+                    return Err(AppError::BadRequest(error.to_string()));
+                }
+            };
             let (replay_id, index) = (summary.replay_id.clone(), summary.index);
             let outcome = store.insert_segment(&NewSegment {
                 project_id,
@@ -80,6 +98,34 @@ async fn accept_segment(
         }
     }
     Ok((replay_id, index))
+}
+
+/// Keeps a segment that did not decode in the quarantine with the reason, and logs it once;
+/// a failure to quarantine is logged too (the client gets its 400 either way).
+fn quarantine_segment(store: &dyn Store, project_id: u64, reason: &str, bytes: &[u8]) {
+    let item = NewQuarantined {
+        project_id,
+        kind: kind::SEGMENT.into(),
+        reason: reason.to_owned(),
+        received_at_ms: ingest::now_ms(),
+        payload: bytes.to_vec(),
+    };
+    match store.quarantine(&item, QuarantineLimits::DEFAULT) {
+        Ok(outcome) => tracing::warn!(
+            project_id,
+            quarantine_id = outcome.id,
+            size = bytes.len(),
+            %reason,
+            "replay segment does not decode: answered 400 and quarantined"
+        ),
+        Err(error) => tracing::error!(
+            project_id,
+            size = bytes.len(),
+            %reason,
+            %error,
+            "replay segment does not decode: answered 400, and quarantining it failed"
+        ),
+    }
 }
 
 /// Reads the whole body, refusing (413) as soon as it is known to exceed `limit`.

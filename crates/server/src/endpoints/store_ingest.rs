@@ -1,6 +1,6 @@
 //! `POST /api/{project_id}/store/`: one event as a JSON body, the endpoint of older Sentry SDKs.
 //!
-//! Same auth, rate limit and encodings as the envelope endpoint; the decoded body may not
+//! Same admission bounds (503), auth, rate limit and encodings as the envelope endpoint; the decoded body may not
 //! exceed [`MAX_EVENT_BYTES`] (413) and must be a JSON object with a valid `event_id`, if any
 //! (400). The event is written to the inbox as a one-item envelope and answered
 //! `200 {"id": "<event id>"}`; an event without an id gets one.
@@ -44,6 +44,8 @@ async fn accept_event(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Option<EventId>, AppError> {
+    // Held until the event is in the inbox (or refused).
+    let _slot = ingest::admit_to_inbox(state)?;
     let key = dsn_key(query, headers).ok_or(AppError::MissingKey)?;
     let project_id = ingest::authenticate(state, path_project, &key).await?;
     ingest::check_rate_limit(state, project_id)?;

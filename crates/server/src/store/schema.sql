@@ -439,4 +439,12 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 CREATE INDEX IF NOT EXISTS quarantine_by_received ON quarantine (received_at_ms);
 
+-- How many quarantined items were dropped (oldest first) to keep the quarantine within its
+-- bounds: one row, id 1.
+CREATE TABLE IF NOT EXISTS quarantine_dropped (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    entries INTEGER NOT NULL,
+    bytes   INTEGER NOT NULL
+);
+
 PRAGMA user_version = 5;
