@@ -7,6 +7,7 @@ pub mod demo;
 pub mod embed;
 pub mod envelope_ingest;
 pub mod events;
+pub mod headers;
 pub mod issues;
 pub mod privacy;
 pub mod project_settings;
@@ -95,7 +96,13 @@ pub fn router(state: AppState) -> Router {
     if state.demo() {
         router = router.merge(demo::router());
     }
-    router.fallback(no_route).with_state(state)
+    router
+        .fallback(no_route)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
+        .with_state(state)
 }
 
 /// CORS for ingest: any origin may upload, with the headers Sentry SDKs send, and may read the
@@ -115,7 +122,8 @@ fn ingest_cors() -> CorsLayer {
 }
 
 /// CORS for the API: dashboards on other origins embed the player, which calls the API with a
-/// bearer token (no cookies, so allowing any origin exposes nothing without the token).
+/// bearer token. Credentials (the session cookie) are never allowed cross-origin, so allowing
+/// any origin exposes nothing without a token.
 fn read_api_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
@@ -126,7 +134,11 @@ fn read_api_cors() -> CorsLayer {
             Method::DELETE,
             Method::OPTIONS,
         ])
-        .allow_headers([AUTHORIZATION, CONTENT_TYPE])
+        .allow_headers([
+            AUTHORIZATION,
+            CONTENT_TYPE,
+            HeaderName::from_static(crate::auth::CSRF_HEADER),
+        ])
         .max_age(Duration::from_secs(10 * 60))
 }
 

@@ -92,6 +92,8 @@ pub struct OrgProject {
     pub id: u64,
     /// Owning organization.
     pub organization_id: i64,
+    /// Display name.
+    pub name: String,
     /// The project's first DSN key.
     pub public_key: String,
 }
@@ -194,6 +196,7 @@ pub trait AccessStore {
     fn create_org_project(
         &self,
         organization_id: i64,
+        name: &str,
         public_key: &str,
     ) -> Result<OrgProject, StoreError>;
 

@@ -256,14 +256,14 @@ impl AccessStore for SqliteStore {
 
     fn org_projects(&self) -> Result<Vec<OrgProject>, StoreError> {
         let connection = self.connection();
-        let mut statement = connection.prepare(
-            "SELECT id, COALESCE(organization_id, 1), public_key FROM projects ORDER BY id",
-        )?;
+        let mut statement = connection
+            .prepare("SELECT id, organization_id, public_key, name FROM projects ORDER BY id")?;
         let rows = statement.query_map([], |row| {
             Ok(OrgProject {
                 id: row.get(0)?,
                 organization_id: row.get(1)?,
                 public_key: row.get(2)?,
+                name: row.get(3)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -272,15 +272,16 @@ impl AccessStore for SqliteStore {
     fn create_org_project(
         &self,
         organization_id: i64,
+        name: &str,
         public_key: &str,
     ) -> Result<OrgProject, StoreError> {
         let mut connection = self.connection();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = now();
         tx.execute(
-            "INSERT INTO projects (public_key, created_at_ms, organization_id) \
-             VALUES (?1, ?2, ?3)",
-            params![public_key, now, organization_id],
+            "INSERT INTO projects (public_key, created_at_ms, organization_id, name) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![public_key, now, organization_id, name],
         )?;
         let id = u64::try_from(tx.last_insert_rowid())
             .map_err(|_| StoreError::Corrupt("negative project id".into()))?;
@@ -293,6 +294,7 @@ impl AccessStore for SqliteStore {
         Ok(OrgProject {
             id,
             organization_id,
+            name: name.to_owned(),
             public_key: public_key.to_owned(),
         })
     }

@@ -40,8 +40,8 @@ fn add_request_durations(connection: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Version 5 puts projects in organizations; projects stored before belong to the default
-/// organization (id 1).
+/// Version 5 puts projects in organizations and names them; projects stored before belong to
+/// the default organization (id 1) and are named `default`.
 fn add_project_organizations(connection: &Connection) -> Result<(), StoreError> {
     let present: bool = connection.query_row(
         "SELECT EXISTS (SELECT 1 FROM pragma_table_info('projects') \
@@ -52,6 +52,17 @@ fn add_project_organizations(connection: &Connection) -> Result<(), StoreError> 
     if !present {
         connection.execute(
             "ALTER TABLE projects ADD COLUMN organization_id INTEGER NOT NULL DEFAULT 1",
+            [],
+        )?;
+    }
+    let named: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('projects') WHERE name = 'name')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !named {
+        connection.execute(
+            "ALTER TABLE projects ADD COLUMN name TEXT NOT NULL DEFAULT 'default'",
             [],
         )?;
     }
