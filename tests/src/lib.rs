@@ -11,8 +11,10 @@
 pub mod browser;
 pub mod checkout;
 pub mod dom;
+pub mod fault_proxy;
 pub mod pages;
 pub mod python;
+pub mod recorder_site;
 pub mod server;
 pub mod shop_releases;
 

@@ -21,6 +21,13 @@
  * `data-checkpoint-interval-ms` (default 30000) sets the time between two checkpoints (full
  * snapshots the viewer seeks from); 0 turns periodic ones off.
  *
+ * When the server cannot be reached (down, slow, 429, 5xx), segments wait and are retried with
+ * backoff (honouring `Retry-After`); `data-offline-buffer-bytes` (default 8 MiB) bounds what
+ * waits, dropping the oldest segments without an error first. Waiting segments are kept in
+ * IndexedDB and sent after a reload that continues the replay. A page whose CSP forbids
+ * WebAssembly or blocks the upload origin is not recorded: one console warning says so.
+ * See docs/recorder-resilience.md.
+ *
  * It loads the ES module `sightline_recorder.js` and `sightline_recorder_bg.wasm` from the
  * directory of its own `src`, starts recording when `data-dsn` is set, and defines
  * `window.Sightline = {init, captureException, captureMessage, setUser, setTag, setTags,
@@ -150,6 +157,7 @@
     sessionSampleRate: 'data-session-sample-rate',
     onErrorSampleRate: 'data-on-error-sample-rate',
     checkpointIntervalMs: 'data-checkpoint-interval-ms',
+    offlineBufferBytes: 'data-offline-buffer-bytes',
   };
 
   var dsn = script && script.getAttribute('data-dsn');

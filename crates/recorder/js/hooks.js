@@ -11,14 +11,42 @@ const addListener = typeof EventTarget === 'function' ? EventTarget.prototype.ad
 let begin = null;
 let end = null;
 
+// Each wrapper -> the function it wraps, for `Function.prototype.toString`.
+const wrapped = new WeakMap();
+let toStringWrapped = false;
+
+// `Function.prototype.toString` of a proxy reads `function () { [native code] }`, without the
+// name: a page could tell. So toString itself is wrapped once to read the original's source for
+// a wrapper (its own included); for every other function it is the original, `this` and all.
+function wrapToString() {
+  if (toStringWrapped) return;
+  toStringWrapped = true;
+  try {
+    const prototype = Function.prototype;
+    const original = prototype.toString;
+    const wrapper = new Proxy(original, {
+      apply(target, self, args) {
+        return Reflect.apply(target, wrapped.has(self) ? wrapped.get(self) : self, args);
+      },
+    });
+    wrapped.set(wrapper, original);
+    prototype.toString = wrapper;
+  } catch (_) {
+    // The source then reads without the name.
+  }
+}
+
 // Replaces `target[name]` by a Proxy whose apply trap is `trap(original, thisArg, args)`. A proxy
-// keeps the original's name and length, and its source reads as native code. Returns false (and
-// changes nothing) when `target[name]` is not a function or cannot be replaced.
+// keeps the original's name and length, and its source reads as the original's. Returns false
+// (and changes nothing) when `target[name]` is not a function or cannot be replaced.
 function proxy(target, name, trap) {
   try {
     const original = target[name];
     if (typeof original !== 'function') return false;
-    return Reflect.set(target, name, new Proxy(original, { apply: trap }));
+    const wrapper = new Proxy(original, { apply: trap });
+    wrapped.set(wrapper, original);
+    wrapToString();
+    return Reflect.set(target, name, wrapper);
   } catch (_) {
     return false;
   }
@@ -247,5 +275,106 @@ export function regex(source, flags) {
     return new RegExp(source, flags);
   } catch (_) {
     return null;
+  }
+}
+
+// The outbox's IndexedDB store: segments waiting for the server survive a reload. Every call
+// resolves (never rejects) and none throws: without IndexedDB (private modes, sandboxed frames,
+// quota) the recorder simply keeps its queue in memory.
+let outboxDb = null;
+
+function openOutbox() {
+  if (!outboxDb) {
+    outboxDb = new Promise((resolve) => {
+      try {
+        const request = indexedDB.open('sightline-outbox', 1);
+        request.onupgradeneeded = () => request.result.createObjectStore('segments');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = request.onblocked = () => resolve(null);
+      } catch (_) {
+        resolve(null);
+      }
+    });
+  }
+  return outboxDb;
+}
+
+function outboxWrite(run) {
+  return openOutbox().then(
+    (db) =>
+      new Promise((resolve) => {
+        try {
+          const tx = db.transaction('segments', 'readwrite');
+          run(tx.objectStore('segments'));
+          tx.oncomplete = () => resolve(true);
+          tx.onerror = tx.onabort = () => resolve(false);
+          // Commit now: the page may be unloading.
+          if (tx.commit) tx.commit();
+        } catch (_) {
+          resolve(false);
+        }
+      }),
+  );
+}
+
+/// Stores `bytes` (a Uint8Array) under `key`.
+export function outboxPut(key, bytes) {
+  return outboxWrite((store) => store.put(bytes, key));
+}
+
+/// Deletes the records under `keys` (an array of strings).
+export function outboxDelete(keys) {
+  return outboxWrite((store) => keys.forEach((key) => store.delete(key)));
+}
+
+/// Resolves to `[[key, Uint8Array], …]`: at most `limit` stored records, in key order; `[]` when
+/// IndexedDB is unavailable or does not answer within 3 s.
+export function outboxLoad(limit) {
+  const load = openOutbox().then(
+    (db) =>
+      new Promise((resolve) => {
+        const found = [];
+        try {
+          const request = db.transaction('segments', 'readonly').objectStore('segments').openCursor();
+          request.onsuccess = () => {
+            const cursor = request.result;
+            if (!cursor || found.length >= limit) return resolve(found);
+            if (typeof cursor.key === 'string' && cursor.value instanceof Uint8Array) {
+              found.push([cursor.key, cursor.value]);
+            }
+            cursor.continue();
+          };
+          request.onerror = () => resolve(found);
+        } catch (_) {
+          resolve(found);
+        }
+      }),
+  );
+  return Promise.race([load, new Promise((resolve) => setTimeout(() => resolve([]), 3000))]);
+}
+
+/// Calls `onBlocked()` once when the page's Content-Security-Policy (enforced, not report-only)
+/// blocks a connection to `origin`.
+export function watchCsp(origin, onBlocked) {
+  if (!addListener) return;
+  let done = false;
+  try {
+    Reflect.apply(addListener, document, [
+      'securitypolicyviolation',
+      (event) => {
+        try {
+          const directive = String(event.effectiveDirective || event.violatedDirective || '');
+          const blocked = String(event.blockedURI || '');
+          if (done || event.disposition === 'report' || directive.indexOf('connect-src') !== 0) return;
+          if (blocked !== origin && blocked.indexOf(origin + '/') !== 0) return;
+          done = true;
+          onBlocked();
+        } catch (_) {
+          // The page is unaffected.
+        }
+      },
+    ]);
+  } catch (_) {
+    // No CSP events: uploads simply keep failing quietly.
   }
 }

@@ -73,6 +73,7 @@ pub mod mask;
 pub mod navigation;
 pub mod network;
 pub mod outbox;
+pub mod persisted;
 pub mod pointer;
 pub mod propagation;
 pub mod sampling;

@@ -10,7 +10,7 @@ use super::error_value::report_for_value;
 use super::network::propagation_targets;
 use super::recorder::{Recorder, now, take_recorder, with_recorder};
 use super::tab_storage;
-use super::upload::{BrowserTransport, idle};
+use super::upload::{self, BrowserTransport, idle};
 use crate::breadcrumb::{MAX_DATA_BYTES, MESSAGE_CATEGORY, app_breadcrumb, parse_level};
 use crate::dsn::Dsn;
 use crate::error_report::ErrorReport;
@@ -71,6 +71,10 @@ export interface StartOptions {
   /** Milliseconds between two checkpoints (full snapshots, from which the viewer seeks);
    * default 30000; 0 turns periodic checkpoints off (a mutation flood still ends in one). */
   checkpointIntervalMs?: number | string;
+  /** Most bytes of recording (uncompressed) kept while the server cannot be reached; default
+   * 8 MiB, at least 4 KiB, at most 64 MiB. Beyond it the oldest segments without an error are
+   * dropped first, and a later segment says what was dropped. */
+  offlineBufferBytes?: number | string;
 }
 
 /** Severity of a message or breadcrumb. */
@@ -130,6 +134,10 @@ pub fn start(
     if with_recorder(|_| ()).is_some() {
         return Ok(get_replay_id());
     }
+    if upload::is_off() {
+        // The page's CSP blocks the upload origin: recording stays off on this page.
+        return Ok(None);
+    }
     // Read with `Reflect` rather than serde-wasm-bindgen: the serde path linked float formatting
     // and its error machinery, a fifth of the bundle, to read three strings.
     let option = |name: &str| {
@@ -151,6 +159,12 @@ pub fn start(
     let tab = tab_storage::begin(&window, rates, now(), || {
         hex_id(super::recorder::random_bytes(&window))
     });
+    if let Some(limit) = number_option(&options, "offlineBufferBytes") {
+        upload::set_limit(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    upload::watch_csp(&format!("{}://{}", dsn.scheme, dsn.host));
+    // Before the first segment of this page is queued: the earlier pages' go first.
+    upload::restore(tab.replay_id.clone());
     Recorder::start_in(
         &dsn,
         tab,
@@ -165,18 +179,7 @@ pub fn start(
         .unwrap_or(JsValue::UNDEFINED);
     let targets = propagation_targets(&targets);
     let events = SCOPE.with(|scope| scope.borrow().events());
-    let interval = Reflect::get(&options, &JsValue::from_str("checkpointIntervalMs"))
-        .ok()
-        .and_then(|value| {
-            // A finite non-negative number of ms; `as` saturates huge ones.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let number = value
-                .as_f64()
-                .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                .map(|ms| ms as u64);
-            // Loader attributes are text; integers parse without the float tables.
-            number.or_else(|| value.as_string()?.trim().parse().ok())
-        });
+    let interval = number_option(&options, "checkpointIntervalMs");
     with_recorder(|recorder| {
         recorder.set_targets(targets);
         if let Some(interval) = interval {
@@ -187,6 +190,20 @@ pub fn start(
         }
     });
     Ok(get_replay_id())
+}
+
+/// Reads option `name` as a finite non-negative integer, given as a number or as text (loader
+/// attributes).
+fn number_option(options: &JsValue, name: &str) -> Option<u64> {
+    let value = Reflect::get(options, &JsValue::from_str(name)).ok()?;
+    // `as` saturates huge ones.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let number = value
+        .as_f64()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .map(|n| n as u64);
+    // Integers in text parse without the float tables.
+    number.or_else(|| value.as_string()?.trim().parse().ok())
 }
 
 /// Reads `sessionSampleRate` and `onErrorSampleRate`, as numbers or as text (loader attributes).

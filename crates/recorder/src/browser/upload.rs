@@ -7,6 +7,13 @@
 //! bounded number of bytes meanwhile. [`idle`] hands `flush()` callers one promise for the
 //! attempts under way. Failures are swallowed (the page must never see them) and reported once
 //! on the console.
+//!
+//! Segments that have to wait are also stored in the page's IndexedDB (`js/hooks.js`, records in
+//! the [`persisted`](crate::persisted) format), and deleted once they leave the outbox. When a
+//! page load continues the tab's replay, [`restore`] reads them back and sends them first, in
+//! index order; nothing is sent until it is done. When the page's Content-Security-Policy
+//! blocks the upload origin ([`watch_csp`]), recording stops, the outbox is emptied and one
+//! console message says why.
 
 use std::cell::{Cell, RefCell};
 
@@ -16,8 +23,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{Blob, ReadableWritablePair, RequestInit, Response};
 
-use super::recorder::now;
+use super::recorder::{now, take_recorder};
 use crate::outbox::{Dropped, Outbox, Outcome};
+use crate::persisted::{MAX_RECORDS, encode_record, sort_records};
 use crate::transport::{Delivery, Transport, Upload};
 
 /// Largest request sent with `keepalive` or `sendBeacon`: browsers allow 64 KiB in flight.
@@ -32,6 +40,25 @@ extern "C" {
     fn new(format: &str) -> Result<CompressionStream, JsValue>;
 }
 
+#[wasm_bindgen(module = "/js/hooks.js")]
+extern "C" {
+    /// Stores a record in the outbox's IndexedDB store.
+    #[wasm_bindgen(js_name = outboxPut)]
+    fn outbox_put(key: &str, bytes: &Uint8Array) -> Promise;
+
+    /// Deletes records of the outbox's IndexedDB store.
+    #[wasm_bindgen(js_name = outboxDelete)]
+    fn outbox_delete(keys: &Array) -> Promise;
+
+    /// Resolves to `[[key, bytes], …]`, the stored records.
+    #[wasm_bindgen(js_name = outboxLoad)]
+    fn outbox_load(limit: u32) -> Promise;
+
+    /// Calls `on_blocked` once when the page's CSP blocks a connection to `origin`.
+    #[wasm_bindgen(js_name = watchCsp)]
+    fn watch_csp_js(origin: &str, on_blocked: &JsValue);
+}
+
 thread_local! {
     /// Segments on their way to the server.
     static OUTBOX: RefCell<Outbox> = RefCell::new(Outbox::new());
@@ -41,6 +68,93 @@ thread_local! {
     /// Whether a retry timer is set.
     static RETRY_SET: Cell<bool> = const { Cell::new(false) };
     static WARNED: Cell<bool> = const { Cell::new(false) };
+    /// Whether stored segments are being read back: nothing is sent meanwhile.
+    static RESTORING: Cell<bool> = const { Cell::new(false) };
+    /// Whether the page's CSP blocks uploads: recording is off for the page's lifetime.
+    static OFF: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the page's CSP turned recording off.
+pub(crate) fn is_off() -> bool {
+    OFF.with(Cell::get)
+}
+
+/// Sets the outbox's bound in body bytes (the page's `offlineBufferBytes`).
+pub(crate) fn set_limit(limit: usize) {
+    let keys = OUTBOX.with(|outbox| outbox.borrow_mut().set_limit(limit));
+    delete_stored(keys);
+}
+
+/// Reads back the segments of `replay_id` stored by an earlier page load of this tab and queues
+/// them before anything new; deletes broken and expired records. Nothing is sent until done.
+pub(crate) fn restore(replay_id: String) {
+    RESTORING.with(|restoring| restoring.set(true));
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut records = Vec::new();
+        let limit = u32::try_from(MAX_RECORDS).unwrap_or(u32::MAX);
+        if let Ok(found) = JsFuture::from(outbox_load(limit)).await {
+            for pair in Array::from(&found).iter() {
+                let pair = Array::from(&pair);
+                if let (Some(key), Ok(bytes)) = (
+                    pair.get(0).as_string(),
+                    pair.get(1).dyn_into::<Uint8Array>(),
+                ) {
+                    records.push((key, bytes.to_vec()));
+                }
+            }
+        }
+        let sorted = sort_records(records, &replay_id, now());
+        delete_stored(sorted.delete);
+        let keys = OUTBOX.with(|outbox| outbox.borrow_mut().restore(sorted.restore));
+        delete_stored(keys);
+        RESTORING.with(|restoring| restoring.set(false));
+        store_waiting();
+        pump();
+    });
+}
+
+/// Turns recording off for good when the page's CSP blocks connections to the DSN's `origin`:
+/// stops the recorder, empties the outbox and says so once on the console.
+pub(crate) fn watch_csp(origin: &str) {
+    let message = format!(
+        "Sightline: this page's Content-Security-Policy (connect-src) blocks uploads to {origin}; \
+         session recording is turned off"
+    );
+    let blocked = Closure::once_into_js(move || {
+        if OFF.with(|off| off.replace(true)) {
+            return;
+        }
+        drop(take_recorder());
+        let keys = OUTBOX.with(|outbox| outbox.borrow_mut().clear());
+        delete_stored(keys);
+        web_sys::console::warn_1(&JsValue::from_str(&message));
+    });
+    watch_csp_js(origin, &blocked);
+}
+
+/// Stores the segments that now have to wait, each once.
+fn store_waiting() {
+    OUTBOX.with(|outbox| {
+        let mut outbox = outbox.borrow_mut();
+        for (key, upload) in outbox.take_to_store() {
+            if let Ok(bytes) = encode_record(upload, now()) {
+                // The promise never rejects; what it resolves to does not matter here.
+                let _ = outbox_put(&key, &Uint8Array::from(&bytes[..]));
+            }
+        }
+    });
+}
+
+/// Deletes the stored records under `keys`.
+fn delete_stored(keys: Vec<String>) {
+    if keys.is_empty() {
+        return;
+    }
+    let list = Array::new();
+    for key in keys {
+        list.push(&JsValue::from_str(&key));
+    }
+    let _ = outbox_delete(&list);
 }
 
 /// A promise that resolves once every upload attempt started so far has finished (delivered,
@@ -75,12 +189,18 @@ pub(crate) struct BrowserTransport;
 
 impl Transport for BrowserTransport {
     fn send(&mut self, upload: Upload) {
+        if OFF.with(Cell::get) {
+            return;
+        }
         // A beacon goes out of order, so only when nothing waits before it.
-        let waiting = OUTBOX.with(|outbox| !outbox.borrow().is_empty());
+        let waiting =
+            RESTORING.with(Cell::get) || OUTBOX.with(|outbox| !outbox.borrow().is_empty());
         if upload.delivery == Delivery::Unload && !waiting && beacon(&upload) {
             return;
         }
-        OUTBOX.with(|outbox| outbox.borrow_mut().push(upload));
+        let keys = OUTBOX.with(|outbox| outbox.borrow_mut().push(upload));
+        delete_stored(keys);
+        store_waiting();
         pump();
     }
 
@@ -91,7 +211,7 @@ impl Transport for BrowserTransport {
 
 /// Sends what is due in the outbox, one segment after another, unless that is under way.
 fn pump() {
-    if PUMPING.with(|pumping| pumping.replace(true)) {
+    if RESTORING.with(Cell::get) || PUMPING.with(|pumping| pumping.replace(true)) {
         return;
     }
     let promise = future_to_promise(async {
@@ -106,7 +226,9 @@ fn pump() {
                 break;
             };
             let outcome = deliver(&upload).await;
-            OUTBOX.with(|outbox| outbox.borrow_mut().settle(id, now(), outcome));
+            let key = OUTBOX.with(|outbox| outbox.borrow_mut().settle(id, now(), outcome));
+            delete_stored(key.into_iter().collect());
+            store_waiting();
         }
         PUMPING.with(|pumping| pumping.set(false));
         schedule_retry();
@@ -166,7 +288,11 @@ async fn deliver(upload: &Upload) -> Outcome {
             outcome
         }
         Err(error) => {
-            warn_once("Sightline: a replay segment could not be uploaded", &error);
+            // Not at the first failure: when the page's CSP blocked the request, the violation
+            // event comes just after, and its own message says why (see `watch_csp`).
+            if OUTBOX.with(|outbox| outbox.borrow().failures()) > 0 {
+                warn_once("Sightline: a replay segment could not be uploaded", &error);
+            }
             Outcome::Retry {
                 retry_after_ms: None,
             }
