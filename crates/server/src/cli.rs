@@ -6,14 +6,21 @@
 //! start) and `--project` (else `SIGHTLINE_PROJECT`, else 1). `set-commits --from-git` reads the
 //! local git history with libgit2 (no `git` executable needed):
 //!
+//! `users add`, `tokens create` and `keys add | list | revoke` manage accounts, API tokens and
+//! the project's DSN keys (see `docs/access.md`).
+//!
 //! ```text
 //! sightline releases new shop@1.4.2
 //! sightline releases set-commits shop@1.4.2 --from-git . --since shop@1.4.1
 //! sightline releases deploy shop@1.4.2 --env production
 //! sightline ownership set --codeowners .github/CODEOWNERS
 //! sightline code-mappings add --stack-root /app/ --source-root src/
+//! SIGHTLINE_PASSWORD=… sightline users add --email ann@example.com --org default --role admin
+//! sightline tokens create --scopes read,write --label ci
+//! sightline keys add --label rotated && sightline keys revoke OLDKEY
 //! ```
 
+mod accounts;
 mod client;
 mod git;
 mod releases;
@@ -116,10 +123,70 @@ pub enum CodeMappingsCommand {
     List,
 }
 
+/// `sightline users …`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; the password comes from SIGHTLINE_PASSWORD or the first line of stdin.
+    Add {
+        /// The email the user signs in with.
+        #[arg(long)]
+        email: String,
+        /// A display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user a superuser (sees and administers everything).
+        #[arg(long)]
+        superuser: bool,
+        /// Add the user to this organization (by slug).
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+        /// Their role there: member, admin or owner.
+        #[arg(long, default_value = "member", requires = "org",
+              value_parser = ["member", "admin", "owner"])]
+        role: String,
+    },
+}
+
+/// `sightline tokens …`.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create an API token of the --auth-token's user and print it (shown once).
+    Create {
+        /// Comma-separated scopes: read, write, admin (never above your own).
+        #[arg(long, value_delimiter = ',', required = true,
+              value_parser = ["read", "write", "admin"])]
+        scopes: Vec<String>,
+        /// What the token is for.
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+/// `sightline keys …`: the project's DSN keys.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a DSN key and print its DSN (to rotate: add, move the SDKs, revoke the old one).
+    Add {
+        /// What the key is for.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List the project's keys, revoked ones too.
+    List,
+    /// Revoke a key: ingest with it is refused at once.
+    Revoke {
+        /// The key (the DSN's user part).
+        public_key: String,
+    },
+}
+
 /// Why a client command failed; the message says what to do about it.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum CliError {
+    /// `users add` got no password.
+    #[error("no password: set SIGHTLINE_PASSWORD or write it on the first line of stdin")]
+    MissingPassword,
     /// No auth token was given.
     #[error("no auth token: pass --auth-token TOKEN or set SIGHTLINE_AUTH_TOKEN")]
     MissingToken,
@@ -287,5 +354,70 @@ pub fn run_code_mappings(
             source_root,
         } => settings::add_code_mapping(&client, &stack_root, &source_root, out),
         CodeMappingsCommand::List => settings::list_code_mappings(&client, out),
+    }
+}
+
+/// Runs `sightline users COMMAND`, reading a password from `input` when needed.
+///
+/// # Errors
+/// Any [`CliError`].
+pub fn run_users(
+    server: &ServerOptions,
+    command: UsersCommand,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let client = server.client()?;
+    match command {
+        UsersCommand::Add {
+            email,
+            name,
+            superuser,
+            org,
+            role,
+        } => accounts::add_user(
+            &client,
+            &email,
+            name.as_deref(),
+            superuser,
+            org.as_deref(),
+            &role,
+            input,
+            out,
+        ),
+    }
+}
+
+/// Runs `sightline tokens COMMAND`.
+///
+/// # Errors
+/// Any [`CliError`].
+pub fn run_tokens(
+    server: &ServerOptions,
+    command: TokensCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let client = server.client()?;
+    match command {
+        TokensCommand::Create { scopes, label } => {
+            accounts::create_token(&client, &scopes, label.as_deref(), out)
+        }
+    }
+}
+
+/// Runs `sightline keys COMMAND`.
+///
+/// # Errors
+/// Any [`CliError`].
+pub fn run_keys(
+    server: &ServerOptions,
+    command: KeysCommand,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let client = server.client()?;
+    match command {
+        KeysCommand::Add { label } => accounts::add_key(&client, label.as_deref(), out),
+        KeysCommand::List => accounts::list_keys(&client, out),
+        KeysCommand::Revoke { public_key } => accounts::revoke_key(&client, &public_key, out),
     }
 }

@@ -1,6 +1,6 @@
 //! The `sightline` binary: `sightline serve [--addr] [--data] [--assets] [--demo [--demo-shop]]
 //! [--rate-limit] [--retention-days]`,
-//! and the client commands `releases`, `ownership` and `code-mappings` (see
+//! and the client commands `releases`, `ownership`, `code-mappings`, `users`, `tokens` and `keys` (see
 //! [`sightline_server::cli`]).
 //!
 //! Startup lines (listen address, DSN, first-start admin token) go to stdout; logs go to stderr
@@ -14,7 +14,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use sightline_server::Config;
 use sightline_server::cli::{
-    self, CliError, CodeMappingsCommand, OwnershipCommand, ReleasesCommand, ServerOptions,
+    self, CliError, CodeMappingsCommand, KeysCommand, OwnershipCommand, ReleasesCommand,
+    ServerOptions, TokensCommand, UsersCommand,
 };
 use sightline_server::config::{DEFAULT_ADDR, DEFAULT_DATA_DIR, DEFAULT_DEMO_SHOP};
 use sightline_server::limits;
@@ -53,6 +54,27 @@ enum Command {
         server: ServerOptions,
         #[command(subcommand)]
         command: CodeMappingsCommand,
+    },
+    /// Create users (superuser token needed).
+    Users {
+        #[command(flatten)]
+        server: ServerOptions,
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Create API tokens with scopes.
+    Tokens {
+        #[command(flatten)]
+        server: ServerOptions,
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+    /// Add, list and revoke the project's DSN keys.
+    Keys {
+        #[command(flatten)]
+        server: ServerOptions,
+        #[command(subcommand)]
+        command: KeysCommand,
     },
 }
 
@@ -118,6 +140,11 @@ fn main() -> ExitCode {
         Command::CodeMappings { server, command } => {
             cli::run_code_mappings(&server, command, &mut out)
         }
+        Command::Users { server, command } => {
+            cli::run_users(&server, command, &mut std::io::stdin().lock(), &mut out)
+        }
+        Command::Tokens { server, command } => cli::run_tokens(&server, command, &mut out),
+        Command::Keys { server, command } => cli::run_keys(&server, command, &mut out),
     };
     report(result)
 }

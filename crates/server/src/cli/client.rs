@@ -90,6 +90,14 @@ impl ApiClient {
         self.send("PUT", path, Some(body)).map(|(_, body)| body)
     }
 
+    /// `DELETE path`; the status (an empty 204 answer is success).
+    ///
+    /// # Errors
+    /// [`CliError`] when the server is unreachable or answers with an error.
+    pub fn delete(&self, path: &str) -> Result<u16, CliError> {
+        self.send("DELETE", path, None).map(|(status, _)| status)
+    }
+
     fn send(
         &self,
         method: &str,
@@ -109,6 +117,11 @@ impl ApiClient {
                 .put(&url)
                 .header("Authorization", &authorization)
                 .send_json(body),
+            ("DELETE", _) => self
+                .agent
+                .delete(&url)
+                .header("Authorization", &authorization)
+                .call(),
             _ => self
                 .agent
                 .get(&url)
@@ -130,6 +143,9 @@ impl ApiClient {
                 reason: format!("reading the answer to {method} {path}: {error}"),
             })?;
         let json: Option<Value> = serde_json::from_str(&text).ok();
+        if status == 204 {
+            return Ok((status, Value::Null));
+        }
         if (200..300).contains(&status) {
             return json
                 .map(|json| (status, json))
