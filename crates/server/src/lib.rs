@@ -49,6 +49,7 @@ pub mod project;
 pub mod rate_limit;
 pub mod rejection;
 pub mod retention;
+pub mod scrub;
 pub mod search;
 pub mod startup;
 pub mod store;

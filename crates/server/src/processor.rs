@@ -19,6 +19,7 @@ use crate::grouping::fingerprint_event;
 use crate::limits::PROCESSOR_BATCH;
 use crate::link::LinkHints;
 use crate::normalize::{NormalizeContext, normalize_event};
+use crate::scrub::{Scrubber, ScrubberCache};
 use crate::store::{InboxEntry, NewEvent, NewTransaction, ProcessedEnvelope, Store, StoreError};
 use crate::trace::{self, Received, TraceError};
 
@@ -67,8 +68,10 @@ pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError
         }
         let mut decoded = Vec::with_capacity(batch.len());
         let mut batch_report = ProcessReport::default();
+        let mut scrubbers = ScrubberCache::new(store);
         for entry in &batch {
-            let processed = match process_entry(entry) {
+            let scrubber = scrubbers.for_project(entry.project_id)?;
+            let processed = match process_entry_scrubbed(entry, scrubber) {
                 Ok((processed, failed_items)) => {
                     batch_report.failed += failed_items;
                     batch_report.dropped_trace_items += processed.dropped_trace_items;
@@ -150,6 +153,18 @@ pub struct DecodedEntry {
 /// # Errors
 /// [`EnvelopeError`] when the stored envelope does not parse.
 pub fn process_entry(entry: &InboxEntry) -> Result<(DecodedEntry, usize), EnvelopeError> {
+    process_entry_scrubbed(entry, &Scrubber::default())
+}
+
+/// [`process_entry`] with the project's scrubber, which every item passes before anything is
+/// derived from it ([`crate::scrub`]).
+///
+/// # Errors
+/// [`EnvelopeError`] when the stored envelope does not parse.
+pub fn process_entry_scrubbed(
+    entry: &InboxEntry,
+    scrubber: &Scrubber,
+) -> Result<(DecodedEntry, usize), EnvelopeError> {
     let envelope = Envelope::parse(&entry.payload)?;
     let replay_hint = envelope.trace_field("replay_id");
     let received = Received {
@@ -166,13 +181,17 @@ pub fn process_entry(entry: &InboxEntry) -> Result<(DecodedEntry, usize), Envelo
         ) {
             continue;
         }
-        let payload: Value = match serde_json::from_slice(item.payload) {
+        let mut payload: Value = match serde_json::from_slice(item.payload) {
             Ok(payload) => payload,
             Err(error) => {
                 tracing::warn!(entry = entry.id, index, %error, "item is not JSON; dropped");
                 failed += 1;
                 continue;
             }
+        };
+        let scrubbed = match item.item_type {
+            ItemType::Log => scrubber.scrub_item(&mut payload),
+            _ => scrubber.scrub_event(&mut payload),
         };
         let own_id = payload
             .get("event_id")
@@ -192,6 +211,7 @@ pub fn process_entry(entry: &InboxEntry) -> Result<(DecodedEntry, usize), Envelo
                     received_ms: entry.received_at_ms,
                 };
                 let mut event = normalize_event(&payload, &context);
+                scrubbed.note_on(&mut event);
                 event.event_id = id.to_string();
                 let hints = LinkHints::from_event(&event, replay_hint);
                 let grouping = fingerprint_event(&event);
@@ -226,7 +246,11 @@ pub fn process_entry(entry: &InboxEntry) -> Result<(DecodedEntry, usize), Envelo
                     event_id: id.to_string(),
                     trace_id,
                     received_at_ms: entry.received_at_ms,
-                    payload: item.payload.to_vec(),
+                    payload: if scrubbed.replaced == 0 {
+                        item.payload.to_vec()
+                    } else {
+                        serde_json::to_vec(&payload).unwrap_or_default()
+                    },
                 });
             }
             ItemType::Span => match trace::spans_from_item(&payload, received) {

@@ -447,4 +447,10 @@ CREATE TABLE IF NOT EXISTS quarantine_dropped (
     bytes   INTEGER NOT NULL
 );
 
+-- Retention (retention.rs) finds a project's old events and replays by these, and deleting an
+-- issue finds its alerts by the last one.
+CREATE INDEX IF NOT EXISTS events_by_project_received ON events (project_id, received_at_ms);
+CREATE INDEX IF NOT EXISTS replays_by_project_finished ON replays (project_id, finished_at_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_issue ON alerts (issue_id);
+
 PRAGMA user_version = 5;
