@@ -24,6 +24,7 @@ mod bench_issues;
 mod bench_seek;
 mod build;
 mod demo;
+mod fuzz;
 mod setup;
 mod test;
 mod tool;
@@ -46,6 +47,7 @@ fn main() -> Result<()> {
         }
         Some("demo") => demo::run(),
         Some("test") => test::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("bench") if args.get(1).is_some_and(|a| a == "seek") => bench_seek::run(),
         Some("bench") if args.get(1).is_some_and(|a| a == "issues") => bench_issues::run(),
         Some("bench") => bench::run(&args[1..]),
