@@ -34,24 +34,58 @@ const URL_ATTRIBUTES: &[&str] = &[
     "dynsrc",
 ];
 
-/// URL prefixes (after normalization) that execute code or load a document.
-const DANGEROUS_SCHEMES: &[&str] = &[
-    "javascript:",
-    "vbscript:",
-    "data:text/html",
-    "data:application/xhtml",
-    "data:text/xml",
-    "data:application/xml",
+/// URL schemes (after normalization) that execute code.
+const SCRIPT_SCHEMES: &[&str] = &["javascript:", "vbscript:"];
+
+/// MIME types of `data:` URLs that load a document which may run script.
+const DOCUMENT_TYPES: &[&str] = &[
+    "text/html",
+    "application/xhtml+xml",
+    "text/xml",
+    "application/xml",
+    "text/xsl",
+    "application/xslt+xml",
 ];
 
-/// Whether `tag` is a `<script>` element (HTML or SVG).
+/// SVG animation elements, whose `to`/`from`/`by`/`values` can set a link's `href` later.
+const ANIMATION_TAGS: &[&str] = &[
+    "animate",
+    "set",
+    "animatemotion",
+    "animatetransform",
+    "animatecolor",
+];
+
+/// The attributes of an SVG animation that hold the values it sets.
+const ANIMATION_VALUES: &[&str] = &["to", "from", "by", "values"];
+
+/// The local name of a tag: what follows a namespace prefix (`svg:script` is an SVG `script`
+/// when the element is created in the SVG namespace).
+fn local_name(tag: &str) -> &str {
+    tag.rsplit(':').next().unwrap_or(tag)
+}
+
+/// Whether `tag` is a `<script>` element (HTML or SVG, with or without a prefix).
 pub fn is_script(tag: &str) -> bool {
-    tag.eq_ignore_ascii_case("script")
+    local_name(tag).eq_ignore_ascii_case("script")
 }
 
 /// Whether `tag` is a frame (`<iframe>`, `<frame>`), whose recorded content is rendered into it.
 pub fn is_frame(tag: &str) -> bool {
+    let tag = local_name(tag);
     tag.eq_ignore_ascii_case("iframe") || tag.eq_ignore_ascii_case("frame")
+}
+
+/// Whether `name` on a `tag` element shows its URL only as an image (where an SVG `data:` URL
+/// cannot run script), rather than loading or navigating to it as a document.
+fn shows_image(tag: &str, name: &str) -> bool {
+    let tag = local_name(tag).to_ascii_lowercase();
+    match name {
+        "poster" | "background" | "lowsrc" | "dynsrc" => true,
+        "src" => matches!(tag.as_str(), "img" | "source" | "input" | "video" | "audio"),
+        "href" | "xlink:href" => matches!(tag.as_str(), "image" | "use" | "feimage" | "link"),
+        _ => false,
+    }
 }
 
 /// Whether the renderer sets attribute `name` of a `tag` element itself (a script's `type`, a
@@ -111,13 +145,25 @@ pub fn attribute<'a>(tag: &str, name: &str, value: &'a str) -> Option<&'a str> {
     if is_frame(tag) && matches!(lower.as_str(), "src" | "sandbox") {
         return None;
     }
-    if tag.eq_ignore_ascii_case("meta")
+    if local_name(tag).eq_ignore_ascii_case("meta")
         && lower == "http-equiv"
         && value.trim().eq_ignore_ascii_case("refresh")
     {
         return None;
     }
-    if URL_ATTRIBUTES.contains(&lower.as_str()) && is_dangerous_url(value) {
+    if URL_ATTRIBUTES.contains(&lower.as_str())
+        && (is_dangerous_url(value) || (is_svg_data_url(value) && !shows_image(tag, &lower)))
+    {
+        return None;
+    }
+    let tag_name = local_name(tag).to_ascii_lowercase();
+    if ANIMATION_TAGS.contains(&tag_name.as_str())
+        && ANIMATION_VALUES.contains(&lower.as_str())
+        && value
+            .split(';')
+            .any(|part| is_dangerous_url(part) || is_svg_data_url(part))
+    {
+        // `<set attributeName="href" to="javascript:…">` turns a link dangerous after the fact.
         return None;
     }
     Some(value)
@@ -142,28 +188,102 @@ pub fn attributes<'a>(tag: &str, attributes: &'a [(String, String)]) -> Vec<(&'a
 /// The CSS rule text to insert for a recorded `insertRule`: the text itself, except that an
 /// `@import` (which would fetch a stylesheet from wherever it points, at replay time) becomes
 /// [`INERT_IMPORT`].
+///
+/// The at-keyword is read the way CSS reads it: after whitespace and comments, with escapes
+/// decoded (`/**/@\69mport` is an `@import` too).
 pub fn css_rule(text: &str) -> &str {
-    let start = text.trim_start();
-    let is_import = start
-        .get(..7)
-        .is_some_and(|head| head.eq_ignore_ascii_case("@import"));
-    if is_import { INERT_IMPORT } else { text }
+    if at_keyword(text).is_some_and(|name| name.eq_ignore_ascii_case("import")) {
+        INERT_IMPORT
+    } else {
+        text
+    }
 }
 
-/// Whether a URL would run script or load a document when followed, the way browsers parse it:
-/// leading and trailing control characters and spaces are ignored, tabs and newlines anywhere are
-/// removed and the scheme is case-insensitive.
-pub fn is_dangerous_url(value: &str) -> bool {
-    let normalized: String = value
+/// The name of the at-rule that `text` starts with, after whitespace and comments, with CSS
+/// escapes decoded; `None` when it starts with something else. Reads at most 64 characters of
+/// the name.
+fn at_keyword(text: &str) -> Option<String> {
+    let mut rest = text;
+    loop {
+        let trimmed = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        match trimmed.strip_prefix("/*") {
+            Some(comment) => rest = comment.find("*/").map_or("", |end| &comment[end + 2..]),
+            None => {
+                rest = trimmed;
+                break;
+            }
+        }
+    }
+    let mut chars = rest.strip_prefix('@')?.chars().peekable();
+    let mut name = String::new();
+    while let Some(&c) = chars.peek() {
+        if name.len() > 64 {
+            break;
+        }
+        if c == '\\' {
+            chars.next();
+            let mut hex = String::new();
+            while hex.len() < 6 && chars.peek().is_some_and(char::is_ascii_hexdigit) {
+                hex.extend(chars.next());
+            }
+            if hex.is_empty() {
+                match chars.next() {
+                    Some('\n') | None => break,
+                    Some(escaped) => name.push(escaped),
+                }
+            } else {
+                if chars.peek().is_some_and(char::is_ascii_whitespace) {
+                    chars.next();
+                }
+                let code = u32::from_str_radix(&hex, 16).unwrap_or(0xfffd);
+                name.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+            }
+        } else if c.is_alphanumeric() || c == '-' || c == '_' || !c.is_ascii() {
+            name.push(c);
+            chars.next();
+        } else {
+            break;
+        }
+    }
+    Some(name)
+}
+
+/// A URL the way browsers parse it: leading and trailing control characters and spaces
+/// ignored, tabs and newlines anywhere removed, lowercased (schemes and MIME types are
+/// case-insensitive); only its first 64 characters, which is all the checks need.
+fn normalized_url(value: &str) -> String {
+    value
         .trim_matches(|c: char| c <= ' ')
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .take(32)
+        .take(64)
         .collect::<String>()
-        .to_ascii_lowercase();
-    DANGEROUS_SCHEMES
+        .to_ascii_lowercase()
+}
+
+/// The MIME type of a `data:` URL (`None` for other URLs), as a browser reads it: what comes
+/// before the first `;` or `,`, without surrounding whitespace.
+fn data_url_type(normalized: &str) -> Option<&str> {
+    let rest = normalized.strip_prefix("data:")?;
+    let end = rest.find([';', ',']).unwrap_or(rest.len());
+    Some(rest[..end].trim_matches(|c: char| c.is_ascii_whitespace()))
+}
+
+/// Whether a URL would run script or load a document that may run script when followed:
+/// `javascript:` and `vbscript:` URLs and `data:` URLs of HTML or XML documents, however they
+/// are spaced or cased.
+pub fn is_dangerous_url(value: &str) -> bool {
+    let normalized = normalized_url(value);
+    SCRIPT_SCHEMES
         .iter()
         .any(|scheme| normalized.starts_with(scheme))
+        || data_url_type(&normalized).is_some_and(|kind| DOCUMENT_TYPES.contains(&kind))
+}
+
+/// Whether a URL is an SVG `data:` URL: harmless as an image, a scripted document when loaded
+/// in a frame, an object or by navigating to it.
+fn is_svg_data_url(value: &str) -> bool {
+    data_url_type(&normalized_url(value)) == Some("image/svg+xml")
 }
 
 #[cfg(test)]
@@ -280,6 +400,57 @@ mod tests {
         assert_eq!(css_rule(".a { color: red }"), ".a { color: red }");
         assert_eq!(css_rule("@media print { .a {} }"), "@media print { .a {} }");
         assert_eq!(css_rule("@im"), "@im");
+    }
+
+    #[test]
+    fn prefixed_tags_are_judged_by_their_local_name() {
+        // `svg:script` created in the SVG namespace is a script element.
+        assert_eq!(
+            attributes("svg:script", &pairs(&[("href", "/x.js"), ("id", "s")])),
+            vec![("id", "s"), ("type", INERT_SCRIPT_TYPE)]
+        );
+        assert!(is_frame("x:IFRAME"));
+        assert_eq!(attribute("svg:meta", "http-equiv", "refresh"), None);
+    }
+
+    #[test]
+    fn data_documents_are_dangerous_however_their_type_is_spaced() {
+        for url in [
+            "data: text/html,<script>x</script>",
+            "data:Text/HTML ;base64,PHNjcmlwdD4=",
+            "data:application/xhtml+xml,<x/>",
+            "data:text/xsl,<x/>",
+        ] {
+            assert!(is_dangerous_url(url), "{url:?}");
+        }
+        assert!(!is_dangerous_url("data:,text/html"));
+        assert!(!is_dangerous_url("data:text/plain,text/html"));
+    }
+
+    #[test]
+    fn svg_data_urls_are_kept_only_where_they_show_as_images() {
+        let svg = "data:image/svg+xml,<svg onload='x()'/>";
+        assert_eq!(attribute("img", "src", svg), Some(svg));
+        assert_eq!(attribute("image", "href", svg), Some(svg));
+        assert_eq!(attribute("link", "href", svg), Some(svg));
+        assert_eq!(attribute("object", "data", svg), None);
+        assert_eq!(attribute("embed", "src", svg), None);
+        assert_eq!(attribute("a", "href", svg), None);
+        assert_eq!(attribute("form", "action", " DATA:image/svg+xml,x"), None);
+    }
+
+    #[test]
+    fn animations_cannot_set_a_scripted_url_later() {
+        assert_eq!(attribute("set", "to", "javascript:x()"), None);
+        assert_eq!(attribute("animate", "values", "#a; JavaScript:x()"), None);
+        assert_eq!(attribute("svg:animate", "from", "data:text/html,x"), None);
+        assert_eq!(attribute("animate", "values", "0;1"), Some("0;1"));
+        assert_eq!(attribute("set", "to", "red"), Some("red"));
+        // Other elements' `to` is just text.
+        assert_eq!(
+            attribute("p", "to", "javascript:x()"),
+            Some("javascript:x()")
+        );
     }
 
     #[test]

@@ -22,12 +22,18 @@ mod state;
 mod link_tests;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod xss_browser_tests;
+#[cfg(test)]
+mod xss_corpus;
+#[cfg(test)]
+mod xss_tests;
 
 use std::collections::{HashMap, HashSet};
 
 use sightline_protocol::v1::{Namespace, NodeId};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, HtmlDocument, HtmlIFrameElement, ShadowRootInit, ShadowRootMode};
+use web_sys::{Document, Element, HtmlDocument, ShadowRootInit, ShadowRootMode};
 
 use crate::mirror::state::SheetId;
 use crate::mirror::{Change, Mirror, NodeKind};
@@ -449,10 +455,21 @@ impl Renderer {
         document: NodeId,
         built: &mut Vec<NodeId>,
     ) {
+        // Read as a property, not through `HTMLIFrameElement`'s getter: a recorded "frame" may
+        // be a `<frame>` or an element of another namespace named `iframe` (which has no
+        // document, and whose getter call would throw).
         let Some(frame_document) = self
             .nodes
             .get(&frame)
-            .and_then(|f| f.unchecked_ref::<HtmlIFrameElement>().content_document())
+            .and_then(|f| js_sys::Reflect::get(f, &"contentDocument".into()).ok())
+            .filter(|d| {
+                d.is_object()
+                    && js_sys::Reflect::get(d, &"nodeType".into())
+                        .ok()
+                        .and_then(|t| t.as_f64())
+                        == Some(f64::from(web_sys::Node::DOCUMENT_NODE))
+            })
+            .map(JsCast::unchecked_into::<Document>)
         else {
             return;
         };
