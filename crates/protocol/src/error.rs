@@ -96,6 +96,17 @@ pub enum DecodeError {
     TrailingBytes(usize),
 }
 
+impl DecodeError {
+    /// Whether the segment broke a size limit (the whole segment, or its body once inflated: a
+    /// compression bomb) rather than being malformed; an HTTP server answers these 413.
+    pub fn is_too_large(&self) -> bool {
+        matches!(
+            self,
+            Self::SegmentTooLarge { .. } | Self::BodyTooLarge { .. }
+        )
+    }
+}
+
 /// Why a segment could not be encoded.
 #[derive(Debug, Error)]
 #[non_exhaustive]

@@ -124,12 +124,16 @@ fn deflate_bomb_is_cut_at_the_body_limit() -> Result<(), Box<dyn std::error::Err
     assert!(bomb.len() < MAX_SEGMENT_BYTES);
     let mut bytes = encode_header_prefix(&header)?;
     bytes.extend(bomb);
+    let error = decode_segment(&bytes).err();
     assert_eq!(
-        decode_segment(&bytes),
-        Err(DecodeError::BodyTooLarge {
+        error,
+        Some(DecodeError::BodyTooLarge {
             limit: MAX_BODY_BYTES
         })
     );
+    // A bomb is a size problem (413), not a malformed segment (400).
+    assert!(error.is_some_and(|e| e.is_too_large()));
+    assert!(!DecodeError::BadMagic.is_too_large());
     Ok(())
 }
 
