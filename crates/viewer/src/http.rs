@@ -122,7 +122,7 @@ pub async fn login(request: &LoginRequest) -> Result<Session, LoginFailure> {
         .await
         .map_err(|e| LoginFailure::Other(e.to_string()))?;
     match response.status() {
-        200..=299 => json_body::<Session>(&response)
+        200..=299 => read_session(&response)
             .await
             .map_err(|e| LoginFailure::Other(e.to_string()))?
             .checked()
@@ -140,6 +140,12 @@ pub async fn login(request: &LoginRequest) -> Result<Session, LoginFailure> {
     }
 }
 
+/// Reads a session answer through the one bounded [`Loose`] decoder.
+async fn read_session(response: &Response) -> Result<Session, FetchError> {
+    let value: Loose = json_body(response).await?;
+    Ok(Session::from_loose(&value))
+}
+
 /// The browser's current session (`GET /api/0/auth/session/`): `None` when signed out.
 ///
 /// # Errors
@@ -147,7 +153,7 @@ pub async fn login(request: &LoginRequest) -> Result<Session, LoginFailure> {
 pub async fn current_session() -> Result<Option<Session>, FetchError> {
     let response = fetch(SESSION_PATH, None, "GET", None).await?;
     match response.status() {
-        200..=299 => json_body::<Session>(&response)
+        200..=299 => read_session(&response)
             .await?
             .checked()
             .map(Some)

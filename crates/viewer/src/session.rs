@@ -5,9 +5,9 @@
 //! The browser side (fetch, the sign-in page, the nav) lives in [`crate::http`] and
 //! [`crate::login`].
 
-use serde::Deserialize;
 use thiserror::Error;
 
+use crate::loose::{FromLoose, Loose};
 use crate::token::bearer;
 
 /// `POST` path that signs in with `{"email","password"}` or `{"token"}`.
@@ -25,49 +25,75 @@ pub const LEGACY_TOKEN_KEY: &str = "sightline.token";
 const MAX_CSRF_LEN: usize = 256;
 /// Longest email or name kept for display.
 const MAX_TEXT_LEN: usize = 320;
-/// Most organizations kept from a session answer.
-const MAX_ORGANIZATIONS: usize = 1_000;
 /// Longest `Retry-After` value read (in digits).
 const MAX_RETRY_DIGITS: usize = 9;
 
 /// The signed-in user.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct User {
     /// The sign-in email.
-    #[serde(default)]
     pub email: String,
     /// The display name.
-    #[serde(default, deserialize_with = "crate::loose::opt_string")]
     pub name: Option<String>,
     /// Whether the user sees every organization.
-    #[serde(default)]
     pub is_superuser: bool,
 }
 
+impl FromLoose for User {
+    fn from_loose(value: &Loose) -> Self {
+        Self {
+            email: value.string("email"),
+            name: value.text("name").filter(|n| !n.is_empty()),
+            is_superuser: value.flag("is_superuser"),
+        }
+    }
+}
+
 /// An organization the user belongs to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Organization {
     /// Its short name in URLs.
-    #[serde(default)]
     pub slug: String,
     /// Its display name.
-    #[serde(default)]
     pub name: String,
     /// The user's role in it: `member`, `admin` or `owner`.
-    #[serde(default)]
     pub role: String,
 }
 
-/// The answer of `GET /api/0/auth/session/` and of a successful login.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+impl FromLoose for Organization {
+    fn from_loose(value: &Loose) -> Self {
+        Self {
+            slug: value.string("slug"),
+            name: value.string("name"),
+            role: value.string("role"),
+        }
+    }
+}
+
+/// The answer of `GET /api/0/auth/session/` and of a successful login (read leniently, then
+/// [`Session::checked`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Session {
     /// Who is signed in.
     pub user: User,
     /// Sent back in [`CSRF_HEADER`] on every state-changing request.
     pub csrf_token: String,
     /// The user's organizations (the session answer only).
-    #[serde(default)]
     pub organizations: Vec<Organization>,
+}
+
+impl FromLoose for Session {
+    fn from_loose(value: &Loose) -> Self {
+        Self {
+            user: value.get("user").map(User::from_loose).unwrap_or_default(),
+            csrf_token: value.string("csrf_token"),
+            organizations: value
+                .list("organizations")
+                .iter()
+                .map(Organization::from_loose)
+                .collect(),
+        }
+    }
 }
 
 /// Why a session answer cannot be used.
@@ -98,7 +124,6 @@ impl Session {
         if let Some(name) = self.user.name.as_mut() {
             truncate(name);
         }
-        self.organizations.truncate(MAX_ORGANIZATIONS);
         Ok(self)
     }
 
@@ -251,13 +276,17 @@ pub fn retry_after_seconds(value: &str) -> Option<u64> {
 mod tests {
     use super::*;
 
+    fn read(body: &str) -> Result<Session, serde_json::Error> {
+        Ok(Session::from_loose(&serde_json::from_str::<Loose>(body)?))
+    }
+
     #[test]
     fn a_session_answer_gives_the_user_and_the_csrf_token() -> Result<(), Box<dyn std::error::Error>>
     {
         let body = r#"{"user": {"id": 3, "email": "ada@example.com", "name": "Ada",
             "is_superuser": false}, "csrf_token": "c5rf-1",
             "organizations": [{"id": 1, "slug": "default", "name": "Default", "role": "owner"}]}"#;
-        let session: Session = serde_json::from_str::<Session>(body)?.checked()?;
+        let session = read(body)?.checked()?;
         assert_eq!(session.user.email, "ada@example.com");
         assert_eq!(session.user.name.as_deref(), Some("Ada"));
         assert_eq!(session.organizations[0].role, "owner");
@@ -268,8 +297,7 @@ mod tests {
             }
         );
         // A login answer has no organizations.
-        let login: Session =
-            serde_json::from_str(r#"{"user": {"email": "a@b"}, "csrf_token": "x"}"#)?;
+        let login = read(r#"{"user": {"email": "a@b", "name": null}, "csrf_token": "x"}"#)?;
         assert!(login.checked()?.organizations.is_empty());
         Ok(())
     }
