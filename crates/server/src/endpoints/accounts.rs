@@ -145,6 +145,39 @@ pub(crate) fn require_org_admin(
     }
 }
 
+/// `Ok` if the caller may administer project `project` (it sees it, and is an admin or owner
+/// of its organization, or a superuser): admin scope alone is not enough when the caller's
+/// admin role is in another organization.
+///
+/// # Errors
+/// [`AppError::NotFound`] when the project is not visible, [`AppError::Forbidden`] without
+/// the role, or the store's error.
+pub async fn require_project_admin(
+    state: &AppState,
+    caller: &Caller,
+    project: u64,
+) -> Result<(), AppError> {
+    if caller.is_superuser() {
+        return Ok(());
+    }
+    let caller = caller.clone();
+    state
+        .blocking(move |store| {
+            let not_found = || AppError::NotFound(format!("project {project} not found"));
+            if !caller.can_see(project) {
+                return Err(not_found());
+            }
+            let org = store
+                .org_projects()?
+                .into_iter()
+                .find(|row| row.id == project)
+                .ok_or_else(not_found)?
+                .organization_id;
+            require_org_admin(store, &caller, org)
+        })
+        .await
+}
+
 /// The organization with `slug` if the caller is a member (or a superuser), else 404.
 fn visible_org(store: &dyn Store, caller: &Caller, slug: &str) -> Result<Organization, AppError> {
     let not_found = || AppError::NotFound(format!("organization {slug} not found"));

@@ -139,6 +139,7 @@ pub async fn put_ownership(
     let body: OwnershipBody = json_body(&body, "ownership")?;
     require_project(&state, project).await?;
     caller.check_visible(project, || format!("project {project} not found"))?;
+    crate::endpoints::accounts::require_project_admin(&state, &caller, project).await?;
     let text = state
         .blocking(move |store| {
             let current = store.ownership(project)?;
@@ -192,6 +193,7 @@ pub async fn create_code_mapping(
     }
     require_project(&state, project).await?;
     caller.check_visible(project, || format!("project {project} not found"))?;
+    crate::endpoints::accounts::require_project_admin(&state, &caller, project).await?;
     let (mapping, created) = state
         .run_store(move |store| store.put_code_mapping(project, &stack_root, &source_root))
         .await?;
@@ -211,6 +213,7 @@ pub async fn delete_code_mapping(
 ) -> Result<StatusCode, AppError> {
     require_project(&state, project).await?;
     caller.check_visible(project, || format!("project {project} not found"))?;
+    crate::endpoints::accounts::require_project_admin(&state, &caller, project).await?;
     if state
         .run_store(move |store| store.delete_code_mapping(project, id))
         .await?
