@@ -297,13 +297,16 @@ fn strip_generated(function: &str) -> &str {
 }
 
 /// The key that counts an event's user: `user.id`, else `email`, else `username`, else
-/// `ip_address`; `None` when the event names no user.
+/// `ip_address`; `None` when the event names no user. Values the server scrubbed
+/// ([`crate::scrub::FILTERED`]) name nobody: they would count every such user as one.
 pub fn user_key(event: &NormalizedEvent) -> Option<String> {
     let user = event.user.as_ref()?;
     ["id", "email", "username", "ip_address"]
         .into_iter()
         .find_map(|name| match user.get(name)? {
-            Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+            Value::String(text) if !text.trim().is_empty() && text != crate::scrub::FILTERED => {
+                Some(text.trim().to_owned())
+            }
             Value::Number(number) => Some(number.to_string()),
             _ => None,
         })

@@ -233,6 +233,28 @@ fn log_attributes_and_span_data_are_scrubbed_in_shape() {
     assert_eq!(span["span_id"], "4111111111111111");
 }
 
+#[test]
+fn users_known_only_by_a_scrubbed_email_are_not_counted_as_one() {
+    use crate::event_id::EventId;
+    use crate::grouping::user_key;
+    use crate::normalize::{NormalizeContext, normalize_event};
+
+    let scrubber = Scrubber::default();
+    let context = NormalizeContext {
+        event_id: EventId::random(),
+        received_ms: 0,
+    };
+    let mut by_email = json!({"user": {"email": "ann@example.com"}});
+    scrubber.scrub_event(&mut by_email);
+    assert_eq!(user_key(&normalize_event(&by_email, &context)), None);
+    let mut by_id = json!({"user": {"id": "42", "email": "ann@example.com"}});
+    scrubber.scrub_event(&mut by_id);
+    assert_eq!(
+        user_key(&normalize_event(&by_id, &context)).as_deref(),
+        Some("42")
+    );
+}
+
 /// Run with `cargo test -p sightline-server --lib scrub::tests::cost -- --ignored --nocapture`
 /// to print what scrubbing costs per realistic event.
 #[test]
