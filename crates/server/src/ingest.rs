@@ -26,10 +26,18 @@ pub async fn authenticate(state: &AppState, project_id: &str, key: &str) -> Resu
         .parse()
         .map_err(|_| AppError::Forbidden("unknown project".into()))?;
     let lookup = key.to_owned();
-    let found = state
-        .run_store(move |store| store.project_key(&lookup))
+    let (found, exists) = state
+        .run_store(move |store| {
+            let found = store.project_key(&lookup)?;
+            let exists = match &found {
+                Some(row) if row.project_id == project_id => true,
+                _ => store.project(project_id)?.is_some(),
+            };
+            Ok((found, exists))
+        })
         .await?;
     match found {
+        _ if !exists => Err(AppError::Forbidden(format!("unknown project {project_id}"))),
         Some(row) if row.project_id == project_id && row.revoked_at_ms.is_none() => Ok(project_id),
         Some(row) if row.project_id == project_id => Err(AppError::Forbidden(format!(
             "DSN key was revoked for project {project_id}"
