@@ -1,8 +1,8 @@
 //! Signing in to the viewer, end to end with the real `sightline` binary and headless Chromium:
 //! a page opened without a session shows the sign-in page; a user created through the API
 //! (`POST /api/0/users/` with the admin token) signs in with email and password and sees the
-//! issues list, signs out and gets the sign-in page again; a wrong password says so; and a
-//! `?token=` link (as the README and the demo print) opens the page signed in, leaving no token
+//! issues list, signs out and gets the sign-in page again; a wrong password says so, and too
+//! many say how long to wait; and a `?token=` link (as the README and the demo print) opens the page signed in, leaving no token
 //! in the address bar or in local storage, and no cookie the page's scripts can read.
 
 use std::time::Duration;
@@ -150,6 +150,36 @@ fn sign_in_with_a_password_sign_out_and_open_a_token_link() -> Result<()> {
         session,
         json!(401),
         "the session must be gone after signing out"
+    );
+
+    // Five wrong passwords for one email: the next attempt, even from the sign-in page, is
+    // told to wait, with the server's Retry-After.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for _ in 0..5 {
+        let status = agent
+            .post(&format!("{}/api/0/auth/login/", server.base))
+            .header("content-type", "application/json")
+            .send(json!({"email": "eve@example.com", "password": "guess"}).to_string())?
+            .status()
+            .as_u16();
+        ensure!(status == 401, "a wrong password answered {status}");
+    }
+    sign_in(&browser, "eve@example.com", "another guess")?;
+    let limited = browser.wait_until(
+        "(() => { const e = document.querySelector('[data-sl-login-error]'); \
+           return e && e.textContent.startsWith('Too many attempts, try again in ') \
+             && e.textContent; })()",
+        Duration::from_secs(30),
+    )?;
+    println!("rate limited: {limited}");
+    ensure!(
+        limited
+            .as_str()
+            .is_some_and(|text| text.ends_with(" s.") && !text.contains("later")),
+        "the message must give the seconds of Retry-After: {limited}"
     );
 
     // A `?token=` link opens the page signed in and leaves no token behind.
