@@ -378,3 +378,15 @@ export function watchCsp(origin, onBlocked) {
     // No CSP events: uploads simply keep failing quietly.
   }
 }
+
+/// `fn` behind a try/catch: what the browser calls (listeners, observers, timers) never throws
+/// into the page, not even when the recorder fails or its wasm traps.
+export function guard(fn) {
+  return function () {
+    try {
+      return Reflect.apply(fn, this, arguments);
+    } catch (_) {
+      return undefined;
+    }
+  };
+}

@@ -3,12 +3,14 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{AddEventListenerOptions, Event, EventTarget};
 
+use super::guard::Guarded;
+
 /// An event listener that removes itself from its target when dropped.
 pub(crate) struct Listener {
     target: EventTarget,
     kind: &'static str,
     capture: bool,
-    callback: Closure<dyn FnMut(Event)>,
+    callback: Guarded<dyn FnMut(Event)>,
 }
 
 /// How a listener is added.
@@ -31,13 +33,13 @@ impl Listener {
         handler: impl FnMut(Event) + 'static,
     ) -> Result<Self, JsValue> {
         let capture = matches!(phase, Phase::Capture);
-        let callback = Closure::<dyn FnMut(Event)>::new(handler);
+        let callback = Guarded::new(Closure::<dyn FnMut(Event)>::new(handler));
         let options = AddEventListenerOptions::new();
         options.set_capture(capture);
         options.set_passive(true);
         target.add_event_listener_with_callback_and_add_event_listener_options(
             kind,
-            callback.as_ref().unchecked_ref(),
+            callback.function(),
             &options,
         )?;
         Ok(Self {
@@ -53,7 +55,7 @@ impl Drop for Listener {
     fn drop(&mut self) {
         let _ = self.target.remove_event_listener_with_callback_and_bool(
             self.kind,
-            self.callback.as_ref().unchecked_ref(),
+            self.callback.function(),
             self.capture,
         );
     }

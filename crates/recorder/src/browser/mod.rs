@@ -13,6 +13,7 @@ pub mod api;
 mod checkpoint;
 mod error_value;
 mod frames;
+mod guard;
 mod hooks;
 mod input;
 mod interaction;

@@ -16,6 +16,7 @@ use web_sys::{Document, Element, MutationObserver, MutationObserverInit, ResizeO
 
 use super::checkpoint::{FIRST_SNAPSHOT_MS, Pacing, SLICE_MS, carried_state};
 use super::frames::{Frames, as_element, as_node, frame_load_mutation};
+use super::guard::Guarded;
 use super::interaction;
 use super::listener::Listener;
 use super::mirror::Mirror;
@@ -82,7 +83,7 @@ pub(crate) struct Recorder {
     targets: Targets<JsPattern>,
     /// The pending upload after an error or a failed request.
     prompt_flush: Option<i32>,
-    on_prompt_flush: Closure<dyn FnMut()>,
+    on_prompt_flush: Guarded<dyn FnMut()>,
     /// The last recorded state of each form control, so that `input` then `change` with the
     /// same value is recorded once.
     input_states: WeakMap,
@@ -90,23 +91,23 @@ pub(crate) struct Recorder {
     window: Window,
     document: Document,
     observer: MutationObserver,
-    _on_mutations: Closure<dyn FnMut(Array)>,
+    _on_mutations: Guarded<dyn FnMut(Array)>,
     _listeners: Vec<Listener>,
     interval: i32,
-    _on_tick: Closure<dyn FnMut()>,
+    _on_tick: Guarded<dyn FnMut()>,
     throttle_timer: Option<i32>,
-    on_throttle_timer: Closure<dyn FnMut()>,
+    on_throttle_timer: Guarded<dyn FnMut()>,
     style_sheets: StyleSheets,
     /// Watches the size of placeholders: an image that loads after it was recorded grows.
     resize_observer: Option<ResizeObserver>,
-    _on_resize: Closure<dyn FnMut(Array)>,
+    _on_resize: Guarded<dyn FnMut(Array)>,
     /// The listeners of recorded same-origin frames.
     frames: Frames,
     /// When checkpoints are due, and the mutation flood detector.
     pacing: Pacing,
     /// The pending continuation of sliced serialization, or the checkpoint after a flood.
     pacing_timer: Option<i32>,
-    on_pacing_timer: Closure<dyn FnMut()>,
+    on_pacing_timer: Guarded<dyn FnMut()>,
     /// How a new replay is sampled when this one expires.
     rates: SampleRates,
     /// The DSN's public key, for the baggage of a new replay.
@@ -178,10 +179,10 @@ impl Recorder {
             session.record(time, scroll);
         }
 
-        let on_mutations = Closure::<dyn FnMut(Array)>::new(|records: Array| {
+        let on_mutations = Guarded::new(Closure::<dyn FnMut(Array)>::new(|records: Array| {
             with_recorder(|recorder| recorder.record_mutations(&records));
-        });
-        let observer = MutationObserver::new(on_mutations.as_ref().unchecked_ref())?;
+        }));
+        let observer = MutationObserver::new(on_mutations.function())?;
         if recording {
             observer.observe_with_options(&document, &observer_options())?;
         }
@@ -192,35 +193,35 @@ impl Recorder {
             Vec::new()
         };
         super::hooks::install(&window);
-        let on_tick = Closure::<dyn FnMut()>::new(|| {
+        let on_tick = Guarded::new(Closure::<dyn FnMut()>::new(|| {
             with_recorder(Recorder::tick);
-        });
+        }));
         let interval = window.set_interval_with_callback_and_timeout_and_arguments_0(
-            on_tick.as_ref().unchecked_ref(),
+            on_tick.function(),
             UPLOAD_INTERVAL_MS,
         )?;
-        let on_throttle_timer = Closure::<dyn FnMut()>::new(|| {
+        let on_throttle_timer = Guarded::new(Closure::<dyn FnMut()>::new(|| {
             with_recorder(|recorder| {
                 recorder.throttle_timer = None;
                 recorder.release_due();
             });
-        });
-        let on_resize = Closure::<dyn FnMut(Array)>::new(|entries: Array| {
+        }));
+        let on_resize = Guarded::new(Closure::<dyn FnMut(Array)>::new(|entries: Array| {
             with_recorder(|recorder| recorder.record_resized(&entries));
-        });
-        let resize_observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
-        let on_pacing_timer = Closure::<dyn FnMut()>::new(|| {
+        }));
+        let resize_observer = ResizeObserver::new(on_resize.function()).ok();
+        let on_pacing_timer = Guarded::new(Closure::<dyn FnMut()>::new(|| {
             with_recorder(|recorder| {
                 recorder.pacing_timer = None;
                 recorder.continue_pacing();
             });
-        });
-        let on_prompt_flush = Closure::<dyn FnMut()>::new(|| {
+        }));
+        let on_prompt_flush = Guarded::new(Closure::<dyn FnMut()>::new(|| {
             with_recorder(|recorder| {
                 recorder.prompt_flush = None;
                 recorder.flush(Delivery::Background);
             });
-        });
+        }));
         let mut recorder = Self {
             session,
             mirror,
@@ -361,7 +362,7 @@ impl Recorder {
         self.pacing_timer = self
             .window
             .set_timeout_with_callback_and_timeout_and_arguments_0(
-                self.on_pacing_timer.as_ref().unchecked_ref(),
+                self.on_pacing_timer.function(),
                 delay,
             )
             .ok();
@@ -529,7 +530,7 @@ impl Recorder {
         self.prompt_flush = self
             .window
             .set_timeout_with_callback_and_timeout_and_arguments_0(
-                self.on_prompt_flush.as_ref().unchecked_ref(),
+                self.on_prompt_flush.function(),
                 PROMPT_FLUSH_DELAY_MS,
             )
             .ok();
@@ -620,7 +621,7 @@ impl Recorder {
         self.throttle_timer = self
             .window
             .set_timeout_with_callback_and_timeout_and_arguments_0(
-                self.on_throttle_timer.as_ref().unchecked_ref(),
+                self.on_throttle_timer.function(),
                 delay,
             )
             .ok();

@@ -70,6 +70,8 @@ thread_local! {
     static WARNED: Cell<bool> = const { Cell::new(false) };
     /// Whether stored segments are being read back: nothing is sent meanwhile.
     static RESTORING: Cell<bool> = const { Cell::new(false) };
+    /// Resolves once the stored segments were read back and the attempts that followed ended.
+    static RESTORE: RefCell<Option<Promise>> = const { RefCell::new(None) };
     /// Whether the page's CSP blocks uploads: recording is off for the page's lifetime.
     static OFF: Cell<bool> = const { Cell::new(false) };
 }
@@ -89,7 +91,7 @@ pub(crate) fn set_limit(limit: usize) {
 /// them before anything new; deletes broken and expired records. Nothing is sent until done.
 pub(crate) fn restore(replay_id: String) {
     RESTORING.with(|restoring| restoring.set(true));
-    wasm_bindgen_futures::spawn_local(async move {
+    let restore = future_to_promise(async move {
         let mut records = Vec::new();
         let limit = u32::try_from(MAX_RECORDS).unwrap_or(u32::MAX);
         if let Ok(found) = JsFuture::from(outbox_load(limit)).await {
@@ -110,7 +112,11 @@ pub(crate) fn restore(replay_id: String) {
         RESTORING.with(|restoring| restoring.set(false));
         store_waiting();
         pump();
+        // `flush()` callers that came meanwhile wait for these attempts too.
+        let _ = JsFuture::from(idle()).await;
+        Ok(JsValue::UNDEFINED)
     });
+    RESTORE.with(|slot| *slot.borrow_mut() = Some(restore));
 }
 
 /// Turns recording off for good when the page's CSP blocks connections to the DSN's `origin`:
@@ -120,7 +126,7 @@ pub(crate) fn watch_csp(origin: &str) {
         "Sightline: this page's Content-Security-Policy (connect-src) blocks uploads to {origin}; \
          session recording is turned off"
     );
-    let blocked = Closure::once_into_js(move || {
+    let blocked = super::guard::once(move || {
         if OFF.with(|off| off.replace(true)) {
             return;
         }
@@ -160,6 +166,11 @@ fn delete_stored(keys: Vec<String>) {
 /// A promise that resolves once every upload attempt started so far has finished (delivered,
 /// refused, or waiting for a retry).
 pub(crate) fn idle() -> Promise {
+    if RESTORING.with(Cell::get)
+        && let Some(restore) = RESTORE.with(|restore| restore.borrow().clone())
+    {
+        return restore;
+    }
     PUMP.with(|pump| pump.borrow().clone())
         .unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED))
 }
@@ -246,13 +257,13 @@ fn schedule_retry() {
         return;
     }
     let delay = i32::try_from(at.saturating_sub(now())).unwrap_or(i32::MAX);
-    let retry = Closure::once_into_js(|| {
+    let retry = super::guard::once(|| {
         RETRY_SET.with(|set| set.set(false));
         pump();
     });
     let set = web_sys::window().and_then(|window| {
         window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), delay)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&retry, delay)
             .ok()
     });
     if set.is_none() {

@@ -13,6 +13,7 @@
 mod api;
 mod capture;
 mod frames;
+mod guard;
 mod hooks;
 mod interaction;
 mod links;
