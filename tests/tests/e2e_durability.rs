@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -155,6 +155,9 @@ impl Drop for Sightline {
     }
 }
 
+/// The bytes of every acknowledged segment, by replay and index.
+type SentSegments = HashMap<(String, u32), Vec<u8>>;
+
 /// What the clients saw.
 #[derive(Default)]
 struct Tally {
@@ -276,8 +279,7 @@ fn acknowledged_ingest_survives_kill_9_and_is_stored_exactly_once() -> Result<()
     let base = server.base.clone();
     let key = server.key.clone();
     let tally = Arc::new(Tally::default());
-    let segments: Arc<Mutex<HashMap<(String, u32), Vec<u8>>>> = Arc::default();
-    let done = Arc::new(AtomicBool::new(false));
+    let segments: Arc<Mutex<SentSegments>> = Arc::default();
     let started = Instant::now();
 
     let mut clients = Vec::new();
@@ -341,7 +343,6 @@ fn acknowledged_ingest_survives_kill_9_and_is_stored_exactly_once() -> Result<()
             .join()
             .map_err(|_| anyhow::anyhow!("a client panicked"))??;
     }
-    done.store(true, Ordering::Relaxed);
     let send_time = started.elapsed();
     // One more the moment the last answer came: the inbox must survive too.
     server.kill9()?;

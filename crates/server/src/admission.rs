@@ -133,7 +133,11 @@ impl Admission {
         if entries < self.limits.max_inbox_entries && bytes < self.limits.max_inbox_bytes {
             return Ok(());
         }
-        if self.refused_backlog.fetch_add(1, Ordering::Relaxed) % 1000 == 0 {
+        if self
+            .refused_backlog
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(1000)
+        {
             tracing::warn!(
                 entries,
                 bytes,

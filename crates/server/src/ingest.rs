@@ -88,6 +88,36 @@ pub fn admit_to_inbox(state: &AppState) -> Result<IngestSlot, AppError> {
     Ok(slot)
 }
 
+/// Most bytes of a refused request's body read and thrown away so the client reads the answer.
+pub const MAX_DRAINED_BYTES: usize = crate::limits::MAX_BODY_BYTES;
+
+/// Longest time spent draining a refused request's body.
+pub const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Reads and discards a refused request's body (at most [`MAX_DRAINED_BYTES`], for at most
+/// [`DRAIN_TIMEOUT`]) without keeping it: closing the connection with the body unread makes
+/// the client's kernel reset it, and the client sees a broken connection instead of the 429 or
+/// 503 that tells it when to retry. Costs no memory beyond one chunk at a time.
+pub async fn drain(body: axum::body::Body) {
+    use http_body_util::BodyExt as _;
+    let mut body = body;
+    let mut read = 0_usize;
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while read <= MAX_DRAINED_BYTES {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    read += frame.data_ref().map_or(0, |data| data.len());
+                }
+                _ => break,
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::debug!(read, "stopped draining a refused request's body");
+    }
+}
+
 /// Writes an accepted envelope to the inbox (durable when this returns) and wakes the
 /// processor.
 ///

@@ -51,7 +51,7 @@ pub const PROCESSOR_BATCH: usize = 100;
 /// Largest sum of the payload bytes of one processor batch: a batch stops growing once it holds
 /// this many bytes (it always takes at least one entry), so the processor's memory stays bounded
 /// whatever the entries' sizes.
-pub const PROCESSOR_BATCH_BYTES: u64 = 16 * 1024 * 1024;
+pub const PROCESSOR_BATCH_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Most ingest requests (replay segments, envelopes, store events) handled at once; one more is
 /// answered 503 with `Retry-After` before its body is read. With the body limits above this

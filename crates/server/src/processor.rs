@@ -16,11 +16,14 @@ use crate::AppState;
 use crate::envelope::{Envelope, EnvelopeError, ItemType};
 use crate::event_id::EventId;
 use crate::grouping::fingerprint_event;
-use crate::limits::PROCESSOR_BATCH;
+use crate::limits::{PROCESSOR_BATCH, PROCESSOR_BATCH_BYTES};
 use crate::link::LinkHints;
 use crate::normalize::{NormalizeContext, normalize_event};
 use crate::scrub::{Scrubber, ScrubberCache};
-use crate::store::{InboxEntry, NewEvent, NewTransaction, ProcessedEnvelope, Store, StoreError};
+use crate::store::quarantine::{QuarantineLimits, is_transient};
+use crate::store::{
+    CompleteOutcome, InboxEntry, NewEvent, NewTransaction, ProcessedEnvelope, Store, StoreError,
+};
 use crate::trace::{self, Received, TraceError};
 
 /// How often an idle processor looks at the inbox even without being woken (entries left by a
@@ -42,8 +45,11 @@ pub struct ProcessReport {
     pub new_issues: usize,
     /// Resolved issues reopened.
     pub regressions: usize,
-    /// Entries or items that could not be decoded (dropped, and logged).
+    /// Entries or items that could not be decoded or stored (entries are quarantined, items
+    /// dropped; each logged).
     pub failed: usize,
+    /// Entries moved to the quarantine.
+    pub quarantined: usize,
     /// Spans stored (transaction roots, their child spans and standalone spans).
     pub spans: usize,
     /// Logs stored.
@@ -54,40 +60,82 @@ pub struct ProcessReport {
 }
 
 /// Processes inbox entries until the inbox is empty, completing each batch the inbox returns
-/// (at most [`PROCESSOR_BATCH`] entries) in one store transaction.
+/// (at most [`PROCESSOR_BATCH`] entries and [`PROCESSOR_BATCH_BYTES`] payload bytes) in one
+/// store transaction.
+///
+/// An entry that cannot be decoded, makes the decoder panic, or whose storing fails for a
+/// reason that is not transient (see [`is_transient`]) moves to the quarantine with the
+/// reason, so a poison entry never blocks the inbox; the rest of its batch is completed.
 ///
 /// # Errors
-/// The first [`StoreError`]; batches completed before it stay completed, every entry of the
-/// failing batch stays in the inbox for the next run.
+/// The first transient [`StoreError`] (disk full, I/O error, busy): batches completed before it
+/// stay completed, every entry of the failing batch stays in the inbox for the next run.
 pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError> {
     let mut report = ProcessReport::default();
-    loop {
-        let batch = store.inbox(PROCESSOR_BATCH)?;
+    while process_inbox_batches(store, usize::MAX, &mut report)? {}
+    Ok(report)
+}
+
+/// Processes at most `max_batches` batches into `report`; `true` when entries may remain.
+///
+/// # Errors
+/// As [`process_inbox_once`].
+pub fn process_inbox_batches(
+    store: &dyn Store,
+    max_batches: usize,
+    report: &mut ProcessReport,
+) -> Result<bool, StoreError> {
+    for _ in 0..max_batches {
+        let batch = store.inbox_batch(PROCESSOR_BATCH, PROCESSOR_BATCH_BYTES)?;
         if batch.is_empty() {
-            return Ok(report);
+            return Ok(false);
         }
         let mut decoded = Vec::with_capacity(batch.len());
         let mut batch_report = ProcessReport::default();
         let mut scrubbers = ScrubberCache::new(store);
         for entry in &batch {
-            let scrubber = scrubbers.for_project(entry.project_id)?;
-            let processed = match process_entry_scrubbed(entry, scrubber) {
+            match decode_guarded(entry, scrubbers.for_project(entry.project_id)?) {
                 Ok((processed, failed_items)) => {
                     batch_report.failed += failed_items;
                     batch_report.dropped_trace_items += processed.dropped_trace_items;
-                    processed.envelope
+                    decoded.push((entry.id, processed.envelope));
                 }
-                Err(error) => {
-                    // Ingest validated the envelope, so this is a bug or a damaged row; keeping
-                    // it would block the inbox forever.
-                    tracing::error!(entry = entry.id, %error, "dropping undecodable inbox entry");
-                    batch_report.failed += 1;
-                    ProcessedEnvelope::default()
+                Err(reason) => {
+                    quarantine_entry(store, entry.id, &reason, &mut batch_report)?;
                 }
-            };
-            decoded.push((entry.id, processed));
+            }
         }
-        let outcomes = store.complete_inbox_entries(&decoded)?;
+        let outcomes = match store_guarded(store, &decoded) {
+            Ok(outcomes) => outcomes,
+            Err(error) if is_transient(&error) => return Err(error),
+            Err(error) => {
+                // One entry may be poison: store them one by one, quarantining what fails.
+                tracing::warn!(
+                    %error,
+                    entries = decoded.len(),
+                    "storing a batch failed; storing its entries one by one"
+                );
+                let mut kept = Vec::with_capacity(decoded.len());
+                let mut outcomes = Vec::with_capacity(decoded.len());
+                for (id, processed) in decoded {
+                    let one = [(id, processed)];
+                    match store_guarded(store, &one) {
+                        Ok(mut outcome) => {
+                            outcomes.append(&mut outcome);
+                            let [entry] = one;
+                            kept.push(entry);
+                        }
+                        Err(error) if is_transient(&error) => return Err(error),
+                        Err(error) => {
+                            let reason = format!("storing it failed: {error}");
+                            quarantine_entry(store, id, &reason, &mut batch_report)?;
+                        }
+                    }
+                }
+                decoded = kept;
+                outcomes
+            }
+        };
         for ((id, processed), outcome) in decoded.iter().zip(&outcomes) {
             batch_report.entries += 1;
             batch_report.stored += outcome.stored;
@@ -117,6 +165,72 @@ pub fn process_inbox_once(store: &dyn Store) -> Result<ProcessReport, StoreError
         }
         report.add(&batch_report);
     }
+    Ok(true)
+}
+
+/// Decodes one entry, turning a decoder panic into an error: a bug triggered by one payload
+/// must not stop the processor.
+fn decode_guarded(
+    entry: &InboxEntry,
+    scrubber: &Scrubber,
+) -> Result<(DecodedEntry, usize), String> {
+    let decode = || process_entry_scrubbed(entry, scrubber);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)) {
+        Ok(Ok(decoded)) => Ok(decoded),
+        Ok(Err(error)) => Err(format!("the envelope does not parse: {error}")),
+        Err(panic) => Err(format!("processing it panicked: {}", panic_message(&*panic))),
+    }
+}
+
+/// Stores a batch, turning a panic into a [`StoreError::Corrupt`] (not transient).
+fn store_guarded(
+    store: &dyn Store,
+    entries: &[(i64, ProcessedEnvelope)],
+) -> Result<Vec<CompleteOutcome>, StoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.complete_inbox_entries(entries)
+    }))
+    .unwrap_or_else(|panic| {
+        Err(StoreError::Corrupt(format!(
+            "storing panicked: {}",
+            panic_message(&*panic)
+        )))
+    })
+}
+
+/// The message of a panic payload.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|message| (*message).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// Moves inbox entry `id` to the quarantine with `reason` and logs it once.
+///
+/// # Errors
+/// The store's error when the move fails (the entry stays in the inbox).
+fn quarantine_entry(
+    store: &dyn Store,
+    id: i64,
+    reason: &str,
+    report: &mut ProcessReport,
+) -> Result<(), StoreError> {
+    let outcome = store.quarantine_inbox_entry(id, reason, QuarantineLimits::DEFAULT)?;
+    report.failed += 1;
+    if let Some(outcome) = outcome {
+        // Done with, as far as the inbox is concerned.
+        report.entries += 1;
+        report.quarantined += 1;
+        tracing::error!(
+            entry = id,
+            quarantine_id = outcome.id,
+            %reason,
+            "inbox entry cannot be processed: moved to the quarantine"
+        );
+    }
+    Ok(())
 }
 
 impl ProcessReport {
@@ -129,6 +243,7 @@ impl ProcessReport {
         self.new_issues += other.new_issues;
         self.regressions += other.regressions;
         self.failed += other.failed;
+        self.quarantined += other.quarantined;
         self.spans += other.spans;
         self.logs += other.logs;
         self.dropped_trace_items += other.dropped_trace_items;
@@ -296,29 +411,35 @@ fn note_dropped(entry: &InboxEntry, index: usize, dropped: usize, first: Option<
 pub(crate) fn spawn(state: AppState) {
     tokio::spawn(async move {
         loop {
+            // A few batches at a time, then the inbox figures ingest's backlog bound reads.
             let result = state
-                .blocking(|store| process_inbox_once(store).map_err(Into::into))
+                .blocking(|store| {
+                    let mut report = ProcessReport::default();
+                    let more = process_inbox_batches(store, BATCHES_PER_PASS, &mut report);
+                    let stats = store.inbox_stats();
+                    Ok((more.map(|more| (report, more)), stats))
+                })
                 .await;
+            let mut more = false;
             match result {
-                Ok(report) if report.entries > 0 => {
-                    // Storing events may have fired alerts: deliver them now.
-                    state.wake_alert_delivery();
-                    tracing::info!(
-                        entries = report.entries,
-                        stored = report.stored,
-                        duplicates = report.duplicates,
-                        linked = report.linked,
-                        new_issues = report.new_issues,
-                        regressions = report.regressions,
-                        spans = report.spans,
-                        logs = report.logs,
-                        dropped_trace_items = report.dropped_trace_items,
-                        failed = report.failed,
-                        "processed the inbox"
-                    );
+                Ok((outcome, stats)) => {
+                    if let Ok(stats) = stats {
+                        state.admission().set_inbox(stats);
+                    }
+                    match outcome {
+                        Ok((report, remaining)) => {
+                            more = remaining;
+                            log_pass(&state, &report);
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "processing the inbox failed; will retry");
+                        }
+                    }
                 }
-                Ok(_) => {}
                 Err(error) => tracing::error!(%error, "processing the inbox failed; will retry"),
+            }
+            if more {
+                continue;
             }
             tokio::select! {
                 () = state.inbox_signal().notified() => {}
@@ -326,6 +447,32 @@ pub(crate) fn spawn(state: AppState) {
             }
         }
     });
+}
+
+/// Batches the background processor completes before it updates the inbox figures.
+const BATCHES_PER_PASS: usize = 10;
+
+/// Logs what a pass did and wakes alert delivery when it stored something.
+fn log_pass(state: &AppState, report: &ProcessReport) {
+    if report.entries == 0 && report.quarantined == 0 {
+        return;
+    }
+    // Storing events may have fired alerts: deliver them now.
+    state.wake_alert_delivery();
+    tracing::info!(
+        entries = report.entries,
+        stored = report.stored,
+        duplicates = report.duplicates,
+        linked = report.linked,
+        new_issues = report.new_issues,
+        regressions = report.regressions,
+        spans = report.spans,
+        logs = report.logs,
+        dropped_trace_items = report.dropped_trace_items,
+        failed = report.failed,
+        quarantined = report.quarantined,
+        "processed the inbox"
+    );
 }
 
 #[cfg(test)]

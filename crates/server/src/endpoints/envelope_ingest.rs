@@ -21,6 +21,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use crate::AppState;
+use crate::admission::IngestSlot;
 use crate::auth::{dsn_key, parse_dsn};
 use crate::encoding::{BodyLimits, read_body};
 use crate::envelope::{Envelope, ItemType};
@@ -43,25 +44,44 @@ pub async fn ingest_envelope(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let result = accept_envelope(&state, &project_id, query.as_deref(), &headers, body).await;
+    let result = match admit(&state, &project_id, query.as_deref(), &headers).await {
+        Ok((_slot, key_project)) => {
+            accept_envelope(&state, &project_id, key_project, &headers, body).await
+        }
+        Err(error) => {
+            ingest::drain(body).await;
+            Err(error)
+        }
+    };
     ingest::respond(&state, "envelope", result)
 }
 
-async fn accept_envelope(
+/// The checks before the body is read: a slot and room in the inbox, then the key in the
+/// request (if any) and its project's rate limit. The slot is held until the envelope is in
+/// the inbox (or refused).
+async fn admit(
     state: &AppState,
     path_project: &str,
     query: Option<&str>,
     headers: &HeaderMap,
-    body: Body,
-) -> Result<Option<EventId>, AppError> {
-    // Held until the envelope is in the inbox (or refused).
-    let _slot = ingest::admit_to_inbox(state)?;
+) -> Result<(IngestSlot, Option<u64>), AppError> {
+    let slot = ingest::admit_to_inbox(state)?;
     let mut project_id = None;
     if let Some(key) = dsn_key(query, headers) {
         let id = ingest::authenticate(state, path_project, &key).await?;
         ingest::check_rate_limit(state, id)?;
         project_id = Some(id);
     }
+    Ok((slot, project_id))
+}
+
+async fn accept_envelope(
+    state: &AppState,
+    path_project: &str,
+    project_id: Option<u64>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Option<EventId>, AppError> {
     let (bytes, encoding) = read_body(headers, body, ENVELOPE_LIMITS).await?;
     let envelope = Envelope::parse(&bytes)?;
     let project_id = match project_id {

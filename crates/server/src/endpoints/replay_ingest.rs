@@ -20,6 +20,7 @@ use sightline_protocol::decode_segment;
 use sightline_protocol::limits::MAX_SEGMENT_BYTES;
 
 use crate::AppState;
+use crate::admission::IngestSlot;
 use crate::auth::dsn_key;
 use crate::error::AppError;
 use crate::ingest;
@@ -36,7 +37,14 @@ pub async fn ingest_replay(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match accept_segment(&state, &project_id, query.as_deref(), &headers, body).await {
+    let result = match admit(&state, &project_id, query.as_deref(), &headers).await {
+        Ok((_slot, project_id)) => accept_segment(&state, project_id, &headers, body).await,
+        Err(error) => {
+            ingest::drain(body).await;
+            Err(error)
+        }
+    };
+    match result {
         Ok((replay_id, index)) => Json(json!({ "id": replay_id, "index": index })).into_response(),
         Err(error) => {
             state.rejections().record("replay segment", &error);
@@ -45,19 +53,27 @@ pub async fn ingest_replay(
     }
 }
 
+/// The checks before the body is read: a slot, the key, the replay rate limit. The slot is
+/// held until the segment is stored (or refused).
+async fn admit(
+    state: &AppState,
+    path_project: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(IngestSlot, u64), AppError> {
+    let slot = state.admission().enter()?;
+    let key = dsn_key(query, headers).ok_or(AppError::MissingKey)?;
+    let project_id = ingest::authenticate(state, path_project, &key).await?;
+    ingest::check_replay_rate_limit(state, project_id)?;
+    Ok((slot, project_id))
+}
+
 async fn accept_segment(
     state: &AppState,
-    project_id: &str,
-    query: Option<&str>,
+    project_id: u64,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(String, u32), AppError> {
-    // Held until the segment is stored (or refused).
-    let _slot = state.admission().enter()?;
-    let key = dsn_key(query, headers).ok_or(AppError::MissingKey)?;
-    let project_id = ingest::authenticate(state, project_id, &key).await?;
-    ingest::check_replay_rate_limit(state, project_id)?;
-
     let bytes = read_body(headers, body, MAX_SEGMENT_BYTES).await?;
     let (replay_id, index, outcome) = state
         .blocking(move |store| {

@@ -12,6 +12,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use crate::AppState;
+use crate::admission::IngestSlot;
 use crate::auth::dsn_key;
 use crate::encoding::{BodyLimits, read_body};
 use crate::error::AppError;
@@ -33,22 +34,37 @@ pub async fn ingest_store(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let result = accept_event(&state, &project_id, query.as_deref(), &headers, body).await;
+    let result = match admit(&state, &project_id, query.as_deref(), &headers).await {
+        Ok((_slot, project_id)) => accept_event(&state, project_id, &headers, body).await,
+        Err(error) => {
+            ingest::drain(body).await;
+            Err(error)
+        }
+    };
     ingest::respond(&state, "event", result)
 }
 
-async fn accept_event(
+/// The checks before the body is read: a slot and room in the inbox, the key, the rate limit.
+/// The slot is held until the event is in the inbox (or refused).
+async fn admit(
     state: &AppState,
     path_project: &str,
     query: Option<&str>,
     headers: &HeaderMap,
-    body: Body,
-) -> Result<Option<EventId>, AppError> {
-    // Held until the event is in the inbox (or refused).
-    let _slot = ingest::admit_to_inbox(state)?;
+) -> Result<(IngestSlot, u64), AppError> {
+    let slot = ingest::admit_to_inbox(state)?;
     let key = dsn_key(query, headers).ok_or(AppError::MissingKey)?;
     let project_id = ingest::authenticate(state, path_project, &key).await?;
     ingest::check_rate_limit(state, project_id)?;
+    Ok((slot, project_id))
+}
+
+async fn accept_event(
+    state: &AppState,
+    project_id: u64,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Option<EventId>, AppError> {
     let (bytes, encoding) = read_body(headers, body, STORE_LIMITS).await?;
     let event_id = ingest::payload_event_id("event", &bytes)?.unwrap_or_else(EventId::random);
     tracing::info!(

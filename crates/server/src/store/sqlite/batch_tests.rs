@@ -1,11 +1,14 @@
-//! Completing a batch of inbox entries in one transaction: all of it or nothing.
+//! Completing a batch of inbox entries in one transaction; an entry that cannot be stored is
+//! quarantined and never blocks the others.
 #![allow(clippy::unwrap_used)]
 
 use super::SqliteStore;
 use crate::processor::process_inbox_once;
 use crate::store::alerts::{AlertCondition, NewAlertRule};
 use crate::store::issues::IssueSearch;
-use crate::store::{AlertStore, IssueStore, NewInboxEntry, Project, Store, StoreError};
+use crate::store::{
+    AlertStore, IssueStore, NewInboxEntry, Project, QuarantineStore, Store, StoreError,
+};
 
 const NOW: u64 = 1_795_672_800_000;
 
@@ -98,11 +101,46 @@ fn a_batch_is_completed_in_one_go_and_an_undecodable_entry_is_dropped_and_counte
 }
 
 #[test]
-fn a_failing_batch_writes_nothing_and_keeps_every_entry_in_the_inbox() {
+fn an_entry_that_cannot_be_stored_is_quarantined_and_the_rest_of_its_batch_stored() {
+    let store = store();
+    for n in 1..=3 {
+        enqueue_event(&store, n);
+    }
+    // Storing event 2 fails (as a bug or a damaged index would make it fail): the batch
+    // transaction rolls back, then its entries are stored one by one.
+    store
+        .connection()
+        .execute_batch(&format!(
+            "CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.id = '{}' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            event_id(2)
+        ))
+        .unwrap();
+    let report = process_inbox_once(&store).unwrap();
+    assert_eq!(
+        (report.entries, report.stored, report.quarantined),
+        (3, 2, 1)
+    );
+    assert_eq!(store.inbox_len().unwrap(), 0, "nothing blocks the inbox");
+    assert!(store.event(&event_id(1)).unwrap().is_some());
+    assert!(store.event(&event_id(2)).unwrap().is_none());
+    assert!(store.event(&event_id(3)).unwrap().is_some());
+    let quarantined = store.quarantined(10).unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert!(quarantined[0].reason.contains("refused"), "{quarantined:?}");
+    assert_eq!(issue_count(&store), 1);
+    assert_eq!(
+        store.alerts(1, 10).unwrap().len(),
+        1,
+        "one alert for one issue"
+    );
+}
+
+#[test]
+fn an_entry_that_cannot_even_be_quarantined_stays_in_the_inbox_without_blocking_the_others() {
     let store = store();
     let ids: Vec<i64> = (1..=3).map(|n| enqueue_event(&store, n)).collect();
-    // The last entry of the batch cannot be deleted: its completion fails after the first two
-    // entries were stored inside the same transaction.
+    // The last entry cannot be deleted: neither completed nor moved to the quarantine.
     store
         .connection()
         .execute_batch(&format!(
@@ -115,12 +153,10 @@ fn a_failing_batch_writes_nothing_and_keeps_every_entry_in_the_inbox() {
         process_inbox_once(&store),
         Err(StoreError::Sqlite(_))
     ));
-    assert_eq!(store.inbox_len().unwrap(), 3);
-    for n in 1..=3 {
-        assert!(store.event(&event_id(n)).unwrap().is_none());
-    }
-    assert_eq!(issue_count(&store), 0);
-    assert!(store.alerts(1, 10).unwrap().is_empty());
+    assert_eq!(store.inbox_len().unwrap(), 1, "only the stuck entry waits");
+    assert!(store.event(&event_id(1)).unwrap().is_some());
+    assert!(store.event(&event_id(2)).unwrap().is_some());
+    assert!(store.event(&event_id(3)).unwrap().is_none());
 
     store
         .connection()
@@ -128,8 +164,8 @@ fn a_failing_batch_writes_nothing_and_keeps_every_entry_in_the_inbox() {
         .unwrap();
     let report = process_inbox_once(&store).unwrap();
     assert_eq!(
-        (report.entries, report.stored, report.new_issues),
-        (3, 3, 1)
+        (report.entries, report.stored, report.duplicates),
+        (1, 1, 0)
     );
     assert_eq!(store.inbox_len().unwrap(), 0);
     assert_eq!(issue_count(&store), 1);
