@@ -66,9 +66,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::Router;
 use tokio::sync::Notify;
 
+use crate::admission::{Admission, AdmissionLimits};
 pub use crate::config::Config;
 pub use crate::error::AppError;
-use crate::admission::{Admission, AdmissionLimits};
 use crate::outcomes::DroppedItems;
 use crate::processor::ProcessReport;
 use crate::rate_limit::{RateLimit, RateLimiter};

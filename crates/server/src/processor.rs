@@ -178,7 +178,10 @@ fn decode_guarded(
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)) {
         Ok(Ok(decoded)) => Ok(decoded),
         Ok(Err(error)) => Err(format!("the envelope does not parse: {error}")),
-        Err(panic) => Err(format!("processing it panicked: {}", panic_message(&*panic))),
+        Err(panic) => Err(format!(
+            "processing it panicked: {}",
+            panic_message(&*panic)
+        )),
     }
 }
 
