@@ -215,7 +215,15 @@ impl Outbox {
     /// order, leaving out any already queued; then applies the bound. Returns the storage keys
     /// of what was dropped.
     pub fn restore(&mut self, mut uploads: Vec<Upload>) -> Vec<String> {
-        uploads.sort_by_key(|upload| upload.segment.header.index);
+        // Insertion sort: records come back from storage in key order, so this is one pass,
+        // and the library's sort would add kilobytes to the bundle.
+        for i in 1..uploads.len() {
+            let mut j = i;
+            while j > 0 && uploads[j - 1].segment.header.index > uploads[j].segment.header.index {
+                uploads.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         uploads.dedup_by_key(|upload| upload.segment.header.index);
         let mut restored: Vec<Entry> = Vec::with_capacity(uploads.len());
         for upload in uploads {
