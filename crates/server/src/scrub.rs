@@ -140,17 +140,18 @@ impl Scrubber {
         let Value::Object(object) = document else {
             return report;
         };
+        let mut walk = self.walk();
         for (field, value) in object.iter_mut() {
             if STRUCTURAL_FIELDS.contains(&field.as_str()) {
                 continue;
             }
-            let mut walk = self.walk();
+            let before = walk.replaced;
             walk.entry(field, value, 1);
-            if walk.replaced > 0 {
-                report.replaced += walk.replaced;
+            if walk.replaced > before {
                 report.fields.push(field.clone());
             }
         }
+        report.replaced = walk.replaced;
         report
     }
 
@@ -171,6 +172,7 @@ impl Scrubber {
             text: &self.text,
             replaced: 0,
             key_buffer: String::new(),
+            known_keys: std::collections::HashMap::new(),
         }
     }
 }

@@ -2,6 +2,8 @@
 //! `[name, value]` pairs such as headers and tags) are replaced, every other string is
 //! scrubbed as free text, and subtrees under safe keys are left alone.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::keys::{KeyClass, KeyRules};
@@ -31,7 +33,13 @@ pub struct Walk<'a> {
     pub replaced: usize,
     /// Scratch space for normalized key names.
     pub key_buffer: String,
+    /// Classes of the key names seen so far (documents repeat their keys: every frame has
+    /// `module`, `function`, `vars`, …), at most [`MAX_KNOWN_KEYS`].
+    pub known_keys: HashMap<String, KeyClass>,
 }
+
+/// Most key names whose class one walk remembers.
+pub const MAX_KNOWN_KEYS: usize = 512;
 
 impl Walk<'_> {
     /// Scrubs `value` found at `depth` below the document's root.
@@ -85,7 +93,17 @@ impl Walk<'_> {
         if ID_KEYS.contains(&key) {
             return;
         }
-        match self.keys.classify(key, &mut self.key_buffer) {
+        let class = match self.known_keys.get(key) {
+            Some(class) => *class,
+            None => {
+                let class = self.keys.classify(key, &mut self.key_buffer);
+                if self.known_keys.len() < MAX_KNOWN_KEYS {
+                    self.known_keys.insert(key.to_owned(), class);
+                }
+                class
+            }
+        };
+        match class {
             KeyClass::Safe => {}
             KeyClass::Sensitive => self.filter(item),
             KeyClass::Plain => self.value(item, depth),
@@ -142,6 +160,7 @@ mod tests {
             text: &rules,
             replaced: 0,
             key_buffer: String::new(),
+            known_keys: HashMap::new(),
         };
         walk.value(&mut value, 0);
         (value, walk.replaced)
