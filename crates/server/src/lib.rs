@@ -258,6 +258,9 @@ impl AppState {
     /// The store's error as an [`AppError`].
     pub async fn process_inbox(&self) -> Result<ProcessReport, AppError> {
         let report = self.run_store(processor::process_inbox_once).await;
+        if let Ok(stats) = self.run_store(|store| store.inbox_stats()).await {
+            self.admission.set_inbox(stats);
+        }
         self.wake_alert_delivery();
         report
     }
