@@ -488,3 +488,49 @@ async fn a_revoked_dsn_key_is_refused_and_a_rotated_one_works() {
     assert!(keys[0]["revoked_at"].is_string(), "{keys:?}");
     assert!(keys[1]["revoked_at"].is_null(), "{keys:?}");
 }
+
+#[tokio::test]
+async fn project_settings_need_the_admin_role_in_that_projects_organization() {
+    let server = TestServer::new();
+    let (cookie, csrf, acme_project) = acme_member(&server).await;
+    let admin = Auth::Bearer(&server.token);
+    let (status, body, _) = call(
+        &server,
+        "POST",
+        "/api/0/organizations/default/members/",
+        &admin,
+        Some(json!({"email": "bob@acme.example", "role": "member"})),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    // Bob's token carries admin scope (he administers acme) but he is only a member here.
+    let token = token_for(&server, &cookie, &csrf, &["read", "write", "admin"]).await;
+    let bob = Auth::Bearer(&token);
+    for (path, change) in [
+        ("privacy", json!({"scrub_emails": false})),
+        ("retention", json!({"retention_days": 7})),
+    ] {
+        let default_path = format!("/api/0/projects/1/{path}/");
+        let (status, body, _) = call(&server, "GET", &default_path, &bob, None).await;
+        assert_eq!(status, StatusCode::OK, "a member reads {path}: {body}");
+        let (status, body, _) =
+            call(&server, "PUT", &default_path, &bob, Some(change.clone())).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "a member changes {path}: {body}"
+        );
+        let acme_path = format!("/api/0/projects/{acme_project}/{path}/");
+        let (status, body, _) = call(&server, "PUT", &acme_path, &bob, Some(change)).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "an org admin changes {path}: {body}"
+        );
+    }
+    let (_, body, _) = call(&server, "GET", "/api/0/projects/1/retention/", &admin, None).await;
+    assert_eq!(
+        body["retention_days"], 30,
+        "the member's change was refused"
+    );
+}

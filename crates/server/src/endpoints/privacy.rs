@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::auth::{AdminAccess, Caller, ReadAccess, WriteAccess};
+use crate::endpoints::accounts::require_project_admin;
 use crate::error::AppError;
 use crate::retention::{MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, server_default_days};
 use crate::scrub::{MAX_FIELD_NAME_CHARS, MAX_FIELD_NAMES, ScrubOptions};
@@ -101,6 +102,7 @@ pub async fn put_privacy(
 ) -> Result<Json<ScrubOptions>, AppError> {
     let changes = json_object(&body, "privacy")?;
     visible_project(&state, &caller, project_id).await?;
+    require_project_admin(&state, &caller, project_id).await?;
     let options = state
         .blocking(move |store| {
             let options = apply_privacy(store.privacy_options(project_id)?, &changes)?;
@@ -136,6 +138,7 @@ pub async fn put_retention(
     let body = json_object(&body, "retention")?;
     let days = retention_days(&body)?;
     visible_project(&state, &caller, project_id).await?;
+    require_project_admin(&state, &caller, project_id).await?;
     state
         .run_store(move |store| store.set_retention_days(project_id, days))
         .await?;
