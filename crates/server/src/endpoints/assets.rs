@@ -133,14 +133,16 @@ pub fn relative_path(path: &str) -> Result<PathBuf, AppError> {
 /// [`AppError::NotFound`] (telling to run `cargo xtask build`) when the file is missing.
 pub async fn serve_file(dir: &Path, relative: &Path) -> Result<Response, AppError> {
     let bytes = read_asset(dir, relative).await?;
-    Ok((
-        [
-            (CONTENT_TYPE, content_type(relative)),
-            (CACHE_CONTROL, "no-cache"),
-        ],
+    let content_type = content_type(relative);
+    let mut response = (
+        [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")],
         bytes,
     )
-        .into_response())
+        .into_response();
+    if content_type.starts_with("text/html") {
+        response.extensions_mut().insert(super::headers::AssetHtml);
+    }
+    Ok(response)
 }
 
 /// Reads `dir/relative`.

@@ -12,8 +12,7 @@
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
-    X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
@@ -29,6 +28,10 @@ const MAX_HASHED_HTML_BYTES: usize = 4 * 1024 * 1024;
 
 /// Most inline scripts hashed per page.
 const MAX_INLINE_SCRIPTS: usize = 32;
+
+/// Marks a response whose body is one of the project's HTML files, read from disk as is.
+#[derive(Debug, Clone, Copy)]
+pub struct AssetHtml;
 
 /// Adds the security headers to the response of `request`.
 pub async fn security_headers(
@@ -47,13 +50,11 @@ pub async fn security_headers(
         }
         return response;
     }
-    let is_html = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
+    // Only the project's own HTML files get their inline scripts allowed: a page built from
+    // request data must never have an injected script hashed into its policy.
+    let is_asset_html = response.extensions().get::<AssetHtml>().is_some();
     let frame_ancestors = state.access().config().frame_ancestors.clone();
-    let (mut response, hashes) = if is_html {
+    let (mut response, hashes) = if is_asset_html {
         hash_inline_scripts(response).await
     } else {
         (response, Vec::new())
