@@ -39,6 +39,8 @@ pub struct Config {
     pub max_inbox_entries: u64,
     /// Most inbox payload bytes waiting for the processor before ingest answers 503.
     pub max_inbox_bytes: u64,
+    /// Resident memory at which ingest stops admitting requests.
+    pub max_memory_bytes: u64,
 }
 
 impl Default for Config {
@@ -56,6 +58,7 @@ impl Default for Config {
             max_in_flight: crate::limits::MAX_INGEST_IN_FLIGHT,
             max_inbox_entries: crate::limits::MAX_INBOX_ENTRIES,
             max_inbox_bytes: crate::limits::MAX_INBOX_BYTES,
+            max_memory_bytes: crate::limits::MAX_MEMORY_BYTES,
         }
     }
 }

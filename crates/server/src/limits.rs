@@ -66,6 +66,15 @@ pub const MAX_INBOX_ENTRIES: u64 = 100_000;
 /// `Retry-After`. Override with `--max-inbox-bytes`.
 pub const MAX_INBOX_BYTES: u64 = 1024 * 1024 * 1024;
 
+/// Resident memory (bytes) at which ingest stops admitting requests (503 with `Retry-After`)
+/// until memory falls again: the burst's requests already in flight finish, new ones wait.
+/// Read from `/proc/self/status` on Linux; elsewhere this bound is not applied. Override with
+/// `sightline serve --max-memory-mb`.
+pub const MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
+
+/// How often admission reads the process's resident memory (ms).
+pub const MEMORY_CHECK_INTERVAL_MS: u64 = 50;
+
 /// `Retry-After` (seconds) when every ingest slot is busy.
 pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 

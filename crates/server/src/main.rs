@@ -121,6 +121,10 @@ struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = limits::MAX_INBOX_BYTES,
           value_parser = clap::value_parser!(u64).range(1..))]
     max_inbox_bytes: u64,
+    /// Resident memory (MiB) at which ingest stops admitting requests (503 with Retry-After).
+    #[arg(long, value_name = "MIB", default_value_t = limits::MAX_MEMORY_BYTES / (1024 * 1024),
+          value_parser = clap::value_parser!(u64).range(16..))]
+    max_memory_mb: u64,
 }
 
 fn main() -> ExitCode {
@@ -180,6 +184,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_in_flight: args.max_in_flight,
         max_inbox_entries: args.max_inbox_entries,
         max_inbox_bytes: args.max_inbox_bytes,
+        max_memory_bytes: args.max_memory_mb.saturating_mul(1024 * 1024),
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -103,6 +103,7 @@ pub async fn serve(
             max_in_flight: config.max_in_flight,
             max_inbox_entries: config.max_inbox_entries,
             max_inbox_bytes: config.max_inbox_bytes,
+            max_memory_bytes: config.max_memory_bytes,
         })
         .with_access_config(AccessConfig {
             secure_cookies: config.secure_cookies,

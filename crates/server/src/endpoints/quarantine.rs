@@ -5,7 +5,8 @@
 //!   newest first (100 by default, at most 1000), only projects the caller can see;
 //! - `GET /api/0/quarantine/{id}/payload` → the bytes as received (`application/octet-stream`);
 //! - `GET /api/0/internal/queue/` → `{"inbox": {"entries","bytes","max_entries","max_bytes"},
-//!   "ingest": {"in_flight","max_in_flight","refused_busy","refused_backlog"},
+//!   "ingest": {"in_flight","max_in_flight","refused_busy","refused_backlog",
+//!   "refused_memory","resident_bytes","max_memory_bytes"},
 //!   "quarantine": {"entries","bytes","dropped"}}`; `inbox` is counted by the store.
 //!
 //! All need the admin scope ([`AdminAccess`]).
@@ -145,6 +146,9 @@ async fn queue(
             "max_in_flight": admission.limits.max_in_flight,
             "refused_busy": admission.refused_busy,
             "refused_backlog": admission.refused_backlog,
+            "refused_memory": admission.refused_memory,
+            "resident_bytes": admission.resident_bytes,
+            "max_memory_bytes": admission.limits.max_memory_bytes,
         },
         "quarantine": {
             "entries": quarantine.entries,
