@@ -96,6 +96,7 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Self::InvalidEnvelope(error) if error.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InvalidSegment(error) if error.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::InvalidSegment(_) | Self::InvalidEnvelope(_) | Self::BadRequest(_) => {
@@ -116,6 +117,7 @@ impl AppError {
             Self::Unauthorized(_) => "unauthorized",
             Self::PayloadTooLarge { .. } | Self::LimitExceeded { .. } => "too_large",
             Self::InvalidEnvelope(error) if error.is_too_large() => "too_large",
+            Self::InvalidSegment(error) if error.is_too_large() => "too_large",
             Self::UnsupportedEncoding(_) => "unsupported_encoding",
             Self::InvalidEnvelope(_) => "invalid_envelope",
             Self::RateLimited { .. } => "rate_limited",

@@ -8,9 +8,9 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::json;
-use sightline_protocol::limits::MAX_SEGMENT_BYTES;
+use sightline_protocol::limits::{MAX_BODY_BYTES, MAX_SEGMENT_BYTES};
 use sightline_protocol::v1::{Compression, SegmentHeader};
-use sightline_protocol::{encode_header_prefix, encode_segment};
+use sightline_protocol::{decode_header, encode_header_prefix, encode_segment};
 use support::{
     T0, TestServer, body_bytes, error_message, js_error, meta, network, replay_id, segment,
     simple_segment,
@@ -202,6 +202,32 @@ async fn oversized_body_is_413_naming_the_limit() {
         oversized,
         StatusCode::PAYLOAD_TOO_LARGE,
         &MAX_SEGMENT_BYTES.to_string(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_compression_bomb_is_413_naming_the_inflated_limit() {
+    use std::io::Write as _;
+    let header = SegmentHeader::new(replay_id('d'), 1, 1, T0);
+    let valid = encode_segment(&header, &[meta(0, "https://x/")], Compression::DeflateRaw).unwrap();
+    let (_, body) = decode_header(&valid).unwrap();
+    let mut bomb = valid[..valid.len() - body.len()].to_vec();
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0_u8; 1024 * 1024];
+    for _ in 0..=MAX_BODY_BYTES / zeros.len() {
+        deflate.write_all(&zeros).unwrap();
+    }
+    bomb.extend(deflate.finish().unwrap());
+    assert!(
+        bomb.len() < MAX_SEGMENT_BYTES,
+        "small on the wire: {}",
+        bomb.len()
+    );
+    assert_rejected(
+        bomb,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &MAX_BODY_BYTES.to_string(),
     )
     .await;
 }
