@@ -17,6 +17,10 @@
 //!   minute sessions, with and without its checkpoints, and the checkpoints' memory.
 //! - `cargo xtask bench issues` prints the issue pipeline's processing throughput (with and
 //!   without alert rules), issue search latency at 1k, 10k and 50k issues, and suspect commits.
+//! - `cargo xtask fuzz [TARGET …] [--seconds N]` runs the cargo-fuzz targets under `fuzz/` (the
+//!   segment decoder, the envelope parser, each decompressor, the search parser) with the nightly
+//!   toolchain, 600 s each by default, and prints executions and crashes per target; not part of
+//!   `cargo xtask test`.
 //! - `cargo xtask setup [--browser]` only installs the tools.
 
 mod bench;
@@ -52,7 +56,7 @@ fn main() -> Result<()> {
         Some("bench") if args.get(1).is_some_and(|a| a == "issues") => bench_issues::run(),
         Some("bench") => bench::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder [--print] | seek | issues> | build [--release] | setup [--browser]>"
+            "usage: cargo xtask <demo | test [cargo test args…] | bench <session-size [--save] | recorder [--print] | seek | issues> | fuzz [TARGET…] [--seconds N] | build [--release] | setup [--browser]>"
         ),
     }
 }
