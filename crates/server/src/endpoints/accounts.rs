@@ -67,13 +67,7 @@ pub fn router() -> Router<AppState> {
             get(tokens::list_tokens).post(tokens::create_token),
         ),
     ];
-    routes
-        .into_iter()
-        .fold(Router::new(), |router, (path, handler)| {
-            router
-                .route(&format!("{path}/"), handler.clone())
-                .route(path, handler)
-        })
+    super::with_and_without_slash(routes)
         .route(
             "/api/0/api-tokens/{id}/",
             axum::routing::delete(tokens::revoke_token),

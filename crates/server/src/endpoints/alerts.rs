@@ -35,8 +35,7 @@ pub const MAX_ALERTS_LISTED: usize = 500;
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
-    let mut router = Router::new();
-    for (path, route) in [
+    super::with_and_without_slash([
         (
             "/api/0/projects/{project}/alert-rules",
             get(list_rules).post(create_rule),
@@ -46,12 +45,7 @@ pub fn router() -> Router<AppState> {
             get(show_rule).delete(delete_rule),
         ),
         ("/api/0/projects/{project}/alerts", get(list_alerts)),
-    ] {
-        router = router
-            .route(path, route.clone())
-            .route(&format!("{path}/"), route);
-    }
-    router
+    ])
 }
 
 /// The body of `POST …/alert-rules/`.

@@ -26,11 +26,25 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderName, Method, Uri};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::AppState;
 use crate::error::AppError;
+
+/// Mounts each `(path, handler)` both without and with a trailing slash, as Sentry's API
+/// answers both forms.
+pub(crate) fn with_and_without_slash(
+    routes: impl IntoIterator<Item = (&'static str, MethodRouter<AppState>)>,
+) -> Router<AppState> {
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| {
+            router
+                .route(&format!("{path}/"), handler.clone())
+                .route(path, handler)
+        })
+}
 
 /// Builds the router over `state`; see the crate documentation for the routes.
 pub fn router(state: AppState) -> Router {

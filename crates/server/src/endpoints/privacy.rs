@@ -44,13 +44,7 @@ pub fn router() -> Router<AppState> {
         ("/api/0/replays/{id}", delete(delete_replay)),
         ("/api/0/issues/{id}", delete(delete_issue)),
     ];
-    routes
-        .into_iter()
-        .fold(Router::new(), |router, (path, handler)| {
-            router
-                .route(&format!("{path}/"), handler.clone())
-                .route(path, handler)
-        })
+    super::with_and_without_slash(routes)
 }
 
 /// A project's retention as the API shows it.

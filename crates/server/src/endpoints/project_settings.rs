@@ -42,13 +42,7 @@ pub fn router() -> Router<AppState> {
             delete(delete_code_mapping),
         ),
     ];
-    routes
-        .into_iter()
-        .fold(Router::new(), |router, (path, handler)| {
-            router
-                .route(&format!("{path}/"), handler.clone())
-                .route(path, handler)
-        })
+    super::with_and_without_slash(routes)
 }
 
 /// A project's ownership as the API shows it.

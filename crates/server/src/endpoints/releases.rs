@@ -55,13 +55,7 @@ pub fn router() -> Router<AppState> {
             post(create_deploy),
         ),
     ];
-    routes
-        .into_iter()
-        .fold(Router::new(), |router, (path, handler)| {
-            router
-                .route(&format!("{path}/"), handler.clone())
-                .route(path, handler)
-        })
+    super::with_and_without_slash(routes)
 }
 
 /// A commit as the API shows it.
