@@ -282,23 +282,43 @@ pub(crate) fn user_caller(
     })
 }
 
+/// The live session whose cookie digest is `digest`; unless the request is `safe` (a read), it
+/// must echo the session's CSRF token in `csrf` (the [`CSRF_HEADER`] value).
+///
+/// # Errors
+/// [`AppError::Unauthorized`] for an unknown or expired session, [`AppError::Forbidden`] for a
+/// missing or wrong CSRF token on a state change.
+pub(crate) fn checked_session(
+    store: &dyn crate::store::Store,
+    digest: &str,
+    csrf: Option<&str>,
+    safe: bool,
+) -> Result<crate::store::access::Session, AppError> {
+    let session = store
+        .session(digest, now_ms())?
+        .ok_or_else(|| AppError::Unauthorized("signed out: sign in again".into()))?;
+    if !safe && !csrf.is_some_and(|csrf| constant_time_eq(csrf, &session.csrf_token)) {
+        return Err(AppError::Forbidden("missing or wrong CSRF token".into()));
+    }
+    Ok(session)
+}
+
+/// The [`CSRF_HEADER`] value of a request.
+pub(crate) fn csrf_header(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CSRF_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// The caller of a session cookie; state changes must echo the session's CSRF token.
 async fn session_caller(parts: &Parts, state: &AppState, cookie: &str) -> Result<Caller, AppError> {
     let digest = token_digest(cookie);
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let csrf = parts
-        .headers
-        .get(CSRF_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
+    let csrf = csrf_header(&parts.headers);
     state
         .blocking(move |store| {
-            let session = store
-                .session(&digest, now_ms())?
-                .ok_or_else(|| AppError::Unauthorized("signed out: sign in again".into()))?;
-            if !safe && !csrf.is_some_and(|csrf| constant_time_eq(&csrf, &session.csrf_token)) {
-                return Err(AppError::Forbidden("missing or wrong CSRF token".into()));
-            }
+            let session = checked_session(store, &digest, csrf.as_deref(), safe)?;
             user_caller(store, session.user_id, None)
         })
         .await

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::password::{MAX_PASSWORD_BYTES, verify_password};
 use crate::auth::{
-    CSRF_HEADER, ProjectAccess, SESSION_COOKIE, constant_time_eq, now_ms, session_cookie,
+    ProjectAccess, SESSION_COOKIE, checked_session, csrf_header, now_ms, session_cookie,
     token_digest,
 };
 use crate::error::AppError;
@@ -290,18 +290,10 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     let cookie =
         session_cookie(&headers).ok_or_else(|| AppError::Unauthorized("not signed in".into()))?;
     let digest = token_digest(cookie);
-    let csrf = headers
-        .get(CSRF_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
+    let csrf = csrf_header(&headers);
     state
         .blocking(move |store| {
-            let session = store
-                .session(&digest, now_ms())?
-                .ok_or_else(|| AppError::Unauthorized("signed out: sign in again".into()))?;
-            if !csrf.is_some_and(|csrf| constant_time_eq(&csrf, &session.csrf_token)) {
-                return Err(AppError::Forbidden("missing or wrong CSRF token".into()));
-            }
+            checked_session(store, &digest, csrf.as_deref(), false)?;
             store.delete_session(&digest)?;
             Ok(())
         })
