@@ -19,6 +19,83 @@ pub fn project_root() -> PathBuf {
     )
 }
 
+/// What `sightline serve` printed once it was ready.
+#[derive(Debug, Clone, Default)]
+pub struct Startup {
+    /// `http://127.0.0.1:{port}`.
+    pub base: String,
+    /// The default project's DSN.
+    pub dsn: String,
+    /// The admin token, printed only on the first start of a data directory.
+    pub token: Option<String>,
+}
+
+impl Startup {
+    /// The DSN's public key.
+    pub fn dsn_key(&self) -> Option<&str> {
+        let (_, rest) = self.dsn.split_once("://")?;
+        rest.split('@').next()
+    }
+}
+
+/// Spawns `sightline serve --addr {addr} --data {data} --assets {project root} {args…}` with its
+/// stderr going to `stderr` (`RUST_LOG=warn` unless the tests set `RUST_LOG`), and waits until
+/// it printed its address and DSN and, on the first start of `data`, its admin token.
+///
+/// # Errors
+/// When it cannot be started or does not print those lines within 30 s (it is killed then).
+pub fn spawn_serve(
+    addr: &str,
+    data: &Path,
+    args: &[&str],
+    stderr: Stdio,
+) -> Result<(Child, Startup)> {
+    let bin = sightline_binary();
+    let first_start = !data.join("sightline.db").exists();
+    let mut child = Command::new(&bin)
+        .args(["serve", "--addr", addr, "--data"])
+        .arg(data)
+        .arg("--assets")
+        .arg(project_root())
+        .args(args)
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let stdout = child.stdout.take().context("server stdout")?;
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut startup = Startup::default();
+    while startup.base.is_empty()
+        || startup.dsn.is_empty()
+        || (first_start && startup.token.is_none())
+    {
+        let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("the server did not print its address, DSN and admin token in 30 s: {startup:?}");
+        };
+        if let Some(rest) = line.strip_prefix("Listening on ") {
+            rest.trim().clone_into(&mut startup.base);
+        } else if let Some(rest) = line.strip_prefix("DSN: ") {
+            rest.trim().clone_into(&mut startup.dsn);
+        } else if let Some(rest) = line.strip_prefix("Admin token: ") {
+            startup.token = Some(rest.trim().to_owned());
+        }
+    }
+    Ok((child, startup))
+}
+
 /// A running server, killed when dropped.
 pub struct Server {
     child: Child,
@@ -53,40 +130,7 @@ impl Server {
             }
         }
         let data = tempfile::tempdir()?;
-        let mut child = Command::new(&bin)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(data.path())
-            .arg("--assets")
-            .arg(&root)
-            .stdout(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let stdout = child.stdout.take().context("server stdout")?;
-        let (lines_tx, lines_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if lines_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let (mut base, mut dsn, mut token) = (None, None, None);
-        while base.is_none() || dsn.is_none() || token.is_none() {
-            let line = match lines_rx.recv_timeout(Duration::from_secs(30)) {
-                Ok(line) => line,
-                Err(_) => {
-                    let _ = child.kill();
-                    bail!("the server did not print its address, DSN and admin token in 30 s");
-                }
-            };
-            if let Some(rest) = line.strip_prefix("Listening on ") {
-                base = Some(rest.trim().to_owned());
-            } else if let Some(rest) = line.strip_prefix("DSN: ") {
-                dsn = Some(rest.trim().to_owned());
-            } else if let Some(rest) = line.strip_prefix("Admin token: ") {
-                token = Some(rest.trim().to_owned());
-            }
-        }
+        let (child, startup) = spawn_serve("127.0.0.1:0", data.path(), &[], Stdio::inherit())?;
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
@@ -95,9 +139,9 @@ impl Server {
         Ok(Self {
             child,
             _data: data,
-            base: base.unwrap_or_default(),
-            dsn: dsn.unwrap_or_default(),
-            token: token.unwrap_or_default(),
+            base: startup.base,
+            dsn: startup.dsn,
+            token: startup.token.unwrap_or_default(),
             agent,
         })
     }

@@ -5,11 +5,10 @@
 //! acknowledged segment holds its bytes, the issues count each event once, and the inbox drains.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,7 @@ use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 use sightline_protocol::encode_segment;
 use sightline_protocol::v1::{Compression, Event, EventData, SegmentHeader};
-use sightline_tests::server::{project_root, sightline_binary};
+use sightline_tests::server::{Startup, spawn_serve};
 
 /// Client threads sending envelopes.
 const EVENT_THREADS: usize = 4;
@@ -53,75 +52,29 @@ impl Sightline {
             token: String::new(),
             key: String::new(),
         };
-        let lines = server.spawn()?;
-        for line in lines {
-            if let Some(dsn) = line.strip_prefix("DSN: ") {
-                let (_, rest) = dsn.split_once("://").context("DSN scheme")?;
-                server.key = rest.split('@').next().context("DSN key")?.to_owned();
-            } else if let Some(token) = line.strip_prefix("Admin token: ") {
-                server.token = token.trim().to_owned();
-            }
-        }
-        ensure!(
-            !server.key.is_empty() && !server.token.is_empty(),
-            "no DSN or admin token"
-        );
+        let startup = server.spawn()?;
+        server.key = startup.dsn_key().context("DSN key")?.to_owned();
+        server.token = startup.token.context("admin token")?;
         Ok(server)
     }
 
-    /// Starts the binary (on `self.port`, 0 the first time) and returns its startup lines once
+    /// Starts the binary (on `self.port`, 0 the first time) and returns what it printed once
     /// it listens and printed the DSN (and on the first start the admin token).
-    fn spawn(&mut self) -> Result<Vec<String>> {
+    fn spawn(&mut self) -> Result<Startup> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.data.with_extension("log"))?;
-        let mut child = Command::new(sightline_binary())
-            .args([
-                "serve",
-                "--addr",
-                &format!("127.0.0.1:{}", self.port),
-                "--data",
-            ])
-            .arg(&self.data)
-            .arg("--assets")
-            .arg(project_root())
-            .args(["--rate-limit", "1000000"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("starting {}", sightline_binary().display()))?;
-        let stdout = child.stdout.take().context("stdout")?;
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let first = self.port == 0;
-        let mut lines = Vec::new();
-        loop {
-            let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("the server did not start in 30 s: {lines:?}");
-            };
-            if let Some(rest) = line.strip_prefix("Listening on ") {
-                self.base = rest.trim().to_owned();
-                let port = self.base.rsplit(':').next().context("port")?;
-                self.port = port.parse()?;
-            }
-            let done = line.starts_with(if first { "Admin token: " } else { "DSN: " });
-            lines.push(line);
-            if done {
-                break;
-            }
-        }
+        let (child, startup) = spawn_serve(
+            &format!("127.0.0.1:{}", self.port),
+            &self.data,
+            &["--rate-limit", "1000000"],
+            Stdio::from(log),
+        )?;
+        startup.base.clone_into(&mut self.base);
+        self.port = self.base.rsplit(':').next().context("port")?.parse()?;
         self.child = Some(child);
-        Ok(lines)
+        Ok(startup)
     }
 
     /// SIGKILLs the server (no shutdown of any kind) and waits for it to be gone.

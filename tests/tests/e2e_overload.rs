@@ -5,18 +5,17 @@
 //! and its peak resident memory (`VmHWM`) stays under [`PEAK_RSS_BOUND_MB`].
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 use sightline_protocol::encode_segment;
 use sightline_protocol::v1::{Compression, Event, EventData, SegmentHeader};
-use sightline_tests::server::{project_root, sightline_binary};
+use sightline_tests::server::spawn_serve;
 
 /// Ingest requests the server handles at once (`--max-in-flight`).
 const MAX_IN_FLIGHT: usize = 8;
@@ -44,47 +43,12 @@ struct Sightline {
 impl Sightline {
     fn start(extra: &[&str]) -> Result<Self> {
         let data = tempfile::tempdir()?;
-        let mut child = Command::new(sightline_binary())
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(data.path())
-            .arg("--assets")
-            .arg(project_root())
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", sightline_binary().display()))?;
-        let stdout = child.stdout.take().context("stdout")?;
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let (mut base, mut key, mut token) = (None, None, None);
-        while token.is_none() {
-            let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("the server did not start in 30 s");
-            };
-            if let Some(rest) = line.strip_prefix("Listening on ") {
-                base = Some(rest.trim().to_owned());
-            } else if let Some(dsn) = line.strip_prefix("DSN: ") {
-                let rest = dsn.split_once("://").map_or("", |(_, rest)| rest);
-                key = rest.split('@').next().map(str::to_owned);
-            } else if let Some(rest) = line.strip_prefix("Admin token: ") {
-                token = Some(rest.trim().to_owned());
-            }
-        }
+        let (child, startup) = spawn_serve("127.0.0.1:0", data.path(), extra, Stdio::null())?;
         Ok(Self {
             child,
-            base: base.context("address")?,
-            key: key.context("DSN key")?,
-            token: token.context("token")?,
+            key: startup.dsn_key().context("DSN key")?.to_owned(),
+            token: startup.token.context("token")?,
+            base: startup.base,
             _data: data,
         })
     }
