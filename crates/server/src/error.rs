@@ -143,6 +143,15 @@ impl From<StoreError> for AppError {
                     retry_after_secs: crate::limits::DISK_FULL_RETRY_AFTER_SECS,
                 }
             }
+            other if other.is_damaged_database() => {
+                tracing::error!(
+                    error = %other,
+                    "the database file is damaged: reads of the data on the damaged pages fail, \
+                     everything else is still served; check it with `sqlite3 DATA/sightline.db \
+                     'PRAGMA integrity_check'` and restore the damaged data from a backup"
+                );
+                Self::Store(other)
+            }
             other => Self::Store(other),
         }
     }

@@ -1,7 +1,8 @@
 //! Faults the server must survive without losing what it stored: a segment that does not
 //! decode and an inbox entry the processor cannot process go to the quarantine (listed and
 //! downloadable by an admin) and never block what comes after them; a full disk answers 503
-//! with `Retry-After` while reads keep working; a damaged row fails only its own read.
+//! with `Retry-After` while reads keep working; a damaged row, or a corrupt page of the database
+//! file, fails only the reads of what lives on it.
 
 mod support;
 
@@ -31,6 +32,12 @@ struct Harness {
 impl Harness {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+        Self::open(dir, None)
+    }
+
+    /// A server over the database in `dir`; `token` is the admin token of an earlier start
+    /// (only the first start shows it).
+    fn open(dir: tempfile::TempDir, token: Option<String>) -> Self {
         let store =
             Arc::new(SqliteStore::open(dir.path()).unwrap_or_else(|error| panic!("open: {error}")));
         let default =
@@ -42,8 +49,14 @@ impl Harness {
             store,
             state,
             key: default.project.public_key,
-            token: default.new_admin_token.unwrap_or_default(),
+            token: token.or(default.new_admin_token).unwrap_or_default(),
         }
+    }
+
+    /// Closes the database (SQLite folds its write-ahead log into the file) and hands back its
+    /// directory and the admin token.
+    fn close(self) -> (tempfile::TempDir, String) {
+        (self._dir, self.token)
     }
 
     fn router(&self) -> Router {
@@ -358,6 +371,92 @@ async fn a_damaged_row_fails_only_its_own_read() {
     // Ingest is unaffected.
     assert_eq!(
         harness.envelope("0000000000000000000000000000c003").await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_page_of_the_database_fails_only_the_reads_of_what_lives_on_it() {
+    let harness = Harness::new();
+    assert_eq!(harness.upload(big_segment(0)).await.0, StatusCode::OK);
+    let other = replay_id('b');
+    let other_segment = segment(
+        &other,
+        0,
+        T0,
+        &[meta(0, "https://shop.example/")],
+        Compression::None,
+    );
+    assert_eq!(
+        harness.upload(other_segment.clone()).await.0,
+        StatusCode::OK
+    );
+    let event = "0000000000000000000000000000c0de";
+    assert_eq!(harness.envelope(event).await.0, StatusCode::OK);
+    harness
+        .state
+        .process_inbox()
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    let (dir, token) = harness.close();
+
+    // The big segment's 200 KB spill over a chain of overflow pages; each starts with the
+    // number of the next one. Point one of them past the end of the file, as a torn write or a
+    // bad disk sector would.
+    let file = dir.path().join(sightline_server::store::DATABASE_FILE);
+    let mut bytes = std::fs::read(&file).unwrap_or_else(|error| panic!("{error}"));
+    let page_size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+        1 => 65_536,
+        size => usize::from(size),
+    };
+    let page = (1..bytes.len() / page_size - 1)
+        .find(|page| {
+            let start = page * page_size;
+            bytes[start + 4..start + page_size]
+                .iter()
+                .all(|byte| *byte == b'z')
+        })
+        .unwrap_or_else(|| panic!("no overflow page of the big segment"));
+    bytes[page * page_size..page * page_size + 4].copy_from_slice(&[0xff; 4]);
+    std::fs::write(&file, &bytes).unwrap_or_else(|error| panic!("{error}"));
+
+    let harness = Harness::open(dir, Some(token));
+    let damaged = format!("/api/0/replays/{}/segments/0", replay_id('a'));
+    let (status, body) = harness.get(&damaged, Some(&harness.token.clone())).await;
+    assert_eq!(
+        status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+
+    let intact = format!("/api/0/replays/{other}/segments/0");
+    let (status, body) = harness.get(&intact, Some(&harness.token.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body, other_segment,
+        "the other replay's bytes are as uploaded"
+    );
+    let (status, replays) = harness.get_json("/api/0/replays/").await;
+    assert_eq!(status, StatusCode::OK, "{replays}");
+    assert_eq!(replays.as_array().map(Vec::len), Some(2));
+    let (status, stored) = harness.get_json(&format!("/api/0/events/{event}/")).await;
+    assert_eq!(
+        (status, stored["id"].as_str()),
+        (StatusCode::OK, Some(event))
+    );
+
+    // Ingest keeps working around the damage.
+    let next = segment(
+        &other,
+        1,
+        T0 + 1_000,
+        &[meta(0, "https://shop.example/next")],
+        Compression::None,
+    );
+    assert_eq!(harness.upload(next).await.0, StatusCode::OK);
+    assert_eq!(
+        harness.envelope("0000000000000000000000000000c0df").await.0,
         StatusCode::OK
     );
 }

@@ -116,7 +116,25 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             headers::security_headers,
         ))
+        .layer(axum::middleware::from_fn(log_failed_requests))
         .with_state(state)
+}
+
+/// Logs which request failed with a server error (the error itself is logged where it
+/// happened), so an operator reading the log knows what was affected. The query string is left
+/// out: it may carry a token. Saturation (503) is logged once per episode where it is detected.
+async fn log_failed_requests(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    if status.is_server_error() && status != axum::http::StatusCode::SERVICE_UNAVAILABLE {
+        tracing::error!(%method, %path, status = status.as_u16(), "answered with a server error");
+    }
+    response
 }
 
 /// CORS for ingest: any origin may upload, with the headers Sentry SDKs send, and may read the

@@ -103,6 +103,21 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// Whether SQLite found the database file damaged: a corrupt page, or a file that is not a
+    /// database. Only what lives on the damaged pages fails; the rest keeps being served.
+    pub fn is_damaged_database(&self) -> bool {
+        matches!(
+            self,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(error, _))
+                if matches!(
+                    error.code,
+                    rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+                )
+        )
+    }
+}
+
 /// Durable storage of projects, admin tokens, replays and their segments, events and the
 /// inbox; issues, releases, alerts and traces through the supertraits.
 ///
