@@ -243,7 +243,9 @@ async fn token_caller(state: &AppState, token: &str) -> Result<Caller, AppError>
             }
             let scope = Scope::highest(&row.scopes)
                 .ok_or_else(|| AppError::Unauthorized("this API token has no scope".into()))?;
-            user_caller(store, row.user_id, Some(scope))
+            let caller = user_caller(store, row.user_id, Some(scope))?;
+            store.touch_api_token(row.id, now_ms())?;
+            Ok(caller)
         })
         .await
 }

@@ -351,6 +351,7 @@ async fn a_revoked_api_token_answers_401() {
     .await;
     let token = created["token"].as_str().unwrap().to_owned();
     let id = created["id"].as_str().unwrap().to_owned();
+    assert!(created["last_used_at"].is_null(), "never used: {created}");
     let (status, _, _) = call(
         &server,
         "GET",
@@ -368,6 +369,18 @@ async fn a_revoked_api_token_answers_401() {
             .iter()
             .all(|row| row.get("token").is_none()),
         "tokens are shown only once: {listed}"
+    );
+    let used = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["id"] == id.as_str())
+        .unwrap();
+    assert!(
+        used["last_used_at"]
+            .as_str()
+            .is_some_and(|at| at.starts_with("20")),
+        "its use is recorded: {used}"
     );
     let (status, _, _) = call(
         &server,

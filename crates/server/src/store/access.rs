@@ -57,7 +57,12 @@ pub struct ApiToken {
     pub created_at_ms: i64,
     /// When it was revoked, if it was.
     pub revoked_at_ms: Option<i64>,
+    /// When it was last used (to the minute), if ever.
+    pub last_used_at_ms: Option<i64>,
 }
+
+/// How often a token's last use is written: at most once a minute, so reads stay reads.
+pub const TOKEN_USE_RESOLUTION_MS: i64 = 60_000;
 
 /// A browser session's stored row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +228,13 @@ pub trait AccessStore {
         label: &str,
         scopes: &str,
     ) -> Result<ApiToken, StoreError>;
+
+    /// Records that token `id` was used at `now_ms`, unless that was already recorded within
+    /// [`TOKEN_USE_RESOLUTION_MS`].
+    ///
+    /// # Errors
+    /// Any [`StoreError`].
+    fn touch_api_token(&self, id: i64, now_ms: i64) -> Result<(), StoreError>;
 
     /// Revokes a token of `user_id` (any user's when `None`); false if there was none.
     ///

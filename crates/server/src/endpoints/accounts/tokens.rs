@@ -25,6 +25,7 @@ fn token_json(token: &ApiToken) -> Result<Value, AppError> {
         "scopes": token.scopes.split(' ').filter(|scope| !scope.is_empty()).collect::<Vec<_>>(),
         "created_at": time(token.created_at_ms)?,
         "revoked_at": token.revoked_at_ms.map(time).transpose()?,
+        "last_used_at": token.last_used_at_ms.map(time).transpose()?,
     }))
 }
 

@@ -5,11 +5,13 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use super::{SqliteStore, now_ms};
 use crate::store::StoreError;
 use crate::store::access::{
-    AccessStore, ApiToken, NewUser, OrgProject, Organization, ProjectKey, Session, User,
+    AccessStore, ApiToken, NewUser, OrgProject, Organization, ProjectKey, Session,
+    TOKEN_USE_RESOLUTION_MS, User,
 };
 
 const USER_COLUMNS: &str = "id, email, name, password_hash, is_superuser";
-const TOKEN_COLUMNS: &str = "id, user_id, label, scopes, created_at_ms, revoked_at_ms";
+const TOKEN_COLUMNS: &str =
+    "id, user_id, label, scopes, created_at_ms, revoked_at_ms, last_used_at_ms";
 const KEY_COLUMNS: &str = "public_key, project_id, label, created_at_ms, revoked_at_ms";
 
 fn user_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -30,6 +32,7 @@ fn token_row(row: &Row<'_>) -> rusqlite::Result<ApiToken> {
         scopes: row.get(3)?,
         created_at_ms: row.get(4)?,
         revoked_at_ms: row.get(5)?,
+        last_used_at_ms: row.get(6)?,
     })
 }
 
@@ -317,6 +320,15 @@ impl AccessStore for SqliteStore {
         ))?;
         let rows = statement.query_map([user_id], token_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn touch_api_token(&self, id: i64, now_ms: i64) -> Result<(), StoreError> {
+        self.connection().execute(
+            "UPDATE api_tokens SET last_used_at_ms = ?2 WHERE id = ?1 \
+             AND (last_used_at_ms IS NULL OR last_used_at_ms <= ?2 - ?3)",
+            params![id, now_ms, TOKEN_USE_RESOLUTION_MS],
+        )?;
+        Ok(())
     }
 
     fn create_api_token(
