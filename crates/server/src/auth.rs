@@ -331,6 +331,16 @@ async fn embed_caller(parts: &Parts, state: &AppState, token: &str) -> Result<Ca
     let key = state.access().embed_key(state).await?;
     let grant = embed_token::verify(token, &key, u64::try_from(now_ms() / 1000).unwrap_or(0))
         .map_err(|error| AppError::Unauthorized(error.to_string()))?;
+    let replay = grant.replay_id.clone();
+    let revoked_before = state
+        .run_store(move |store| store.embed_tokens_revoked_before(&replay))
+        .await?;
+    if revoked_before.is_some_and(|before| i64::try_from(grant.issued_at_ms).unwrap_or(0) <= before)
+    {
+        return Err(AppError::Unauthorized(
+            embed_token::EmbedTokenError::Revoked.to_string(),
+        ));
+    }
     let forbidden = || AppError::Forbidden("an embed token opens only its replay".into());
     if !matches!(parts.method, Method::GET | Method::HEAD) {
         return Err(forbidden());

@@ -1,5 +1,6 @@
 //! Embed tokens open exactly one replay's endpoints (and the events linked to it), nothing
-//! else; they expire, and a changed token is refused.
+//! else; they expire, a changed token is refused, and revoking a replay's tokens refuses those
+//! issued before.
 
 #![allow(clippy::unwrap_used)]
 
@@ -138,6 +139,7 @@ async fn expired_and_tampered_embed_tokens_are_refused() {
         replay_id: replay_id('b'),
         project_id: 1,
         expires_at: u64::MAX / 2,
+        issued_at_ms: 0,
     };
     let forged = embed_token::sign(&other, b"a guessed key");
     let (payload, _) = forged.rsplit_once('.').unwrap();
@@ -173,6 +175,7 @@ async fn expired_and_tampered_embed_tokens_are_refused() {
         replay_id: replay.clone(),
         project_id: 1,
         expires_at: 1_000,
+        issued_at_ms: 0,
     };
     let (status, body) = get(&server, &path, &embed_token::sign(&expired, &key)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
@@ -186,4 +189,55 @@ async fn expired_and_tampered_embed_tokens_are_refused() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "at most 30 days");
     let (status, _) = embed_token_for(&server, &replay_id('c'), json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "unknown replay");
+}
+
+#[tokio::test]
+async fn revoking_a_replays_embed_tokens_refuses_those_issued_before() {
+    let server = TestServer::new();
+    let (mine, other) = (replay_id('a'), replay_id('b'));
+    upload(&server, &mine).await;
+    upload(&server, &other).await;
+    let (_, old) = embed_token_for(&server, &mine, json!({})).await;
+    let old = old["token"].as_str().unwrap().to_owned();
+    let (_, untouched) = embed_token_for(&server, &other, json!({})).await;
+    let untouched = untouched["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        get(&server, &format!("/api/0/replays/{mine}/"), &old)
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    let (status, body) = server
+        .admin_json(
+            "DELETE",
+            &format!("/api/0/replays/{mine}/embed-tokens/"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = get(&server, &format!("/api/0/replays/{mine}/"), &old).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("revoked"),
+        "{body}"
+    );
+    assert_eq!(
+        get(&server, &format!("/api/0/replays/{other}/"), &untouched)
+            .await
+            .0,
+        StatusCode::OK,
+        "another replay's tokens still work"
+    );
+
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let (_, new) = embed_token_for(&server, &mine, json!({})).await;
+    let new = new["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        get(&server, &format!("/api/0/replays/{mine}/"), &new)
+            .await
+            .0,
+        StatusCode::OK,
+        "a token issued after the revocation works"
+    );
 }

@@ -33,6 +33,10 @@ pub struct EmbedGrant {
     /// Expiry, seconds since the Unix epoch.
     #[serde(rename = "e")]
     pub expires_at: u64,
+    /// When it was issued, ms since the Unix epoch (0 in tokens from before revocation
+    /// existed): revoking a replay's embed tokens refuses every token issued until then.
+    #[serde(rename = "i", default)]
+    pub issued_at_ms: u64,
 }
 
 /// Why an embed token was refused.
@@ -48,6 +52,9 @@ pub enum EmbedTokenError {
     /// The expiry has passed.
     #[error("embed token expired")]
     Expired,
+    /// The replay's embed tokens were revoked after this one was issued.
+    #[error("embed token revoked")]
+    Revoked,
 }
 
 /// Signs `grant` with `key`.
@@ -110,6 +117,7 @@ mod tests {
             replay_id: "a".repeat(32),
             project_id: 1,
             expires_at: 1000,
+            issued_at_ms: 0,
         }
     }
 

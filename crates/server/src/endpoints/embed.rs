@@ -3,7 +3,8 @@
 //! an optional `{"expires_in": seconds}` (default 3600, at most 30 days) → 201
 //! `{"token","expires_at","replay_id"}`. The token (see [`crate::auth::embed_token`]) opens
 //! exactly that replay's read endpoints and the events linked to it, for a dashboard that
-//! embeds `<sightline-player token="…">` without a login.
+//! embeds `<sightline-player token="…">` without a login. `DELETE` on the same path revokes
+//! every embed token of the replay issued so far.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -25,9 +26,26 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/0/replays/{id}/embed-tokens/",
-            post(create_embed_token),
+            post(create_embed_token).delete(revoke_embed_tokens),
         )
-        .route("/api/0/replays/{id}/embed-tokens", post(create_embed_token))
+        .route(
+            "/api/0/replays/{id}/embed-tokens",
+            post(create_embed_token).delete(revoke_embed_tokens),
+        )
+}
+
+/// Revokes every embed token of the replay issued so far (tokens issued afterwards work).
+async fn revoke_embed_tokens(
+    WriteAccess(caller): WriteAccess,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let replay = find_visible_replay(&state, &caller, id).await?;
+    let now = now_ms();
+    state
+        .run_store(move |store| store.revoke_embed_tokens(&replay.id, now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +76,7 @@ async fn create_embed_token(
         replay_id: replay.id.clone(),
         project_id: replay.project_id,
         expires_at: now_secs + expires_in,
+        issued_at_ms: u64::try_from(now_ms()).unwrap_or(0),
     };
     let key = state.access().embed_key(&state).await?;
     let token = embed_token::sign(&grant, &key);

@@ -229,6 +229,18 @@ pub trait AccessStore {
         scopes: &str,
     ) -> Result<ApiToken, StoreError>;
 
+    /// Revokes every embed token of `replay_id` issued at or before `now_ms`.
+    ///
+    /// # Errors
+    /// Any [`StoreError`].
+    fn revoke_embed_tokens(&self, replay_id: &str, now_ms: i64) -> Result<(), StoreError>;
+
+    /// The time up to which `replay_id`'s embed tokens are revoked, if they ever were.
+    ///
+    /// # Errors
+    /// Any [`StoreError`].
+    fn embed_tokens_revoked_before(&self, replay_id: &str) -> Result<Option<i64>, StoreError>;
+
     /// Records that token `id` was used at `now_ms`, unless that was already recorded within
     /// [`TOKEN_USE_RESOLUTION_MS`].
     ///

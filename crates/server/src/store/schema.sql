@@ -411,6 +411,12 @@ CREATE TABLE IF NOT EXISTS project_keys (
 INSERT OR IGNORE INTO project_keys (public_key, project_id, label, created_at_ms)
     SELECT public_key, id, 'Default', created_at_ms FROM projects;
 
+-- Revoked embed tokens: every token of the replay issued at or before revoked_before_ms is refused.
+CREATE TABLE IF NOT EXISTS embed_revocations (
+    replay_id         TEXT    PRIMARY KEY,
+    revoked_before_ms INTEGER NOT NULL
+);
+
 -- Per-project privacy (scrubbing options as JSON; NULL = the defaults) and retention (NULL =
 -- the server's --retention-days).
 CREATE TABLE IF NOT EXISTS project_options (

@@ -322,6 +322,27 @@ impl AccessStore for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn revoke_embed_tokens(&self, replay_id: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.connection().execute(
+            "INSERT INTO embed_revocations (replay_id, revoked_before_ms) VALUES (?1, ?2) \
+             ON CONFLICT (replay_id) DO UPDATE SET revoked_before_ms = \
+             max(revoked_before_ms, excluded.revoked_before_ms)",
+            params![replay_id, now_ms],
+        )?;
+        Ok(())
+    }
+
+    fn embed_tokens_revoked_before(&self, replay_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .connection()
+            .query_row(
+                "SELECT revoked_before_ms FROM embed_revocations WHERE replay_id = ?1",
+                [replay_id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     fn touch_api_token(&self, id: i64, now_ms: i64) -> Result<(), StoreError> {
         self.connection().execute(
             "UPDATE api_tokens SET last_used_at_ms = ?2 WHERE id = ?1 \
