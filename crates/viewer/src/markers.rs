@@ -4,7 +4,7 @@
 
 use sightline_protocol::v1::{EventData, Level, MouseInteraction, NetworkRequest};
 
-use crate::network::PlacedEvent;
+use crate::network::{PlacedEvent, format_size};
 
 /// The kinds of timeline markers; [`MarkerKind::as_str`] is what `data-sl-marker` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -185,9 +185,64 @@ impl Crumb {
                 category: crumb.category.clone(),
                 message: crumb.message.clone(),
             }),
+            EventData::Custom { tag, payload } if tag == DROPPED_TAG => Some(Self {
+                offset,
+                level: Level::Warning,
+                category: "sightline".into(),
+                message: dropped_message(payload),
+            }),
             _ => None,
         }
     }
+}
+
+/// The tag of the recorder's custom event reporting what it could not deliver.
+pub const DROPPED_TAG: &str = "sightline.dropped";
+
+/// The console line for a `sightline.dropped` report: what the recorder dropped while the server
+/// could not be reached (its offline buffer was full) or refused.
+fn dropped_message(payload: &str) -> String {
+    let overflow = report_count(payload, "overflow_segments");
+    let rejected = report_count(payload, "rejected_segments");
+    let mut parts = Vec::new();
+    if overflow > 0 {
+        parts.push(format!(
+            "dropped {overflow} segment{} while the server could not be reached",
+            if overflow == 1 { "" } else { "s" }
+        ));
+    }
+    if rejected > 0 {
+        parts.push(format!(
+            "{rejected} segment{} refused by the server",
+            if rejected == 1 { " was" } else { "s were" }
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("dropped data".to_owned());
+    }
+    format!(
+        "The recorder {} ({} events, {}): that part of the session is missing.",
+        parts.join("; "),
+        report_count(payload, "events"),
+        format_size(report_count(payload, "bytes"))
+    )
+}
+
+/// The whole number under `"key"` in the recorder's flat JSON report (0 when absent or not a
+/// number): the report is a handful of counters, not worth a JSON decoder in the bundle.
+fn report_count(payload: &str, key: &str) -> u64 {
+    let quoted = format!("\"{key}\"");
+    payload
+        .split_once(&quoted)
+        .and_then(|(_, rest)| rest.trim_start().strip_prefix(':'))
+        .map(str::trim_start)
+        .and_then(|rest| {
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            rest[..digits].parse().ok()
+        })
+        .unwrap_or(0)
 }
 
 /// A level's name as shown in the console panel and written in `data-sl-level`.
@@ -266,6 +321,32 @@ mod tests {
             span_id: String::new(),
             response_size: None,
         })
+    }
+
+    #[test]
+    fn the_recorders_drop_report_is_a_console_warning() {
+        let report = EventData::Custom {
+            tag: DROPPED_TAG.into(),
+            payload: r#"{"overflow_segments":4,"rejected_segments":1,"events":120,"bytes":11629,"from":1,"to":2}"#.into(),
+        };
+        let crumb = Crumb::for_event(70, &report).unwrap_or_else(|| panic!("no crumb"));
+        assert_eq!((crumb.offset, crumb.level), (70, Level::Warning));
+        assert_eq!(
+            crumb.message,
+            "The recorder dropped 4 segments while the server could not be reached; 1 segment \
+             was refused by the server (120 events, 11.6 kB): that part of the session is missing."
+        );
+        let garbled = EventData::Custom {
+            tag: DROPPED_TAG.into(),
+            payload: "{not json".into(),
+        };
+        let crumb = Crumb::for_event(0, &garbled).unwrap_or_else(|| panic!("no crumb"));
+        assert!(crumb.message.starts_with("The recorder dropped data"));
+        let other = EventData::Custom {
+            tag: "app.checkout".into(),
+            payload: "{}".into(),
+        };
+        assert_eq!(Crumb::for_event(0, &other), None);
     }
 
     #[test]
