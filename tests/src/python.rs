@@ -7,10 +7,8 @@
 //! installs) and access to PyPI on the first run. Set `SIGHTLINE_SKIP_SDK_TESTS=1` to skip these
 //! tests where that is impossible.
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail, ensure};
@@ -163,15 +161,7 @@ impl Backend {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {}", python.display()))?;
-        let stdout = child.stdout.take().context("backend stdout")?;
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = crate::server::stdout_lines(&mut child)?;
         let line = match lines.recv_timeout(Duration::from_secs(30)) {
             Ok(line) => line,
             Err(_) => {

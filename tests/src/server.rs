@@ -19,6 +19,27 @@ pub fn project_root() -> PathBuf {
     )
 }
 
+/// The lines a child process writes to its piped stdout, read on a thread of their own so the
+/// caller can wait for one with a timeout.
+///
+/// # Errors
+/// When the child's stdout was not piped.
+pub fn stdout_lines(child: &mut Child) -> Result<mpsc::Receiver<String>> {
+    let stdout = child
+        .stdout
+        .take()
+        .context("the child's stdout is not piped")?;
+    let (sender, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(lines)
+}
+
 /// What `sightline serve` printed once it was ready.
 #[derive(Debug, Clone, Default)]
 pub struct Startup {
@@ -66,15 +87,7 @@ pub fn spawn_serve(
         .stderr(stderr)
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
-    let stdout = child.stdout.take().context("server stdout")?;
-    let (lines_tx, lines_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines_rx = stdout_lines(&mut child)?;
     let mut startup = Startup::default();
     while startup.base.is_empty()
         || startup.dsn.is_empty()
@@ -294,15 +307,7 @@ fn start_shop_service(bin: &Path, args: &[&str], what: &str) -> Result<(Child, S
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
-    let stdout = child.stdout.take().context("shop stdout")?;
-    let (lines_tx, lines_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines_rx = stdout_lines(&mut child)?;
     loop {
         let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
             let _ = child.kill();
