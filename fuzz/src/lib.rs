@@ -50,7 +50,7 @@ pub fn check(encoding: &'static str, data: &[u8]) {
             "{encoding}: decoded {} bytes past the cap",
             bytes.len()
         ),
-        Err(error @ AppError::LimitExceeded { .. }) => {
+        Err(error @ (AppError::LimitExceeded { .. } | AppError::DecompressionBomb { .. })) => {
             assert_eq!(
                 error.into_response().status(),
                 StatusCode::PAYLOAD_TOO_LARGE

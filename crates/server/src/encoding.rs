@@ -6,6 +6,8 @@
 //! in memory beyond its limit. Breaking either answers 413 naming the limit.
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_compression::tokio::bufread::{
     BrotliDecoder, DeflateDecoder, GzipDecoder, ZlibDecoder, ZstdDecoder,
@@ -18,6 +20,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, BufReader};
 use tokio_util::io::StreamReader;
 
 use crate::error::AppError;
+use crate::limits::{DECOMPRESSION_RATIO_FLOOR, MAX_DECOMPRESSION_RATIO};
 
 /// A `Content-Encoding` the server decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,22 +126,28 @@ pub async fn read_body(
     if declared.is_some_and(|length| length > sent_limit as u64) {
         return Err(sent_too_large);
     }
-    let mut received = 0_usize;
+    let received = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&received);
     let stream = body.into_data_stream().map(move |chunk| {
         let chunk = chunk.map_err(io::Error::other)?;
-        received = received.saturating_add(chunk.len());
-        if received > sent_limit {
+        let total = counted.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+        if total > sent_limit {
             return Err(io::Error::other(SentLimitExceeded));
         }
         Ok::<_, io::Error>(chunk)
     });
+    let inflating = Inflating {
+        cap: limits.decoded.1,
+        received: &received,
+    };
+
     let mut reader = StreamReader::new(stream);
     let decoded = match encoding {
-        ContentEncoding::Identity => read_capped(reader, limits.decoded).await,
+        ContentEncoding::Identity => read_capped(reader, inflating, false).await,
         ContentEncoding::Gzip => {
             let mut decoder = GzipDecoder::new(reader);
             decoder.multiple_members(true);
-            read_capped(decoder, limits.decoded).await
+            read_capped(decoder, inflating, true).await
         }
         ContentEncoding::Deflate => {
             // Two bytes tell a zlib header from raw deflate; read them, then put them back.
@@ -154,13 +163,13 @@ pub async fn read_body(
             let zlib = is_zlib_header(&prefix);
             let chained = BufReader::new(std::io::Cursor::new(prefix).chain(reader));
             if zlib {
-                read_capped(ZlibDecoder::new(chained), limits.decoded).await
+                read_capped(ZlibDecoder::new(chained), inflating, true).await
             } else {
-                read_capped(DeflateDecoder::new(chained), limits.decoded).await
+                read_capped(DeflateDecoder::new(chained), inflating, true).await
             }
         }
-        ContentEncoding::Brotli => read_capped(BrotliDecoder::new(reader), limits.decoded).await,
-        ContentEncoding::Zstd => read_capped(ZstdDecoder::new(reader), limits.decoded).await,
+        ContentEncoding::Brotli => read_capped(BrotliDecoder::new(reader), inflating, true).await,
+        ContentEncoding::Zstd => read_capped(ZstdDecoder::new(reader), inflating, true).await,
     };
     match decoded {
         Ok(Some(bytes)) => Ok((bytes, encoding)),
@@ -177,21 +186,66 @@ pub async fn read_body(
     }
 }
 
-/// Reads everything, or `None` as soon as more than the cap came out.
+/// What a body may decode to: at most `cap` bytes and, for a compressed body, at most
+/// [`MAX_DECOMPRESSION_RATIO`] times the bytes `received` so far once past
+/// [`DECOMPRESSION_RATIO_FLOOR`].
+#[derive(Clone, Copy)]
+struct Inflating<'a> {
+    cap: usize,
+    received: &'a AtomicUsize,
+}
+
+/// Bytes decoded per read while checking the caps.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads everything, or `None` as soon as more than the cap came out; a compressed body
+/// (`compressed`) that inflates past the ratio is a [`RatioExceeded`] error.
 async fn read_capped(
-    reader: impl AsyncRead + Unpin,
-    (_, cap): (&'static str, usize),
+    mut reader: impl AsyncRead + Unpin,
+    caps: Inflating<'_>,
+    compressed: bool,
 ) -> io::Result<Option<Vec<u8>>> {
     let mut out = Vec::new();
-    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
-    reader.take(limit).read_to_end(&mut out).await?;
-    Ok((out.len() <= cap).then_some(out))
+    let mut chunk = vec![0_u8; READ_CHUNK];
+    loop {
+        let read = reader.read(&mut chunk).await?;
+        if read == 0 {
+            return Ok(Some(out));
+        }
+        out.extend_from_slice(&chunk[..read]);
+        if out.len() > caps.cap {
+            return Ok(None);
+        }
+        if compressed
+            && out.len() > DECOMPRESSION_RATIO_FLOOR
+            && out.len() / MAX_DECOMPRESSION_RATIO > caps.received.load(Ordering::Relaxed)
+        {
+            return Err(io::Error::other(RatioExceeded));
+        }
+    }
 }
+
+/// A compressed body inflated past [`MAX_DECOMPRESSION_RATIO`].
+#[derive(Debug)]
+struct RatioExceeded;
+
+impl std::fmt::Display for RatioExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("decompressed body inflates past MAX_DECOMPRESSION_RATIO")
+    }
+}
+
+impl std::error::Error for RatioExceeded {}
 
 fn read_error(error: io::Error, encoding: ContentEncoding, limits: BodyLimits) -> AppError {
     let source_is = |check: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool| {
         error.get_ref().is_some_and(|inner| check(inner))
     };
+    if source_is(&|inner| inner.is::<RatioExceeded>()) {
+        return AppError::DecompressionBomb {
+            ratio: MAX_DECOMPRESSION_RATIO,
+        };
+    }
     if source_is(&|inner| inner.is::<SentLimitExceeded>()) {
         AppError::LimitExceeded {
             what: "request body",

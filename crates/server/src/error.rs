@@ -33,6 +33,16 @@ pub enum AppError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A compressed body inflated more than [`MAX_DECOMPRESSION_RATIO`](crate::limits::MAX_DECOMPRESSION_RATIO)
+    /// times its size: a decompression bomb (413).
+    #[error(
+        "decompressed body inflates more than {ratio}:1 (MAX_DECOMPRESSION_RATIO): refused as a \
+         decompression bomb"
+    )]
+    DecompressionBomb {
+        /// The ratio limit.
+        ratio: usize,
+    },
     /// A named size limit was exceeded (413); the message names the limit.
     #[error("{what} is larger than {limit_name} ({limit} bytes)")]
     LimitExceeded {
@@ -92,9 +102,9 @@ impl AppError {
         match self {
             Self::MissingKey | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::PayloadTooLarge { .. } | Self::LimitExceeded { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            Self::PayloadTooLarge { .. }
+            | Self::LimitExceeded { .. }
+            | Self::DecompressionBomb { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidEnvelope(error) if error.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidSegment(error) if error.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -115,7 +125,9 @@ impl AppError {
             Self::MissingKey => "missing_key",
             Self::Forbidden(_) => "forbidden",
             Self::Unauthorized(_) => "unauthorized",
-            Self::PayloadTooLarge { .. } | Self::LimitExceeded { .. } => "too_large",
+            Self::PayloadTooLarge { .. }
+            | Self::LimitExceeded { .. }
+            | Self::DecompressionBomb { .. } => "too_large",
             Self::InvalidEnvelope(error) if error.is_too_large() => "too_large",
             Self::InvalidSegment(error) if error.is_too_large() => "too_large",
             Self::UnsupportedEncoding(_) => "unsupported_encoding",

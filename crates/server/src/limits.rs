@@ -8,6 +8,15 @@ pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 /// times; decoding stops as soon as this many bytes came out.
 pub const MAX_DECOMPRESSED_BODY_BYTES: usize = 50 * 1024 * 1024;
 
+/// Most a compressed body may inflate (decompressed bytes per byte received) once it is past
+/// [`DECOMPRESSION_RATIO_FLOOR`]: SDK payloads inflate 5–20 times, a bomb thousands of times,
+/// so a bomb is refused after a few MiB instead of at [`MAX_DECOMPRESSED_BODY_BYTES`].
+pub const MAX_DECOMPRESSION_RATIO: usize = 100;
+
+/// Decompressed size below which [`MAX_DECOMPRESSION_RATIO`] is not applied (bytes): small,
+/// very repetitive payloads are fine.
+pub const DECOMPRESSION_RATIO_FLOOR: usize = 4 * 1024 * 1024;
+
 /// Largest `event` item, and largest body of the `/store/` endpoint (bytes).
 pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
 

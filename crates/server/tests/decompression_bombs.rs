@@ -1,7 +1,9 @@
 //! Compression bombs at the real router: a small body in each `Content-Encoding` the server
 //! decodes (gzip, deflate zlib-wrapped and raw, br, zstd) that inflates past
-//! `MAX_DECOMPRESSED_BODY_BYTES` is answered 413 naming that limit, on the envelope and the
-//! store endpoints, without the server ever holding more than the limit.
+//! `MAX_DECOMPRESSED_BODY_BYTES` is answered 413 naming that limit, or the ratio limit it hits
+//! first, on the envelope and the store endpoints, without the server ever holding more than the
+//! limit; a bomb that inflates thousands of times is refused by the ratio after a few MiB, while
+//! a large body that inflates like real data is accepted.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,7 +13,9 @@ use std::io::Write;
 
 use async_compression::Level;
 use axum::http::StatusCode;
-use sightline_server::limits::MAX_DECOMPRESSED_BODY_BYTES;
+use sightline_server::limits::{
+    DECOMPRESSION_RATIO_FLOOR, MAX_DECOMPRESSED_BODY_BYTES, MAX_DECOMPRESSION_RATIO,
+};
 use support::{TestServer, error_message};
 
 /// An envelope whose attachment is padded with spaces past the decoded limit.
@@ -91,8 +95,10 @@ async fn every_encoding_of_a_bomb_is_413_at_the_envelope_endpoint() {
             StatusCode::PAYLOAD_TOO_LARGE,
             "{encoding}: {answer}"
         );
+        let message = error_message(&answer);
         assert!(
-            error_message(&answer).contains("MAX_DECOMPRESSED_BODY_BYTES"),
+            message.contains("MAX_DECOMPRESSED_BODY_BYTES")
+                || message.contains("MAX_DECOMPRESSION_RATIO"),
             "{encoding}: {answer}"
         );
     }
@@ -117,4 +123,66 @@ async fn a_bomb_is_413_at_the_store_endpoint_too() {
             "{encoding}: {answer}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_bomb_is_refused_by_its_ratio_and_large_real_data_is_not() {
+    let server = TestServer::new();
+    let auth = server.sentry_auth();
+    // 40 MiB of spaces in a few KiB of zstd: thousands to one.
+    let mut plain = b"{}\n{\"type\":\"attachment\"}\n".to_vec();
+    plain.resize(40 * 1024 * 1024, b' ');
+    let bomb = async_encode(
+        async_compression::tokio::write::ZstdEncoder::with_quality(Vec::new(), Level::Default),
+        &plain,
+    )
+    .await
+    .into_inner();
+    assert!(bomb.len() * MAX_DECOMPRESSION_RATIO < plain.len() / 10);
+    let (status, answer, _) = server
+        .post(
+            "/api/1/envelope/",
+            &[("x-sentry-auth", &auth), ("content-encoding", "zstd")],
+            bomb,
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert!(
+        error_message(&answer).contains("MAX_DECOMPRESSION_RATIO"),
+        "{answer}"
+    );
+
+    // 6 MiB of hex digits from a simple generator: past the ratio's floor, but it inflates
+    // about twice, as real payloads do.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let attachment: Vec<u8> = (0..6 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            b"0123456789abcdef"[usize::try_from(state % 16).unwrap()]
+        })
+        .collect();
+    let mut envelope = format!(
+        "{{}}\n{{\"type\":\"attachment\",\"length\":{}}}\n",
+        attachment.len()
+    )
+    .into_bytes();
+    envelope.extend(&attachment);
+    envelope.push(b'\n');
+    let body = flate(
+        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()),
+        &envelope,
+    )
+    .finish()
+    .unwrap();
+    assert!(envelope.len() > DECOMPRESSION_RATIO_FLOOR);
+    let (status, answer, _) = server
+        .post(
+            "/api/1/envelope/",
+            &[("x-sentry-auth", &auth), ("content-encoding", "gzip")],
+            body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
 }
