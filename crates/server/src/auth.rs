@@ -78,22 +78,6 @@ pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Proof that the request carried an admin-scope credential (kept for handlers written before
-/// [`AdminAccess`]; prefer the scoped extractors, which also say who called).
-#[derive(Debug, Clone, Copy)]
-pub struct AdminToken;
-
-impl FromRequestParts<AppState> for AdminToken {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        caller_with(parts, state, Scope::Admin).await.map(|_| Self)
-    }
-}
-
 /// How much a credential may do; each scope includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {

@@ -25,51 +25,56 @@ pub(super) fn from_version(connection: &Connection, version: u32) -> Result<(), 
 /// Version 4 keeps each traced request's duration (the browser span's start); databases of
 /// older versions get the column, with 0 for the requests they stored.
 fn add_request_durations(connection: &Connection) -> Result<(), StoreError> {
-    let present: bool = connection.query_row(
-        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('network_requests') \
-         WHERE name = 'duration_ms')",
-        [],
-        |row| row.get(0),
-    )?;
-    if !present {
-        connection.execute(
-            "ALTER TABLE network_requests ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0",
-            [],
-        )?;
-    }
-    Ok(())
+    add_column_if_missing(
+        connection,
+        "network_requests",
+        "duration_ms",
+        "INTEGER NOT NULL DEFAULT 0",
+    )
 }
 
 /// Version 5 puts projects in organizations and names them; projects stored before belong to
 /// the default organization (id 1) and are named `default`.
 fn add_project_organizations(connection: &Connection) -> Result<(), StoreError> {
-    let present: bool = connection.query_row(
-        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('projects') \
-         WHERE name = 'organization_id')",
-        [],
-        |row| row.get(0),
+    add_column_if_missing(
+        connection,
+        "projects",
+        "organization_id",
+        "INTEGER NOT NULL DEFAULT 1",
     )?;
-    if !present {
-        connection.execute(
-            "ALTER TABLE projects ADD COLUMN organization_id INTEGER NOT NULL DEFAULT 1",
-            [],
-        )?;
-    }
-    let named: bool = connection.query_row(
-        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('projects') WHERE name = 'name')",
-        [],
-        |row| row.get(0),
+    add_column_if_missing(
+        connection,
+        "projects",
+        "name",
+        "TEXT NOT NULL DEFAULT 'default'",
     )?;
-    if !named {
-        connection.execute(
-            "ALTER TABLE projects ADD COLUMN name TEXT NOT NULL DEFAULT 'default'",
-            [],
-        )?;
-    }
     connection.execute(
         "CREATE INDEX IF NOT EXISTS projects_by_organization ON projects (organization_id)",
         [],
     )?;
+    Ok(())
+}
+
+/// Adds `column` (`definition` is its type and default) to `table` unless a newer schema
+/// already created it: `ALTER TABLE … ADD COLUMN` is the one schema change that cannot be
+/// written idempotently in SQL.
+fn add_column_if_missing(
+    connection: &Connection,
+    table: &str,
+    column: &str,
+    definition: &str,
+) -> Result<(), StoreError> {
+    let present: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+        [table, column],
+        |row| row.get(0),
+    )?;
+    if !present {
+        connection.execute(
+            &format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"),
+            [],
+        )?;
+    }
     Ok(())
 }
 
